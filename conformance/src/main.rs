@@ -1,0 +1,1 @@
+fn main() { eprintln!("imap-conformance: runner under construction"); std::process::exit(2); }

@@ -1,6 +1,6 @@
 //! Client commands (RFC 3501 §6 and the extensions imapd speaks).
 
-use super::core::{Atom, DateTime, Flag, Mailbox, Secret, SequenceSet, Tag};
+use super::core::{Atom, DateTime, Flag, IdParams, Mailbox, Secret, SequenceSet, Tag};
 use super::fetch::FetchItems;
 use super::search::{SearchKey, SearchReturn, SortCriterion, ThreadAlgorithm};
 
@@ -24,7 +24,7 @@ pub enum CommandBody {
     /// `LOGOUT` (§6.1.3)
     Logout,
     /// `ID ("name" "value" ...)` or `ID NIL` (RFC 2971 §3.1).
-    Id(Option<Vec<(Vec<u8>, Option<Vec<u8>>)>>),
+    Id(Option<IdParams>),
     /// `ENABLE cap ...` (RFC 5161 §3.1).
     Enable(Vec<Atom>),
 

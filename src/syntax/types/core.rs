@@ -284,7 +284,8 @@ pub const MONTHS: [&str; 12] = [
 impl Date {
     /// Validates a date (proleptic Gregorian calendar).
     pub fn new(year: u16, month: u8, day: u8) -> Result<Self, ValidationError> {
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+        let leap =
+            (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
         let days = match month {
             1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
             4 | 6 | 9 | 11 => 30,
@@ -302,7 +303,13 @@ impl Date {
 impl fmt::Display for Date {
     /// `d-Mon-yyyy` as in `date-text`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}-{}-{:04}", self.day, MONTHS[self.month as usize - 1], self.year)
+        write!(
+            f,
+            "{}-{}-{:04}",
+            self.day,
+            MONTHS[self.month as usize - 1],
+            self.year
+        )
     }
 }
 
@@ -362,6 +369,9 @@ impl fmt::Display for DateTime {
         )
     }
 }
+
+/// ID parameters (RFC 2971 §3.1): field/value pairs, `None` for NIL values.
+pub type IdParams = Vec<(Vec<u8>, Option<Vec<u8>>)>;
 
 /// A value that must never be printed: passwords and SASL responses (`Debug` redacts it).
 #[derive(Clone, PartialEq, Eq, Hash)]

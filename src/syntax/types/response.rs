@@ -2,7 +2,7 @@
 
 use super::body::{BodyStructure, Envelope};
 use super::command::StatusAtt;
-use super::core::{Atom, DateTime, Flag, FlagPerm, Mailbox, SequenceSet, Tag};
+use super::core::{Atom, DateTime, Flag, FlagPerm, IdParams, Mailbox, SequenceSet, Tag};
 use super::fetch::Section;
 
 /// Anything the server sends (`response`, RFC 3501 §9).
@@ -257,7 +257,7 @@ pub enum Data {
     /// `ENABLED cap ...` (RFC 5161 §3.2)
     Enabled(Vec<Atom>),
     /// `ID (...)` or `ID NIL` (RFC 2971 §3.2)
-    Id(Option<Vec<(Vec<u8>, Option<Vec<u8>>)>>),
+    Id(Option<IdParams>),
     /// `QUOTA root (resource usage limit ...)` (RFC 2087 §5.1)
     Quota {
         /// Quota root name.
@@ -383,4 +383,3 @@ impl From<Data> for Response {
         Response::Data(d)
     }
 }
-

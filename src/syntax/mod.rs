@@ -1,0 +1,6 @@
+//! The IMAP codec: framing, the pest grammar, typed commands and responses, and the encoder.
+//!
+//! Nothing here knows about mailboxes: it is pure syntax (RFC 3501 §9 and extensions).
+
+pub mod mutf7;
+pub mod types;

@@ -77,8 +77,12 @@ impl fmt::Display for Mutf7ErrorKind {
     }
 }
 
-/// Decodes a canonical modified UTF-7 mailbox name (see the module docs for what is
-/// rejected).
+/// Decodes a canonical modified UTF-7 mailbox name.
+///
+/// # Errors
+///
+/// [`Mutf7Error`] with the offset of the first offending byte if `name` is not canonical
+/// modified UTF-7 (see the module docs for what is rejected).
 pub fn decode(name: &[u8]) -> Result<String, Mutf7Error> {
     let mut out = String::with_capacity(name.len());
     let mut i = 0;
@@ -171,6 +175,7 @@ fn sextet(c: u8) -> Option<u8> {
 
 /// Encodes a mailbox name in canonical modified UTF-7: printable US-ASCII as itself,
 /// `&` as `&-`, and each maximal run of other characters as one BASE64 shift.
+#[must_use]
 pub fn encode(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     let mut run: Vec<u16> = Vec::new();
@@ -209,4 +214,146 @@ fn flush_run(run: &mut Vec<u16>, out: &mut String) {
         out.push(char::from(ALPHABET[(acc << (6 - bits)) as usize & 63]));
     }
     out.push('-');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quickcheck::{Arbitrary, Gen};
+    use quickcheck_macros::quickcheck;
+
+    #[test]
+    fn rfc3501_example() {
+        let name = "~peter/mail/&U,BTFw-/&ZeVnLIqe-";
+        let text = "~peter/mail/台北/日本語";
+        assert_eq!(decode(name.as_bytes()).as_deref(), Ok(text));
+        assert_eq!(encode(text), name);
+    }
+
+    #[test]
+    fn encodings() {
+        let cases = [
+            ("", ""),
+            ("INBOX", "INBOX"),
+            ("&", "&-"),
+            ("a&b", "a&-b"),
+            ("é", "&AOk-"),
+            ("éé", "&AOkA6Q-"),
+            ("é&", "&AOk-&-"),
+            ("&é", "&-&AOk-"),
+            ("😀", "&2D3eAA-"),
+            ("\t", "&AAk-"),
+            ("~\\+/ -", "~\\+/ -"),
+        ];
+        for (text, name) in cases {
+            assert_eq!(encode(text), name);
+            assert_eq!(decode(name.as_bytes()).as_deref(), Ok(text), "{name}");
+        }
+    }
+
+    #[test]
+    fn rejects() {
+        use Mutf7ErrorKind::*;
+        let cases: &[(&[u8], usize, Mutf7ErrorKind)] = &[
+            (b"&Jjo!", 0, Unterminated), // RFC 3501 §5.1.3's own example
+            (b"a&AOk", 1, Unterminated),
+            (b"&", 0, Unterminated),
+            (b"a\xc3\xa9", 1, EightBit),
+            (b"a\tb", 1, Control),
+            (b"\x7f", 0, Control),
+            (b"\0", 0, Control),
+            (b"&AO*-", 3, InvalidBase64),
+            (b"&AOk/-", 4, InvalidBase64),
+            (b"&AOk=-", 4, InvalidBase64),
+            (b"&A-", 1, SuperfluousBase64),
+            (b"&AOkA6QAAA-", 9, SuperfluousBase64),
+            (b"&AOl-", 3, NonZeroPadding),
+            (b"&AOkA-", 4, OddLength),
+            (b"&2AA-", 1, UnpairedSurrogate),
+            (b"&3AA-", 1, UnpairedSurrogate),
+            (b"&AOnYAA-", 3, UnpairedSurrogate),
+            (b"&AGE-", 1, EncodedAscii),
+            (b"&ACY-", 1, EncodedAscii),
+            (b"&AOkAYQ-", 3, EncodedAscii),
+            (b"&AOk-&AOk-", 5, NullShift),
+        ];
+        for &(name, offset, kind) in cases {
+            let expected = Err(Mutf7Error { offset, kind });
+            assert_eq!(decode(name), expected, "{}", String::from_utf8_lossy(name));
+        }
+    }
+
+    #[test]
+    fn error_message() {
+        let err = decode(b"ab&Jjo").unwrap_err();
+        let expected = "invalid modified UTF-7 at byte 2: unterminated &-shift";
+        assert_eq!(err.to_string(), expected);
+    }
+
+    /// Bytes that look like modified UTF-7, so that many of them decode.
+    #[derive(Debug, Clone)]
+    struct Name(Vec<u8>);
+
+    impl Arbitrary for Name {
+        fn arbitrary(g: &mut Gen) -> Self {
+            const TOKENS: &[&[u8]] = &[
+                b"&",
+                b"-",
+                b"&-",
+                b"A",
+                b"AOk",
+                b"A6Q",
+                b"2D3eAA",
+                b"ZeVnLIqe",
+                b"U,BTFw",
+                b"a",
+                b"/",
+                b"+",
+                b",",
+                b"~",
+                b"Z",
+                b"9",
+                b"&AOk-",
+                b"&2D3eAA-",
+            ];
+            let len = usize::arbitrary(g) % (g.size() / 4 + 1);
+            let mut bytes = Vec::new();
+            for _ in 0..len {
+                if u8::arbitrary(g) % 64 == 0 {
+                    bytes.push(u8::arbitrary(g));
+                } else {
+                    bytes.extend_from_slice(g.choose(TOKENS).copied().unwrap_or_default());
+                }
+            }
+            Name(bytes)
+        }
+
+        fn shrink(&self) -> Box<dyn Iterator<Item = Self>> {
+            Box::new(self.0.shrink().map(Name))
+        }
+    }
+
+    #[quickcheck]
+    fn decode_inverts_encode(text: String) -> bool {
+        decode(encode(&text).as_bytes()).as_deref() == Ok(text.as_str())
+    }
+
+    #[quickcheck]
+    fn encode_is_printable_ascii(text: String) -> bool {
+        encode(&text).bytes().all(|b| (0x20..=0x7e).contains(&b))
+    }
+
+    /// Decode accepts only the canonical form: whatever decodes, encodes back to itself.
+    #[quickcheck]
+    fn decoded_names_are_canonical(name: Name) -> bool {
+        match decode(&name.0) {
+            Ok(text) => encode(&text).as_bytes() == name.0,
+            Err(e) => e.offset < name.0.len(),
+        }
+    }
+
+    #[quickcheck]
+    fn arbitrary_bytes_are_canonical_or_rejected(name: Vec<u8>) -> bool {
+        decode(&name).map_or(true, |text| encode(&text).as_bytes() == name)
+    }
 }

@@ -5,4 +5,5 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 
+pub mod message;
 pub mod syntax;

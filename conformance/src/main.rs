@@ -1,1 +1,4 @@
-fn main() { eprintln!("imap-conformance: runner under construction"); std::process::exit(2); }
+fn main() {
+    eprintln!("imap-conformance: runner under construction");
+    std::process::exit(2);
+}

@@ -89,7 +89,11 @@ fn lex(s: &[u8]) -> Vec<(Tok, usize, usize)> {
 
 /// Unquotes a quoted string or comment body (drops the delimiters, resolves quoted-pairs).
 fn unquote(s: &[u8]) -> Vec<u8> {
-    let inner = if s.len() >= 2 { &s[1..s.len() - 1] } else { &[][..] };
+    let inner = if s.len() >= 2 {
+        &s[1..s.len() - 1]
+    } else {
+        &[][..]
+    };
     let mut out = Vec::with_capacity(inner.len());
     let mut i = 0;
     while i < inner.len() {
@@ -294,7 +298,12 @@ mod tests {
         assert_eq!(
             l,
             vec![
-                a(Some("Joe Q. Public"), None, Some("john.q.public"), Some("example.com")),
+                a(
+                    Some("Joe Q. Public"),
+                    None,
+                    Some("john.q.public"),
+                    Some("example.com")
+                ),
                 a(Some("Mary Smith"), None, Some("mary"), Some("x.test")),
                 a(None, None, Some("jdoe"), Some("example.org")),
                 a(Some("Who?"), None, Some("one"), Some("y.test")),
@@ -320,11 +329,19 @@ mod tests {
     fn odd_forms() {
         assert_eq!(
             parse_list(b"undisclosed-recipients:;"),
-            vec![a(None, None, Some("undisclosed-recipients"), None), Address::default()]
+            vec![
+                a(None, None, Some("undisclosed-recipients"), None),
+                Address::default()
+            ]
         );
         assert_eq!(
             parse_list(b"<@a.test,@b.test:joe@c.test>"),
-            vec![a(None, Some("@a.test,@b.test"), Some("joe"), Some("c.test"))]
+            vec![a(
+                None,
+                Some("@a.test,@b.test"),
+                Some("joe"),
+                Some("c.test")
+            )]
         );
         assert_eq!(
             parse_list(b"jdoe@example.org (John Doe), joe, \"a b\"@x"),

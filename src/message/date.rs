@@ -75,7 +75,10 @@ pub fn parse(raw: &[u8]) -> Option<SentDate> {
     }
     let mut words = clean.split_whitespace().peekable();
     // optional day-of-week
-    if words.peek().is_some_and(|w| w.starts_with(|c: char| c.is_ascii_alphabetic())) {
+    if words
+        .peek()
+        .is_some_and(|w| w.starts_with(|c: char| c.is_ascii_alphabetic()))
+    {
         words.next();
     }
     let day: u8 = words.next()?.parse().ok()?;

@@ -212,12 +212,18 @@ mod tests {
     #[test]
     fn base64_and_qp() {
         assert_eq!(base64(b"aGVs\nbG8=\n"), b"hello");
-        assert_eq!(quoted_printable(b"a=3Db  \nsoft=\nline=\r\nend=ZZ"), b"a=b\r\nsoftlineend=ZZ");
+        assert_eq!(
+            quoted_printable(b"a=3Db  \nsoft=\nline=\r\nend=ZZ"),
+            b"a=b\r\nsoftlineend=ZZ"
+        );
     }
 
     #[test]
     fn encoded_words() {
-        assert_eq!(rfc2047(b"=?utf-8?q?caf=C3=A9?= =?ISO-8859-1?B?4Q==?= x"), "caféá x");
+        assert_eq!(
+            rfc2047(b"=?utf-8?q?caf=C3=A9?= =?ISO-8859-1?B?4Q==?= x"),
+            "caféá x"
+        );
         assert_eq!(rfc2047(b"a =?x-unknown?q?b?= c"), "a b c");
         assert_eq!(rfc2047(b"plain =?bad"), "plain =?bad");
         assert_eq!(charset(b"\xe9", b"latin1"), "é");

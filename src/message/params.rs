@@ -176,7 +176,10 @@ pub fn params(s: &[u8]) -> Vec<Param> {
             j += 1;
             v
         } else {
-            let n = s[j..].iter().position(|&b| b == b';').unwrap_or(s.len() - j);
+            let n = s[j..]
+                .iter()
+                .position(|&b| b == b';')
+                .unwrap_or(s.len() - j);
             let v = trim(&s[j..j + n]).to_vec();
             j += n;
             v
@@ -200,7 +203,9 @@ fn split_name(name: Vec<u8>, value: Vec<u8>) -> (Vec<u8>, Option<u32>, bool, Vec
         Some(d) => (d, true),
         None => (rest, rest.is_empty()),
     };
-    let section = std::str::from_utf8(digits).ok().and_then(|d| d.parse().ok());
+    let section = std::str::from_utf8(digits)
+        .ok()
+        .and_then(|d| d.parse().ok());
     if !digits.is_empty() && section.is_none() {
         return (name, None, false, value); // not RFC 2231 syntax: keep the name as written
     }
@@ -266,7 +271,10 @@ mod tests {
     #[test]
     fn content_type_basic() {
         let v = content_type(b" Text/HTML ; Charset=\"UTF-8\" ; name=a b.pdf").unwrap();
-        assert_eq!((v.main.as_slice(), v.sub.as_slice()), (&b"text"[..], &b"html"[..]));
+        assert_eq!(
+            (v.main.as_slice(), v.sub.as_slice()),
+            (&b"text"[..], &b"html"[..])
+        );
         assert_eq!(v.params[0].name, b"charset");
         assert_eq!(v.params[0].value, b"UTF-8");
         assert_eq!(v.params[1].value, b"a b.pdf");
@@ -276,9 +284,8 @@ mod tests {
 
     #[test]
     fn rfc2231_merge_and_decode() {
-        let v = params(
-            b"; title*1*=%20b%C3%A4r; title*0*=utf-8'de'foo ; title*2=\" baz\"; x*=''a%41",
-        );
+        let v =
+            params(b"; title*1*=%20b%C3%A4r; title*0*=utf-8'de'foo ; title*2=\" baz\"; x*=''a%41");
         assert_eq!(v[0].name, b"title");
         assert!(v[0].extended);
         assert_eq!(v[0].value, b"utf-8'de'foo%20b%C3%A4r%20baz");

@@ -107,7 +107,11 @@ impl Message<'_> {
 
     /// The parsed Date: header (first one), for SENTBEFORE/SENTON/SENTSINCE and SORT DATE.
     pub fn sent_date(&self) -> Option<SentDate> {
-        date::parse(&header::first(self.data, self.root.header.clone(), b"date")?)
+        date::parse(&header::first(
+            self.data,
+            self.root.header.clone(),
+            b"date",
+        )?)
     }
 
     /// RFC 5256 §2.1 base subject of the Subject: header ("" if none).

@@ -119,12 +119,16 @@ impl<'a> Message<'a> {
             return Ok(None);
         };
         let raw = self.index.bytes(self.data, part.body.clone());
-        let cte = encoding_of(header::first(self.data, part.header.clone(), b"content-transfer-encoding").as_deref());
+        let cte = encoding_of(
+            header::first(self.data, part.header.clone(), b"content-transfer-encoding").as_deref(),
+        );
         match cte.as_slice() {
             b"7bit" | b"8bit" | b"binary" => Ok(Some(raw)),
             b"base64" => Ok(Some(Cow::Owned(decode::base64(&raw)))),
             b"quoted-printable" => Ok(Some(Cow::Owned(decode::quoted_printable(&raw)))),
-            other => Err(BinaryError::UnknownCte(String::from_utf8_lossy(other).into_owned())),
+            other => Err(BinaryError::UnknownCte(
+                String::from_utf8_lossy(other).into_owned(),
+            )),
         }
     }
 

@@ -178,9 +178,16 @@ mod tests {
 
     #[quickcheck_macros::quickcheck]
     fn partial_matches_naive(data: Vec<u8>, a: usize, b: usize, origin: u16, count: u16) -> bool {
-        let data: Vec<u8> = data.into_iter().map(|b| b"ab\r\n"[b as usize % 4]).collect();
+        let data: Vec<u8> = data
+            .into_iter()
+            .map(|b| b"ab\r\n"[b as usize % 4])
+            .collect();
         let n = data.len();
-        let (a, b) = if n == 0 { (0, 0) } else { (a % (n + 1), b % (n + 1)) };
+        let (a, b) = if n == 0 {
+            (0, 0)
+        } else {
+            (a % (n + 1), b % (n + 1))
+        };
         let r = a.min(b)..a.max(b);
         let i = CrlfIndex::new(&data);
         let whole = naive(&data);

@@ -63,7 +63,9 @@ fn mime_fields(data: &[u8], part: &Part) -> MimeFields {
 }
 
 fn wire_params(ps: &[Param]) -> Vec<(Vec<u8>, Vec<u8>)> {
-    ps.iter().map(|p| (p.wire_name(), p.value.clone())).collect()
+    ps.iter()
+        .map(|p| (p.wire_name(), p.value.clone()))
+        .collect()
 }
 
 fn disposition(raw: Option<Vec<u8>>) -> Option<Disposition> {
@@ -80,7 +82,9 @@ fn languages(raw: Option<Vec<u8>>) -> Vec<Vec<u8>> {
     raw.split(|&b| b == b',')
         .map(|t| {
             let t: Vec<u8> = t.split(|&b| b == b'(').next().unwrap_or(&[]).to_vec();
-            t.into_iter().filter(|b| !b.is_ascii_whitespace()).collect::<Vec<u8>>()
+            t.into_iter()
+                .filter(|b| !b.is_ascii_whitespace())
+                .collect::<Vec<u8>>()
         })
         .filter(|t| !t.is_empty())
         .collect()

@@ -302,7 +302,13 @@ impl Date {
 impl fmt::Display for Date {
     /// `d-Mon-yyyy` as in `date-text`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}-{}-{:04}", self.day, MONTHS[self.month as usize - 1], self.year)
+        write!(
+            f,
+            "{}-{}-{:04}",
+            self.day,
+            MONTHS[self.month as usize - 1],
+            self.year
+        )
     }
 }
 

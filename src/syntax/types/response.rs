@@ -383,4 +383,3 @@ impl From<Data> for Response {
         Response::Data(d)
     }
 }
-

@@ -93,7 +93,9 @@ pub fn parse(raw: &[u8]) -> Option<SentDate> {
     let (mut h, mut m, mut s) = (0i64, 0i64, 0i64);
     let mut off = 0;
     if let Some(time) = words.next() {
-        let mut t = time.split(':').map(|x| x.parse::<i64>().ok());
+        let mut t = time
+            .split(':')
+            .map(|x| x.parse::<i64>().ok().filter(|v| (0..100).contains(v)));
         h = t.next().flatten().unwrap_or(0);
         m = t.next().flatten().unwrap_or(0);
         s = t.next().flatten().unwrap_or(0);
@@ -120,6 +122,13 @@ mod tests {
         assert_eq!(d.timestamp, 0);
         assert_eq!(parse(b"21 Nov 97 09:55:06 GMT").unwrap().date.year, 1997);
         assert!(parse(b"yesterday").is_none());
+        assert_eq!(
+            parse(b"1 Jan 2000 99999999999999999:1:1 +9999")
+                .unwrap()
+                .date
+                .day,
+            1
+        );
         assert!(parse(b"31 Feb 2020").is_none());
     }
 }

@@ -258,7 +258,9 @@ impl Parser<'_> {
             }
             if content_type.is(b"message", b"rfc822") {
                 let (inner, hit) = self.entity(body_start, depth + 1, false);
-                let body = body_start..self.end_of(body_start, hit.as_ref());
+                // exactly the encapsulated message: when its header's blank line is also
+                // the line end before a delimiter, the header keeps it
+                let body = body_start..inner.body.end;
                 let part = Part {
                     kind: PartKind::Message(Box::new(inner)),
                     ..leaf(body, content_type)
@@ -305,7 +307,9 @@ impl Parser<'_> {
             }
         };
         self.stack.truncate(level);
-        let body = body_start..self.end_of(body_start, end_hit.as_ref());
+        // never end inside the last child (its header may have claimed the line end)
+        let last = children.last().map_or(body_start, |c: &Part| c.body.end);
+        let body = body_start..self.end_of(body_start, end_hit.as_ref()).max(last);
         let part = Part {
             header,
             body,

@@ -32,6 +32,8 @@ pub mod structure;
 pub mod subject;
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;
 
 use self::mime::Part;

@@ -144,8 +144,7 @@ pub fn disposition(s: &[u8]) -> Option<Value> {
 
 /// Parses `*(";" attribute "=" value)` and merges RFC 2231 sections.
 pub fn params(s: &[u8]) -> Vec<Param> {
-    // (base name, section, encoded, value)
-    let mut raw: Vec<(Vec<u8>, Option<u32>, bool, Vec<u8>)> = Vec::new();
+    let mut raw: Vec<Raw> = Vec::new();
     let mut i = 0;
     while i < s.len() {
         // up to the next ';' outside a quoted string
@@ -193,8 +192,11 @@ pub fn params(s: &[u8]) -> Vec<Param> {
     merge(raw)
 }
 
+/// One `attribute=value` before merging: (base name, RFC 2231 section, encoded, value).
+type Raw = (Vec<u8>, Option<u32>, bool, Vec<u8>);
+
 /// `name*3*` → (`name`, Some(3), true); `name*` → (`name`, None, true).
-fn split_name(name: Vec<u8>, value: Vec<u8>) -> (Vec<u8>, Option<u32>, bool, Vec<u8>) {
+fn split_name(name: Vec<u8>, value: Vec<u8>) -> Raw {
     let Some(star) = name.iter().position(|&b| b == b'*') else {
         return (name, None, false, value);
     };
@@ -212,7 +214,7 @@ fn split_name(name: Vec<u8>, value: Vec<u8>) -> (Vec<u8>, Option<u32>, bool, Vec
     (name[..star].to_vec(), section, encoded, value)
 }
 
-fn merge(raw: Vec<(Vec<u8>, Option<u32>, bool, Vec<u8>)>) -> Vec<Param> {
+fn merge(raw: Vec<Raw>) -> Vec<Param> {
     let mut out: Vec<Param> = Vec::new();
     let mut done: Vec<(Vec<u8>, bool)> = Vec::new(); // (name, is 2231 form)
     for (idx, (name, section, encoded, value)) in raw.iter().enumerate() {

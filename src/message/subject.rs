@@ -10,7 +10,7 @@ fn strip_prefix_ci<'s>(s: &'s str, p: &str) -> Option<&'s str> {
 /// `subj-blob = "[" *BLOBCHAR "]" *WSP` at the start of `s`: the rest after it.
 fn blob(s: &str) -> Option<&str> {
     let rest = s.strip_prefix('[')?;
-    let close = rest.find(|c| c == ']' || c == '[')?;
+    let close = rest.find([']', '['])?;
     rest[close..]
         .strip_prefix(']')
         .map(|r| r.trim_start_matches([' ', '\t']))
@@ -53,11 +53,10 @@ pub fn base_subject(raw: &[u8]) -> String {
         // (2) trailers
         loop {
             let t = s.trim_end_matches([' ', '\t']);
-            let len = t.len();
-            let t = if len >= 5 && t[len - 5..].eq_ignore_ascii_case("(fwd)") {
-                &t[..len - 5]
-            } else {
-                t
+            let cut = t.len().wrapping_sub(5);
+            let t = match t.get(cut..) {
+                Some(tail) if tail.eq_ignore_ascii_case("(fwd)") => &t[..cut],
+                _ => t,
             };
             if t.len() == s.len() {
                 break;

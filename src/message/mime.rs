@@ -19,12 +19,12 @@ use std::ops::Range;
 use super::header;
 use super::params::{self, Param, Value};
 
-/// Deepest nesting of multiparts and message/rfc822 parts that is parsed (Dovecot uses 100
-/// as well); deeper content is an opaque body.
+/// Deepest nesting of multiparts and message/rfc822 parts that is parsed (our choice; we
+/// believe Dovecot's parser default is also 100, unverified); deeper content is an opaque body.
 pub const MAX_DEPTH: usize = 100;
 
-/// Most entities parsed in one message (Dovecot's `mail_max_total_mime_parts` default is
-/// 10000); later parts of a multipart are ignored like an epilogue.
+/// Most entities parsed in one message (our choice, believed to match Dovecot's default total
+/// part limit, unverified); later parts of a multipart are ignored like an epilogue.
 pub const MAX_PARTS: usize = 10_000;
 
 /// The media type of an entity, as declared or defaulted.

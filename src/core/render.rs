@@ -1,7 +1,12 @@
 //! The bridge from the core to the message layer: FETCH items and SEARCH text tests over one
-//! message's octets.
+//! message's octets (parsed once per message per command).
 
-use crate::syntax::types::{Date, FetchAtt, FetchValue, Section, SectionText};
+use std::borrow::Cow;
+
+use crate::message::search::contains_folded;
+use crate::message::section::BinaryError;
+use crate::message::Message;
+use crate::syntax::types::{Date, FetchAtt, FetchValue, Partial, Section, SectionText};
 
 /// Why an item could not be rendered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -10,118 +15,119 @@ pub enum RenderError {
     UnknownCte,
 }
 
-/// One message, parsed on demand.
+/// One message, parsed.
 pub struct Parsed<'a> {
-    raw: &'a [u8],
+    msg: Message<'a>,
 }
 
-/// The message octets with every bare LF turned into CRLF (RFC 3501 §2.3.4 wire form).
-pub fn to_crlf(data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(data.len() + data.len() / 32);
-    let mut prev = 0u8;
-    for &b in data {
-        if b == b'\n' && prev != b'\r' {
-            out.push(b'\r');
+fn apply_partial(data: Cow<'_, [u8]>, partial: Option<Partial>) -> Vec<u8> {
+    match partial {
+        // §6.4.5: an origin past the end gives the empty string.
+        Some(p) => {
+            let start = (p.origin as usize).min(data.len());
+            let end = start.saturating_add(p.count as usize).min(data.len());
+            data[start..end].to_vec()
         }
-        out.push(b);
-        prev = b;
+        None => data.into_owned(),
     }
-    out
 }
 
 impl<'a> Parsed<'a> {
-    /// Wraps a message's octets.
+    /// Parses a message's octets (never fails: malformed MIME is normal).
     pub fn new(raw: &'a [u8]) -> Self {
-        Parsed { raw }
-    }
-
-    fn split(&self) -> (&'a [u8], &'a [u8]) {
-        let r = self.raw;
-        let mut i = 0;
-        while i < r.len() {
-            if r[i] == b'\n' {
-                if r.get(i + 1) == Some(&b'\n') {
-                    return (&r[..i + 2], &r[i + 2..]);
-                }
-                if r.get(i + 1) == Some(&b'\r') && r.get(i + 2) == Some(&b'\n') {
-                    return (&r[..i + 3], &r[i + 3..]);
-                }
-            }
-            i += 1;
+        Parsed {
+            msg: Message::parse(raw),
         }
-        (r, &[])
     }
 
-    /// One FETCH item that needs the message's content.
+    fn section(&self, section: &Section) -> Option<Vec<u8>> {
+        self.msg.section(section, None).map(Cow::into_owned)
+    }
+
+    /// One FETCH item that needs the message's content (RFC 3501 §6.4.5, RFC 3516 §4.2).
     pub fn item(&self, att: &FetchAtt) -> Result<FetchValue, RenderError> {
-        let (header, text) = self.split();
+        let whole = Section::default();
+        let header = Section {
+            part: Vec::new(),
+            text: Some(SectionText::Header),
+        };
+        let text = Section {
+            part: Vec::new(),
+            text: Some(SectionText::Text),
+        };
         Ok(match att {
-            FetchAtt::Rfc822 => FetchValue::Rfc822(Some(to_crlf(self.raw))),
-            FetchAtt::Rfc822Header => FetchValue::Rfc822Header(Some(to_crlf(header))),
-            FetchAtt::Rfc822Text => FetchValue::Rfc822Text(Some(to_crlf(text))),
+            FetchAtt::Envelope => FetchValue::Envelope(Box::new(self.msg.envelope())),
+            FetchAtt::Body => FetchValue::Body(Box::new(self.msg.body_structure(false))),
+            FetchAtt::BodyStructure => {
+                FetchValue::BodyStructure(Box::new(self.msg.body_structure(true)))
+            }
+            FetchAtt::Rfc822 => FetchValue::Rfc822(self.section(&whole)),
+            FetchAtt::Rfc822Header => FetchValue::Rfc822Header(self.section(&header)),
+            FetchAtt::Rfc822Text => FetchValue::Rfc822Text(self.section(&text)),
             FetchAtt::BodySection {
                 section, partial, ..
-            } => {
-                let data = match section {
-                    Section { part, text: None } if part.is_empty() => to_crlf(self.raw),
-                    Section {
-                        part,
-                        text: Some(SectionText::Header),
-                    } if part.is_empty() => to_crlf(header),
-                    Section {
-                        part,
-                        text: Some(SectionText::Text),
-                    } if part.is_empty() => to_crlf(text),
-                    _ => Vec::new(),
-                };
-                let (origin, data) = match partial {
-                    Some(p) => {
-                        let start = (p.origin as usize).min(data.len());
-                        let end = start.saturating_add(p.count as usize).min(data.len());
-                        (Some(p.origin), data[start..end].to_vec())
-                    }
-                    None => (None, data),
-                };
-                FetchValue::BodySection {
-                    section: section.clone(),
-                    origin,
-                    data: Some(data),
-                }
+            } => FetchValue::BodySection {
+                section: section.clone(),
+                origin: partial.map(|p| p.origin),
+                // A nonexistent part is NIL (the message layer says None).
+                data: self.msg.section(section, *partial).map(Cow::into_owned),
+            },
+            FetchAtt::Binary { part, partial, .. } => match self.msg.binary(part) {
+                Ok(data) => FetchValue::Binary {
+                    part: part.clone(),
+                    origin: partial.map(|p| p.origin),
+                    data: data.map(|d| apply_partial(d, *partial)),
+                },
+                Err(BinaryError::UnknownCte(_)) => return Err(RenderError::UnknownCte),
+            },
+            FetchAtt::BinarySize { part } => match self.msg.binary_size(part) {
+                Ok(size) => FetchValue::BinarySize {
+                    part: part.clone(),
+                    size: size.unwrap_or(0) as u64,
+                },
+                Err(BinaryError::UnknownCte(_)) => return Err(RenderError::UnknownCte),
+            },
+            // Metadata items are answered from the view, never here.
+            FetchAtt::Flags | FetchAtt::Uid | FetchAtt::InternalDate | FetchAtt::Rfc822Size => {
+                unreachable_metadata()
             }
-            _ => return Err(RenderError::UnknownCte),
         })
     }
 
-    /// The Date: header as a calendar date (SENT* keys).
+    /// The Date: header's calendar date (SENT* keys, RFC 3501 §6.4.4: as written, the
+    /// time and zone disregarded).
     pub fn sent_date(&self) -> Option<Date> {
-        None
+        self.msg.sent_date().map(|d| d.date)
     }
 
-    /// Case-insensitive substring test on a header field's value.
+    /// Case-insensitive substring test on a header field's decoded value (RFC 2047 words
+    /// decoded, i;unicode-casemap folding).
     pub fn header_contains(&self, name: &[u8], needle: &[u8]) -> bool {
-        let (header, _) = self.split();
-        header.split(|&b| b == b'\n').any(|line| {
-            line.len() > name.len()
-                && line[..name.len()].eq_ignore_ascii_case(name)
-                && line[name.len()] == b':'
-                && contains_ci(&line[name.len() + 1..], needle)
-        })
+        let needle = String::from_utf8_lossy(needle);
+        self.msg
+            .header_values(name)
+            .iter()
+            .any(|v| contains_folded(v, &needle))
     }
 
-    /// Case-insensitive substring test on the body.
+    /// Case-insensitive substring test on the decoded body text.
     pub fn body_contains(&self, needle: &[u8]) -> bool {
-        contains_ci(self.split().1, needle)
+        let needle = String::from_utf8_lossy(needle);
+        self.msg
+            .body_text()
+            .iter()
+            .any(|t| contains_folded(t, &needle))
     }
 
-    /// Case-insensitive substring test on the whole message.
+    /// Case-insensitive substring test on the header and body (SEARCH TEXT).
     pub fn text_contains(&self, needle: &[u8]) -> bool {
-        contains_ci(self.raw, needle)
+        let n = String::from_utf8_lossy(needle);
+        contains_folded(&self.msg.header_text(), &n) || self.body_contains(needle)
     }
 }
 
-fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
-    needle.is_empty()
-        || hay
-            .windows(needle.len())
-            .any(|w| w.eq_ignore_ascii_case(needle))
+/// Flags, UID, INTERNALDATE and RFC822.SIZE come from the view; the FETCH code never asks
+/// for them here. Answering an empty FLAGS keeps the wire valid if it ever did.
+fn unreachable_metadata() -> FetchValue {
+    FetchValue::Flags(Vec::new())
 }

@@ -26,6 +26,8 @@ pub struct World {
     pub tolerated: BTreeSet<Bug>,
     max_uid_next: BTreeMap<Mb, u32>,
     uids_ever: BTreeMap<Mb, BTreeSet<u32>>,
+    /// False while replaying an already checked prefix (the exhaustive search).
+    pub checking: bool,
 }
 
 fn to_flags(f: &FlagSet) -> Flags {
@@ -85,6 +87,7 @@ impl World {
             tolerated: BTreeSet::new(),
             max_uid_next: BTreeMap::new(),
             uids_ever: BTreeMap::new(),
+            checking: true,
         }
     }
 
@@ -194,7 +197,42 @@ impl World {
                 ));
             }
         }
-        self.check()
+        if self.checking {
+            self.check()?;
+        }
+        Ok(())
+    }
+
+    /// A hash of everything that can influence the future: the model (store and sessions),
+    /// the clients' beliefs and the core's views (tags and logs are left out).
+    pub fn canonical(&mut self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.model.hash(&mut h);
+        self.clients.hash(&mut h);
+        for mb in Mb::REAL {
+            let snap = self.store.snapshot(mb.name(), false).expect("exists");
+            for m in &snap.messages {
+                (m.uid, to_flags(&m.flags)).hash(&mut h);
+            }
+            (snap.uid_next, snap.unclaimed_recent).hash(&mut h);
+        }
+        for s in &self.sessions {
+            (s.is_idle(), s.is_logout()).hash(&mut h);
+            let sel = match s.state() {
+                State::Selected(sel) => Some(sel),
+                State::Idle { selected, .. } => selected.as_ref(),
+                _ => None,
+            };
+            if let Some(sel) = sel {
+                (&sel.mailbox, sel.read_only, sel.view.uids()).hash(&mut h);
+                for &u in sel.view.uids() {
+                    let f = sel.view.flags(u).map(to_flags);
+                    (f, sel.view.is_recent(u), sel.view.is_ghost(u)).hash(&mut h);
+                }
+            }
+        }
+        h.finish()
     }
 
     /// Runs the model for one batch of responses and lets the client read them.

@@ -139,6 +139,19 @@ impl World {
                     m.command(sid, cmd, got.as_ref().map(|g| g.0), tol, seen)
                 })?;
                 self.uidplus(cmd, got, &pre_next)?;
+                if cmd == Cmd::Noop {
+                    // After NOOP the view is the store (RFC 3501 §6.1.2: NOOP polls).
+                    if let Some(sel) = &self.model.sessions[sid].sel {
+                        let store: Vec<u32> = self.model.boxes[&sel.mb]
+                            .msgs
+                            .iter()
+                            .map(|m| m.uid)
+                            .collect();
+                        if sel.uids() != store {
+                            return Err(format!("after NOOP: {:?} != {store:?}", sel.uids()));
+                        }
+                    }
+                }
             }
             Op::Done(sid) => {
                 self.say(sid, "C: DONE".into());
@@ -233,6 +246,12 @@ impl World {
             }
         }
         h.finish()
+    }
+
+    /// Feeds a made-up batch to session `sid`'s client, the model unchanged: the checker's
+    /// own tests use it to show that a bad response is caught.
+    pub fn feed(&mut self, sid: usize, sent: Sent, out: &[Response]) -> Result<(), String> {
+        self.batch(sid, sent, out, |_, _, _| Ok(()))
     }
 
     /// Runs the model for one batch of responses and lets the client read them.

@@ -6,4 +6,5 @@
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod core;
+pub mod store;
 pub mod syntax;

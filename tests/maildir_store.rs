@@ -474,3 +474,63 @@ fn differential_against_memory_store() {
     }
     assert_eq!(a.len(), b.len());
 }
+
+/// Child half of `processes_append_concurrently`: does nothing unless started by it.
+#[test]
+fn child_appender() {
+    let Some(dir) = std::env::var_os("IMAPD_TEST_CHILD_MAILDIR") else {
+        return;
+    };
+    let mut s = open(Path::new(&dir));
+    for i in 0..25 {
+        let (_, uid) = s
+            .append("INBOX", msg(&format!("{}/{i}\n", std::process::id()), &[]))
+            .unwrap();
+        println!("APPENDED-UID {uid}");
+        if i % 5 == 0 {
+            s.snapshot("INBOX", true).unwrap();
+        }
+    }
+}
+
+/// Separate processes (distinct pids, so the dot-lock itself is what excludes them).
+#[test]
+fn processes_append_concurrently() {
+    let d = tempfile::tempdir().unwrap();
+    open(d.path());
+    let exe = std::env::current_exe().unwrap();
+    let children: Vec<_> = (0..3)
+        .map(|_| {
+            std::process::Command::new(&exe)
+                .args([
+                    "--exact",
+                    "child_appender",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
+                .env("IMAPD_TEST_CHILD_MAILDIR", d.path())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut all = Vec::new();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8(out.stdout).unwrap();
+        let mine: Vec<Uid> = text
+            .lines()
+            .filter_map(|l| l.split("APPENDED-UID ").nth(1))
+            .map(|n| n.parse().unwrap())
+            .collect();
+        assert_eq!(mine.len(), 25);
+        assert!(mine.windows(2).all(|w| w[0] < w[1]));
+        all.extend(mine);
+    }
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!(all.len(), 75, "duplicate UIDs across processes");
+    let snap = open(d.path()).snapshot("INBOX", false).unwrap();
+    assert_eq!(uids(&snap), all);
+}

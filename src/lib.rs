@@ -7,4 +7,5 @@
 
 pub mod core;
 pub mod message;
+pub mod store;
 pub mod syntax;

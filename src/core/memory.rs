@@ -83,7 +83,7 @@ impl MemoryStore {
             flags: FlagSet::new(),
             internal_date: None,
         };
-        self.0.borrow_mut().append(mailbox, msg).map(|(_, uid)| uid)
+        self.0.borrow_mut().append(mailbox, msg, false).map(|(_, uid)| uid)
     }
 }
 
@@ -107,7 +107,12 @@ impl Inner {
             .ok_or(StoreError::NoSuchMailbox)
     }
 
-    fn append(&mut self, name: &str, msg: NewMessage) -> Result<(u32, Uid), StoreError> {
+    fn append(
+        &mut self,
+        name: &str,
+        msg: NewMessage,
+        claimed: bool,
+    ) -> Result<(u32, Uid), StoreError> {
         let mb = self.mailbox(name)?;
         let uid = mb.uid_next;
         mb.uid_next += 1;
@@ -119,7 +124,7 @@ impl Inner {
                 size: crlf_size(&msg.data),
             },
             data: msg.data,
-            claimed: false,
+            claimed,
         });
         Ok((mb.uid_validity, uid))
     }
@@ -203,11 +208,6 @@ impl Store for MemoryStore {
         if inner.mailboxes.contains_key(to) {
             return Err(StoreError::AlreadyExists);
         }
-        if to.starts_with(&format!("{from}.")) {
-            return Err(StoreError::Cannot(
-                "cannot rename a mailbox into itself".into(),
-            ));
-        }
         if from == "INBOX" {
             // RFC 3501 §6.3.5: renaming INBOX moves its messages; INBOX stays, empty.
             let uid_validity = inner.next_uid_validity;
@@ -226,6 +226,18 @@ impl Store for MemoryStore {
             }
             inner.mailboxes.insert(to.to_owned(), target);
             return Ok(());
+        }
+        if to.starts_with(&format!("{from}.")) {
+            return Err(StoreError::Cannot(
+                "cannot rename a mailbox into itself".into(),
+            ));
+        }
+        let clash = inner.mailboxes.keys().any(|k| {
+            (k == from || k.starts_with(&format!("{from}.")))
+                && inner.mailboxes.contains_key(&format!("{to}{}", &k[from.len()..]))
+        });
+        if clash {
+            return Err(StoreError::AlreadyExists);
         }
         let prefix = format!("{from}.");
         let moving: Vec<String> = inner
@@ -304,9 +316,9 @@ impl Store for MemoryStore {
 
     fn append(&mut self, mailbox: &str, message: NewMessage) -> Result<(u32, Uid), StoreError> {
         let mut inner = self.0.borrow_mut();
-        let (validity, uid) = inner.append(mailbox, message)?;
-        // The appending session is not the one that first sees it as new: leave it unclaimed,
-        // so the next snapshot that claims grants \Recent (RFC 3501 §2.3.2).
+        // APPEND and COPY place messages in cur/ as Courier does: nobody gets \Recent for
+        // them (RFC 3501 §2.3.2 leaves this to the server); only deliveries are new.
+        let (validity, uid) = inner.append(mailbox, message, true)?;
         Ok((validity, uid))
     }
 
@@ -329,7 +341,7 @@ impl Store for MemoryStore {
             let old = m.meta.uid;
             m.meta.uid = dest.uid_next;
             dest.uid_next += 1;
-            m.claimed = false;
+            m.claimed = true;
             pairs.push((old, m.meta.uid));
             dest.messages.push(m);
         }

@@ -33,13 +33,15 @@ impl MBox {
     pub fn get(&self, uid: u32) -> Option<&MMsg> {
         self.msgs.iter().find(|m| m.uid == uid)
     }
-    fn add(&mut self, flags: Flags) -> u32 {
+    /// `claimed` for APPEND and COPY: only deliveries are new (design decision, as Courier
+    /// files them in cur/; RFC 3501 §2.3.2 leaves it to the server).
+    fn add(&mut self, flags: Flags, claimed: bool) -> u32 {
         let uid = self.uid_next;
         self.uid_next += 1;
         self.msgs.push(MMsg {
             uid,
             flags,
-            claimed: false,
+            claimed,
         });
         uid
     }
@@ -125,8 +127,12 @@ impl Model {
         }
     }
 
-    pub fn deliver(&mut self, mb: Mb, flags: Flags) -> u32 {
-        self.boxes.get_mut(&mb).expect("real mailbox").add(flags)
+    /// An MTA delivery (`appended: false`) or an APPEND.
+    pub fn deliver(&mut self, mb: Mb, flags: Flags, appended: bool) -> u32 {
+        self.boxes
+            .get_mut(&mb)
+            .expect("real mailbox")
+            .add(flags, appended)
     }
 
     pub fn ext_store(&mut self, mb: Mb, uid: u32, flag: Fl, add: bool) {
@@ -236,7 +242,7 @@ impl Model {
             .collect();
         let dest = self.boxes.get_mut(&to).expect("real mailbox");
         msgs.into_iter()
-            .map(|m| (m.uid, dest.add(m.flags)))
+            .map(|m| (m.uid, dest.add(m.flags, true)))
             .collect()
     }
 
@@ -458,7 +464,7 @@ impl Model {
                 let allowed = if mb == Mb::Gone {
                     vec![No] // §6.3.11 TRYCREATE
                 } else {
-                    self.deliver(mb, f.map(fl).unwrap_or_default());
+                    self.deliver(mb, f.map(fl).unwrap_or_default(), true);
                     vec![Ok]
                 };
                 self.notify(sid, true);

@@ -176,7 +176,7 @@ impl World {
                     .store
                     .deliver(mb.name(), b"Subject: delivered\r\n\r\nhello\r\n")
                     .map_err(|e| e.to_string())?;
-                let want = self.model.deliver(mb, Flags::new());
+                let want = self.model.deliver(mb, Flags::new(), false);
                 self.note(format!("delivered to {} (UID {uid})", mb.name()));
                 if uid != want {
                     return Err(format!("delivery got UID {uid}, model {want}"));

@@ -4,7 +4,10 @@ use imapd::core::{MemoryStore, Session, SessionConfig};
 use imapd::syntax::types::*;
 
 fn cmd(tag: &str, body: CommandBody) -> Command {
-    Command { tag: Tag::new(tag).unwrap(), body }
+    Command {
+        tag: Tag::new(tag).unwrap(),
+        body,
+    }
 }
 
 fn mbox(s: &str) -> Mailbox {
@@ -29,7 +32,10 @@ fn authenticated_select_inbox_with_deliveries() {
     // s2 expunges message 1 after marking it; s sees the EXPUNGE at its next NOOP, not during FETCH.
     let store_cmd = CommandBody::Store {
         uid: false,
-        set: SequenceSet::Ranges(vec![SeqRange { start: SeqNo::Value(1.try_into().unwrap()), end: SeqNo::Value(1.try_into().unwrap()) }]),
+        set: SequenceSet::Ranges(vec![SeqRange {
+            start: SeqNo::Value(1.try_into().unwrap()),
+            end: SeqNo::Value(1.try_into().unwrap()),
+        }]),
         mode: StoreMode::Add,
         silent: false,
         flags: vec![Flag::Deleted],
@@ -39,12 +45,18 @@ fn authenticated_select_inbox_with_deliveries() {
     assert!(format!("{out:?}").contains("Expunge(1)"), "{out:?}");
     let fetch = CommandBody::Fetch {
         uid: false,
-        set: SequenceSet::Ranges(vec![SeqRange { start: SeqNo::Value(1.try_into().unwrap()), end: SeqNo::Largest }]),
+        set: SequenceSet::Ranges(vec![SeqRange {
+            start: SeqNo::Value(1.try_into().unwrap()),
+            end: SeqNo::Largest,
+        }]),
         items: FetchItems::List(vec![FetchAtt::Flags]),
     };
     let out = s.handle_command(cmd("e", fetch), &mut store);
     let dbg = format!("{out:?}");
-    assert!(!dbg.contains("Expunge("), "no EXPUNGE during FETCH (RFC 3501 §7.4.1): {dbg}");
+    assert!(
+        !dbg.contains("Expunge("),
+        "no EXPUNGE during FETCH (RFC 3501 §7.4.1): {dbg}"
+    );
     let out = s.handle_command(cmd("f", CommandBody::Noop), &mut store);
     assert!(format!("{out:?}").contains("Expunge(1)"), "{out:?}");
 }

@@ -15,11 +15,7 @@ use model::reference::Bug;
 use model::world::World;
 
 /// Tolerated open bugs (see tests/regression.rs), as in the quickcheck run.
-const KNOWN: &[Bug] = &[
-    Bug::StaleViewFlags,
-    Bug::PartialCopyNo,
-    Bug::SilentStoreHidesExternal,
-];
+const KNOWN: &[Bug] = &[];
 
 const SESSIONS: usize = 2;
 /// At most this many messages are ever delivered (UIDs 1..=MAX_MSGS).

@@ -12,11 +12,7 @@ use quickcheck::{QuickCheck, TestResult};
 
 /// Known core bugs tolerated here so the property keeps hunting new ones; each has an
 /// ignored test in tests/regression.rs. Empty this list once they are fixed.
-const KNOWN: &[Bug] = &[
-    Bug::StaleViewFlags,
-    Bug::PartialCopyNo,
-    Bug::SilentStoreHidesExternal,
-];
+const KNOWN: &[Bug] = &[];
 
 /// The tolerated bugs, minus those named in `MODEL_STRICT` (`all`, or `Debug` names).
 fn known() -> Vec<Bug> {

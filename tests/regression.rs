@@ -90,10 +90,10 @@ fn selected_uid_fetch_of_expunged_message_keeps_recent() {
 }
 
 #[test]
-#[ignore = "bug: SEARCH judges flags from the view's last sync, not the store: session 0 \
-            EXAMINEs INBOX (1 msg), another process sets \\Seen, `UID SEARCH SEEN` answers \
-            `* SEARCH` (empty) and only then `* 1 FETCH (FLAGS (\\Seen))` (commands/search.rs \
-            evaluates before sync_selected)"]
+// postmortem (fixed): SEARCH judges flags from the view's last sync, not the store: session 0
+// EXAMINEs INBOX (1 msg), another process sets \\Seen, `UID SEARCH SEEN` answers `* SEARCH`
+// (empty) and only then `* 1 FETCH (FLAGS (\\Seen))` (commands/search.rs evaluates before
+// sync_selected)
 fn selected_search_sees_flags_changed_since_last_sync() {
     // postmortem:
     // found by the quickcheck model (MODEL_STRICT=all). RFC 3501 §6.4.4: SEARCH answers the
@@ -117,10 +117,10 @@ fn selected_search_sees_flags_changed_since_last_sync() {
 }
 
 #[test]
-#[ignore = "bug: FETCH FLAGS answers the view's flags from the last sync: session 0 SELECTs \
-            INBOX (1 msg), another process sets \\Seen, `FETCH 1 (FLAGS)` sends \
-            `* 1 FETCH (FLAGS (\\Recent))` and then `* 1 FETCH (FLAGS (\\Seen \\Recent))` \
-            (commands/fetch.rs reads sel.view before sync_selected)"]
+// postmortem (fixed): FETCH FLAGS answers the view's flags from the last sync: session 0
+// SELECTs INBOX (1 msg), another process sets \\Seen, `FETCH 1 (FLAGS)` sends `* 1 FETCH
+// (FLAGS (\\Recent))` and then `* 1 FETCH (FLAGS (\\Seen \\Recent))` (commands/fetch.rs reads
+// sel.view before sync_selected)
 fn selected_fetch_flags_reports_the_store_now() {
     // postmortem:
     // found by the quickcheck model. RFC 3501 §7.4.2: FETCH FLAGS is the message's flags;
@@ -144,10 +144,10 @@ fn selected_fetch_flags_reports_the_store_now() {
 }
 
 #[test]
-#[ignore = "bug: FETCH BODY[] does not set \\Seen when the view still believes it set: \
-            session 0 SELECTs INBOX (1 msg), `FETCH 1 BODY[]` sets \\Seen, another process \
-            removes \\Seen, `FETCH 1 BODY[]` leaves the message unseen in the store \
-            (commands/fetch.rs tests `sel.view.flags(u)` for mark_seen)"]
+// postmortem (fixed): FETCH BODY[] does not set \\Seen when the view still believes it set:
+// session 0 SELECTs INBOX (1 msg), `FETCH 1 BODY[]` sets \\Seen, another process removes
+// \\Seen, `FETCH 1 BODY[]` leaves the message unseen in the store (commands/fetch.rs tests
+// `sel.view.flags(u)` for mark_seen)
 fn selected_fetch_body_sets_seen_even_if_view_is_stale() {
     // postmortem:
     // found while writing the model (RFC 3501 §6.4.5: BODY[] implicitly sets \Seen). The
@@ -170,11 +170,11 @@ fn selected_fetch_body_sets_seen_even_if_view_is_stale() {
 }
 
 #[test]
-#[ignore = "bug: STORE .SILENT swallows a flag change made elsewhere: session 0 SELECTs \
-            INBOX (1 msg) and fetches its FLAGS (), another process sets \\Seen, \
-            `STORE 1 +FLAGS.SILENT (\\Deleted)` answers only OK; the client believes \
-            (\\Deleted) while the store has (\\Deleted \\Seen), and no later sync tells it \
-            (commands/store_flags.rs note_flags() updates the view without a FETCH)"]
+// postmortem (fixed): STORE .SILENT swallows a flag change made elsewhere: session 0 SELECTs
+// INBOX (1 msg) and fetches its FLAGS (), another process sets \\Seen, `STORE 1 +FLAGS.SILENT
+// (\\Deleted)` answers only OK; the client believes (\\Deleted) while the store has (\\Deleted
+// \\Seen), and no later sync tells it (commands/store_flags.rs note_flags() updates the view
+// without a FETCH)
 fn selected_silent_store_reports_external_flag_changes() {
     // postmortem:
     // found by the quickcheck model. RFC 3501 §6.4.6 note: regardless of .SILENT the server
@@ -209,10 +209,10 @@ fn selected_silent_store_reports_external_flag_changes() {
 }
 
 #[test]
-#[ignore = "bug: COPY of a set with an expunged message copies the rest and answers NO: \
-            INBOX has UIDs 1,2, session 0 SELECTs it, another process deletes and expunges \
-            UID 2, `COPY 1:2 INBOX.A` answers NO [EXPUNGEISSUED] but INBOX.A now holds a \
-            copy of UID 1 (MOVE likewise moves it) (commands/copy.rs)"]
+// postmortem (fixed): COPY of a set with an expunged message copies the rest and answers NO:
+// INBOX has UIDs 1,2, session 0 SELECTs it, another process deletes and expunges UID 2, `COPY
+// 1:2 INBOX.A` answers NO [EXPUNGEISSUED] but INBOX.A now holds a copy of UID 1 (MOVE likewise
+// moves it) (commands/copy.rs)
 fn selected_copy_failing_leaves_destination_unchanged() {
     // postmortem:
     // found by the quickcheck model as a MOVE that answered NO yet sent EXPUNGE for the

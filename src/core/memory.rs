@@ -83,7 +83,10 @@ impl MemoryStore {
             flags: FlagSet::new(),
             internal_date: None,
         };
-        self.0.borrow_mut().append(mailbox, msg, false).map(|(_, uid)| uid)
+        self.0
+            .borrow_mut()
+            .append(mailbox, msg, false)
+            .map(|(_, uid)| uid)
     }
 }
 
@@ -234,7 +237,9 @@ impl Store for MemoryStore {
         }
         let clash = inner.mailboxes.keys().any(|k| {
             (k == from || k.starts_with(&format!("{from}.")))
-                && inner.mailboxes.contains_key(&format!("{to}{}", &k[from.len()..]))
+                && inner
+                    .mailboxes
+                    .contains_key(&format!("{to}{}", &k[from.len()..]))
         });
         if clash {
             return Err(StoreError::AlreadyExists);

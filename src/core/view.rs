@@ -133,6 +133,17 @@ impl MailboxView {
     /// FLAGS (if keywords appeared), EXPUNGE (descending, if `allow_expunge`), EXISTS, RECENT,
     /// then FETCH (FLAGS) for messages whose flags another party changed.
     pub fn sync(&mut self, snapshot: &Snapshot, allow_expunge: bool) -> Vec<Data> {
+        self.sync_with(snapshot, allow_expunge, true)
+    }
+
+    /// Like [`MailboxView::sync`] but leaves new arrivals for a later sync: used before a
+    /// command that names messages, so the set it names is the one the client knew
+    /// (RFC 3501 §6.4.8 `*` is the largest number the client could know of).
+    pub fn sync_known(&mut self, snapshot: &Snapshot, allow_expunge: bool) -> Vec<Data> {
+        self.sync_with(snapshot, allow_expunge, false)
+    }
+
+    fn sync_with(&mut self, snapshot: &Snapshot, allow_expunge: bool, arrivals: bool) -> Vec<Data> {
         let mut out = Vec::new();
         let current: HashMap<Uid, &MessageMeta> =
             snapshot.messages.iter().map(|m| (m.uid, m)).collect();
@@ -176,7 +187,7 @@ impl MailboxView {
         let max = self.max_uid();
         let before = self.uids.len();
         let recent_before = self.recent.len();
-        for m in snapshot.messages.iter().filter(|m| m.uid > max) {
+        for m in snapshot.messages.iter().filter(|m| arrivals && m.uid > max) {
             self.uids.push(m.uid);
             self.flags.insert(m.uid, m.flags.clone());
             self.meta.insert(m.uid, m.clone());

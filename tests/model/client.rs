@@ -156,7 +156,7 @@ impl Oracle<'_> {
 /// RFC 3501 §6.4.6: after `.SILENT` the client knows the result of its own change; the
 /// server owes it a FETCH only for changes from elsewhere (the §6.4.6 note).
 /// After NO [EXPUNGEISSUED] the client cannot tell which were stored: it forgets them.
-fn own_silent_store(sel: &mut CSel, cmd: Cmd, ok: bool) {
+fn own_silent_store(sel: &mut CSel, before: &CSel, cmd: Cmd, ok: bool) {
     let Cmd::Store {
         uid,
         set,
@@ -167,9 +167,12 @@ fn own_silent_store(sel: &mut CSel, cmd: Cmd, ok: bool) {
     else {
         return;
     };
-    let n = sel.msgs.len() as u32;
-    let largest = sel.msgs.last().and_then(|m| m.uid);
-    for (i, m) in sel.msgs.iter_mut().enumerate() {
+    // The set is resolved against what the client knew when it sent the command, not
+    // against arrivals announced in the same batch.
+    let n = before.msgs.len() as u32;
+    let largest = before.msgs.last().and_then(|m| m.uid);
+    let mut hits = std::collections::BTreeMap::new();
+    for (i, m) in before.msgs.iter().enumerate() {
         let id = if uid { m.uid } else { Some(i as u32 + 1) };
         let top = if uid { largest } else { Some(n) };
         let hit = match (id, top, set) {
@@ -178,6 +181,10 @@ fn own_silent_store(sel: &mut CSel, cmd: Cmd, ok: bool) {
             (Some(x), Some(t), Set::Last) => Some(x == t),
             _ => None,
         };
+        hits.insert(m.truth, hit);
+    }
+    for m in sel.msgs.iter_mut() {
+        let hit = hits.get(&m.truth).copied().unwrap_or(Some(false));
         match (hit, m.flags.as_mut()) {
             (Some(false), _) | (_, None) => {}
             (None, Some(_)) => m.flags = None,
@@ -218,6 +225,9 @@ impl Client {
             Sent::Cmd(c, _) => Some(*c),
             _ => None,
         };
+        let mut flag_checks: std::collections::BTreeMap<u32, (Mb, Flags, bool)> =
+            std::collections::BTreeMap::new();
+        let before = self.sel.clone();
         if let Some(Cmd::Select(mb) | Cmd::Examine(mb)) = cmd {
             // §6.3.1: SELECT closes the current mailbox first.
             self.sel = Some(CSel {
@@ -232,11 +242,6 @@ impl Client {
         // A refused STORE changed nothing; NO on a writable mailbox is RFC 2180 §4.2.3.
         let stored = tagged == Some(StatusKind::Ok)
             || tagged == Some(StatusKind::No) && self.sel.as_ref().is_some_and(|s| !s.ro);
-        if let (Some(c @ Cmd::Store { silent: true, .. }), Some(sel), true) =
-            (cmd, self.sel.as_mut(), stored)
-        {
-            own_silent_store(sel, c, tagged == Some(StatusKind::Ok));
-        }
         let mut arrivals = o.arrivals.clone().into_iter();
         let (mut grew, mut recent_sent, mut expunged) = (false, false, false);
         for r in out {
@@ -341,7 +346,11 @@ impl Client {
                                     }
                                     FetchValue::Flags(f) => {
                                         let (set, recent) = split_flags(f);
-                                        o.check_flags(mb, m.truth, &set, recent)?;
+                                        // Judged after the batch: only the last FLAGS per
+                                        // message must match the store (an earlier one may
+                                        // predate the command's own change, e.g. the sync
+                                        // before a FETCH that then sets \Seen).
+                                        flag_checks.insert(m.truth, (mb, set.clone(), recent));
                                         m.flags = Some(set);
                                         m.recent = Some(recent);
                                     }
@@ -374,6 +383,32 @@ impl Client {
                 }
                 _ => {}
             }
+        }
+        // A client applies its own .SILENT change when the tagged OK arrives, i.e. after the
+        // untagged responses of the batch (RFC 3501 §6.4.6).
+        if let (Some(c @ Cmd::Store { silent: true, .. }), Some(sel), true) =
+            (cmd, self.sel.as_mut(), stored)
+        {
+            if let Some(before) = &before {
+                own_silent_store(sel, before, c, tagged == Some(StatusKind::Ok));
+            }
+            for m in &sel.msgs {
+                // A message whose result the client cannot tell (it forgot the flags) is not
+                // judged; otherwise its last FLAGS plus the client's own change must match.
+                match m.flags.as_ref() {
+                    Some(f) => {
+                        if let Some(check) = flag_checks.get_mut(&m.truth) {
+                            check.1 = f.clone();
+                        }
+                    }
+                    None => {
+                        flag_checks.remove(&m.truth);
+                    }
+                }
+            }
+        }
+        for (uid, (mb, set, recent)) in &flag_checks {
+            o.check_flags(*mb, *uid, set, *recent)?;
         }
         if let (Some(Cmd::Store { silent: true, .. }), Some(sel), Some(post)) =
             (cmd, self.sel.as_mut(), o.post)

@@ -387,6 +387,8 @@ impl Model {
                     if copy {
                         self.copy_to(mb, &live, to);
                         if moving {
+                            // A moved message's last flags are what a ghost may still show.
+                            self.remember(mb);
                             self.boxes
                                 .get_mut(&mb)
                                 .expect("real")

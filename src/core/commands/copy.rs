@@ -41,19 +41,32 @@ pub(crate) fn copy(
         Ok(n) => n,
         Err(o) => return o,
     };
-    let live: Vec<u32> = uids
-        .iter()
-        .copied()
-        .filter(|&u| !sel.view.is_ghost(u))
-        .collect();
-    let copied = match ctx.store.copy(&sel.mailbox, &live, &dest) {
+    // §6.4.7: a failed COPY leaves the destination unchanged, so a set naming a message
+    // expunged by someone else fails as a whole (RFC 2180 §4.4.1, RFC 5530 EXPUNGEISSUED).
+    let expunged = || {
+        Outcome::no(
+            Some(Code::Rfc5530(Rfc5530Code::ExpungeIssued)),
+            format!("{verb}: some messages were expunged by another session; nothing was done"),
+        )
+    };
+    if uids.iter().any(|&u| sel.view.is_ghost(u)) {
+        return expunged();
+    }
+    let copied = match ctx.store.copy(&sel.mailbox, &uids, &dest) {
         Ok(c) => c,
         Err(StoreError::NoSuchMailbox) => {
             return Outcome::no(Some(Code::TryCreate), "Destination mailbox does not exist")
         }
         Err(e) => return e.into(),
     };
-    let expunged_meanwhile = copied.pairs.len() < uids.len();
+    if copied.pairs.len() < uids.len() {
+        // Expunged between the view's last sync and the copy: undo what was copied.
+        let made: Vec<u32> = copied.pairs.iter().map(|p| p.1).collect();
+        if let Err(e) = ctx.store.remove(&dest, &made) {
+            return e.into();
+        }
+        return expunged();
+    }
     let code = (!copied.pairs.is_empty()).then(|| Code::CopyUid {
         uidvalidity: copied.uid_validity,
         source: uid_set(&copied.pairs.iter().map(|p| p.0).collect::<Vec<_>>()),
@@ -67,13 +80,6 @@ pub(crate) fn copy(
         if let Err(e) = ctx.store.remove(&sel.mailbox, &sources) {
             return e.into();
         }
-    }
-    if expunged_meanwhile {
-        // RFC 5530 EXPUNGEISSUED: some messages were gone; the rest were handled.
-        return Outcome::no(
-            Some(Code::Rfc5530(Rfc5530Code::ExpungeIssued)),
-            format!("{verb}: some messages were expunged by another session"),
-        );
     }
     match (code, moving) {
         (Some(code), false) => Outcome::ok_code(code, format!("{verb} completed")),

@@ -159,6 +159,22 @@ pub(crate) fn sync_selected(
     }
 }
 
+/// Brings a selected mailbox's flags up to date before a command that names messages. It
+/// neither announces EXPUNGE (the command's numbers refer to the old numbering; expunged
+/// messages become ghosts) nor arrivals (left unclaimed for the sync after the command).
+fn presync_selected(store: &mut dyn Store, sel: &mut Selected) -> Vec<Response> {
+    match store.snapshot(&sel.mailbox, false) {
+        Ok(snap) => sel
+            .view
+            .sync_known(&snap, false)
+            .into_iter()
+            .map(Response::Data)
+            .collect(),
+        // Failures are reported by the command itself when it touches the store.
+        Err(_) => Vec::new(),
+    }
+}
+
 /// Runs a command whose state requirement was already checked. Returns the tagged outcome,
 /// or `None` when the command answers later (IDLE waits for DONE).
 pub(crate) fn dispatch(
@@ -177,6 +193,28 @@ pub(crate) fn dispatch(
             | Sort { uid: false, .. }
             | Thread { uid: false, .. }
     );
+    // Commands that name messages answer from the store as it is now (§6.4.4–7): bring the
+    // view's flags and expunges up to date first. Sequence numbers in the command refer to
+    // the numbering the client knows, so this sync never announces EXPUNGE for non-UID forms
+    // (expunged messages stay as ghosts) and leaves new arrivals to the sync after the
+    // command, which announces them with the command's responses.
+    let pre_sync = matches!(
+        body,
+        Fetch { .. }
+            | Store { .. }
+            | Search { .. }
+            | Sort { .. }
+            | Thread { .. }
+            | Copy { .. }
+            | Move { .. }
+            | UidExpunge(_)
+    );
+    if pre_sync {
+        if let State::Selected(sel) = state {
+            let updates = presync_selected(ctx.store, sel);
+            ctx.out.extend(updates);
+        }
+    }
     let outcome = match body {
         Capability => any::capability(ctx, state),
         Noop | Check => Outcome::ok(format!(

@@ -43,8 +43,13 @@ pub(crate) fn store(
         Err(e) => return e.into(),
     };
     for (u, new_flags) in &changed {
+        // .SILENT hides only this command's own effect: if the result differs from what the
+        // client can compute (another party changed flags meanwhile), it is told anyway
+        // (§6.4.6 note on flags changed by others).
+        let expected = sel.view.flags(*u).map(|f| change.apply(f));
+        let tell = !silent || expected.as_ref() != Some(new_flags);
         sel.view.note_flags(*u, new_flags.clone());
-        if !silent {
+        if tell {
             if let Some(seq) = sel.view.seq_of(*u) {
                 let mut items = vec![FetchValue::Flags(sel.view.wire_flags(*u))];
                 if uid {

@@ -5,4 +5,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 
+pub mod core;
+pub mod message;
+pub mod store;
 pub mod syntax;

@@ -1,0 +1,138 @@
+//! FETCH and UID FETCH (RFC 3501 §6.4.5, §6.4.8; RFC 3516 BINARY).
+
+use crate::syntax::types::{
+    Code, Data, FetchAtt, FetchItems, FetchValue, Flag, Rfc5530Code, SequenceSet,
+};
+
+use super::super::flags::FlagSet;
+use super::super::render;
+use super::super::sequence;
+use super::super::session::State;
+use super::super::store::FlagChange;
+use super::{Ctx, Outcome};
+
+/// True for attributes that set `\Seen` implicitly (§6.4.5: BODY[...] without .PEEK, RFC822,
+/// RFC822.TEXT; RFC 3516 BINARY[...] without .PEEK).
+fn sets_seen(att: &FetchAtt) -> bool {
+    matches!(
+        att,
+        FetchAtt::Rfc822
+            | FetchAtt::Rfc822Text
+            | FetchAtt::BodySection { peek: false, .. }
+            | FetchAtt::Binary { peek: false, .. }
+    )
+}
+
+fn needs_content(att: &FetchAtt) -> bool {
+    !matches!(
+        att,
+        FetchAtt::Flags | FetchAtt::Uid | FetchAtt::InternalDate | FetchAtt::Rfc822Size
+    )
+}
+
+/// Answers one FETCH response per message, in sequence order.
+pub(crate) fn fetch(
+    ctx: &mut Ctx<'_>,
+    state: &mut State,
+    uid: bool,
+    set: &SequenceSet,
+    items: &FetchItems,
+) -> Outcome {
+    let State::Selected(sel) = state else {
+        return Outcome::bad("No mailbox selected");
+    };
+    let uids = match sequence::resolve(set, &sel.view, uid, None) {
+        Ok(u) => u,
+        Err(e) => return Outcome::bad(e.to_string()),
+    };
+    let mut atts = items.expand();
+    // §6.4.8: UID FETCH always returns UID.
+    if uid && !atts.contains(&FetchAtt::Uid) {
+        atts.insert(0, FetchAtt::Uid);
+    }
+    let mark_seen = !sel.read_only && atts.iter().any(sets_seen);
+    let want_content = atts.iter().any(needs_content);
+    let mut missing = 0usize;
+    let mut unknown_cte = false;
+    for u in uids {
+        let Some(seq) = sel.view.seq_of(u) else {
+            continue;
+        };
+        let content = if want_content {
+            match ctx.store.content(&sel.mailbox, u) {
+                Ok(c) => Some(c),
+                Err(_) => {
+                    // RFC 2180 §4.1.2: the message was expunged by someone else; answer what
+                    // the view still knows and report EXPUNGEISSUED at the end.
+                    missing += 1;
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        if want_content && content.is_none() {
+            continue;
+        }
+        let parsed = content.as_deref().map(render::Parsed::new);
+        let mut values = Vec::with_capacity(atts.len() + 1);
+        if mark_seen && sel.view.flags(u).is_some_and(|f| !f.seen()) {
+            let change = FlagChange::Add(FlagSet::from_flags(&[Flag::Seen]));
+            if let Ok(changed) = ctx.store.change_flags(&sel.mailbox, &[u], &change) {
+                for (cu, f) in changed {
+                    sel.view.note_flags(cu, f);
+                }
+                // The new flags travel in the same FETCH response (§6.4.5).
+                if !atts.contains(&FetchAtt::Flags) {
+                    values.push(FetchValue::Flags(sel.view.wire_flags(u)));
+                }
+            }
+        }
+        for att in &atts {
+            let meta = sel.view.meta(u);
+            let v = match att {
+                FetchAtt::Flags => FetchValue::Flags(sel.view.wire_flags(u)),
+                FetchAtt::Uid => FetchValue::Uid(u),
+                FetchAtt::InternalDate => match meta {
+                    Some(m) => FetchValue::InternalDate(m.internal_date),
+                    None => continue,
+                },
+                FetchAtt::Rfc822Size => match meta {
+                    Some(m) => FetchValue::Rfc822Size(m.size),
+                    None => continue,
+                },
+                other => match parsed.as_ref().map(|p| p.item(other)) {
+                    Some(Ok(v)) => v,
+                    Some(Err(render::RenderError::UnknownCte)) => {
+                        unknown_cte = true;
+                        continue;
+                    }
+                    None => continue,
+                },
+            };
+            values.push(v);
+        }
+        ctx.data(Data::Fetch { seq, items: values });
+    }
+    if unknown_cte {
+        // RFC 3516 §4.3: BINARY of a part with an unknown transfer encoding.
+        return Outcome::no(
+            Some(Code::Other(
+                crate::syntax::types::Atom::new("UNKNOWN-CTE").expect("atom"),
+                None,
+            )),
+            "Unknown content transfer encoding",
+        );
+    }
+    if missing > 0 {
+        return Outcome::no(
+            Some(Code::Rfc5530(Rfc5530Code::ExpungeIssued)),
+            "Some messages were expunged by another session",
+        );
+    }
+    Outcome::ok(if uid {
+        "UID FETCH completed"
+    } else {
+        "FETCH completed"
+    })
+}

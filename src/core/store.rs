@@ -1,0 +1,182 @@
+//! The storage interface the core talks through, and the values that cross it.
+//!
+//! Mailbox names crossing this trait are full IMAP names, decoded to UTF-8, with `.` as the
+//! hierarchy delimiter (`INBOX`, `INBOX.Sent`); the store validates and maps them to disk.
+//! Every method is one atomic step from the core's point of view: the Maildir store does its
+//! locking and fsyncs inside (a returned `Ok` means the change is durable).
+
+use crate::syntax::types::DateTime;
+
+use super::flags::FlagSet;
+
+/// A message's unique identifier within one UIDVALIDITY (RFC 3501 §2.3.1.1).
+pub type Uid = u32;
+
+/// What a snapshot says about one message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageMeta {
+    /// Its UID.
+    pub uid: Uid,
+    /// Its stored flags (without `\Recent`).
+    pub flags: FlagSet,
+    /// INTERNALDATE (RFC 3501 §2.3.3).
+    pub internal_date: DateTime,
+    /// RFC822.SIZE: octets in CRLF form (§2.3.4).
+    pub size: u64,
+}
+
+/// The state of one mailbox at one moment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    /// UIDVALIDITY (§2.3.1.1).
+    pub uid_validity: u32,
+    /// The UID the next message will get; never decreases.
+    pub uid_next: Uid,
+    /// The messages, in ascending UID order.
+    pub messages: Vec<MessageMeta>,
+    /// UIDs whose `\Recent` this caller was just granted (only when it asked to claim);
+    /// each message is granted to at most one session (design invariant 4).
+    pub claimed_recent: Vec<Uid>,
+    /// Messages no session has claimed yet (STATUS RECENT).
+    pub unclaimed_recent: u32,
+    /// Keywords defined in this mailbox (for the FLAGS response), sorted.
+    pub keywords: Vec<String>,
+}
+
+/// One entry of the mailbox list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailboxEntry {
+    /// Full IMAP name (UTF-8), e.g. `INBOX.Sent`.
+    pub name: String,
+    /// False for a name that exists only as a parent of others (`\Noselect`).
+    pub selectable: bool,
+    /// RFC 6154 special-use attribute such as `\Sent`, if any.
+    pub special_use: Option<String>,
+}
+
+/// A message to add (APPEND).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMessage {
+    /// The octets as the client sent them.
+    pub data: Vec<u8>,
+    /// Initial flags.
+    pub flags: FlagSet,
+    /// INTERNALDATE; `None` means now.
+    pub internal_date: Option<DateTime>,
+}
+
+/// How flags change (STORE).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FlagChange {
+    /// Replace the set.
+    Replace(FlagSet),
+    /// Add these.
+    Add(FlagSet),
+    /// Remove these.
+    Remove(FlagSet),
+}
+
+impl FlagChange {
+    /// Applies the change to a set.
+    pub fn apply(&self, to: &FlagSet) -> FlagSet {
+        match self {
+            FlagChange::Replace(s) => s.clone(),
+            FlagChange::Add(s) => {
+                let mut out = to.clone();
+                for f in s.to_flags(false) {
+                    out.insert(&f);
+                }
+                out
+            }
+            FlagChange::Remove(s) => {
+                let mut out = to.clone();
+                for f in s.to_flags(false) {
+                    out.remove(&f);
+                }
+                out
+            }
+        }
+    }
+}
+
+/// The result of COPY: the destination's UIDVALIDITY and (source, destination) UID pairs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Copied {
+    /// UIDVALIDITY of the destination mailbox.
+    pub uid_validity: u32,
+    /// Source UID → new UID, in source order; messages gone meanwhile are absent.
+    pub pairs: Vec<(Uid, Uid)>,
+}
+
+/// Why a store operation failed; each maps to a NO with a response code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The mailbox does not exist (`NONEXISTENT`, or `TRYCREATE` for COPY/APPEND).
+    #[error("mailbox does not exist")]
+    NoSuchMailbox,
+    /// The mailbox already exists (`ALREADYEXISTS`).
+    #[error("mailbox already exists")]
+    AlreadyExists,
+    /// The name is not acceptable (`CANNOT`), with the reason.
+    #[error("invalid mailbox name: {0}")]
+    InvalidName(String),
+    /// The operation is not allowed on this mailbox (e.g. deleting INBOX) (`CANNOT`).
+    #[error("{0}")]
+    Cannot(String),
+    /// A quota would be exceeded (`OVERQUOTA`).
+    #[error("quota exceeded")]
+    OverQuota,
+    /// The message is gone (`EXPUNGEISSUED`).
+    #[error("message has been expunged")]
+    Expunged,
+    /// Permission denied (`NOPERM`).
+    #[error("permission denied")]
+    NoPermission,
+    /// An I/O or corruption problem (`SERVERBUG`/`UNAVAILABLE`), with the reason for the log.
+    #[error("storage failure: {0}")]
+    Io(String),
+}
+
+/// Storage for one user's mailboxes. The in-memory store and the Maildir store implement it;
+/// the core never reaches the disk any other way.
+pub trait Store {
+    /// Every mailbox, including `\Noselect` parents.
+    fn list(&mut self) -> Result<Vec<MailboxEntry>, StoreError>;
+    /// Creates a mailbox (and missing parents, RFC 3501 §6.3.3).
+    fn create(&mut self, name: &str) -> Result<(), StoreError>;
+    /// Deletes a mailbox (RFC 3501 §6.3.4 rules are the store's to enforce for children).
+    fn delete(&mut self, name: &str) -> Result<(), StoreError>;
+    /// Renames a mailbox and its children; renaming INBOX moves its messages (§6.3.5).
+    fn rename(&mut self, from: &str, to: &str) -> Result<(), StoreError>;
+    /// Subscribed names (which need not exist).
+    fn subscriptions(&mut self) -> Result<Vec<String>, StoreError>;
+    /// Adds or removes a subscription.
+    fn set_subscribed(&mut self, name: &str, subscribed: bool) -> Result<(), StoreError>;
+    /// The mailbox now; with `claim_recent`, newly arrived messages become this caller's
+    /// `\Recent` ones.
+    fn snapshot(&mut self, mailbox: &str, claim_recent: bool) -> Result<Snapshot, StoreError>;
+    /// Changes flags of the given messages; returns the resulting flags of those that still
+    /// exist (in UID order).
+    fn change_flags(
+        &mut self,
+        mailbox: &str,
+        uids: &[Uid],
+        change: &FlagChange,
+    ) -> Result<Vec<(Uid, FlagSet)>, StoreError>;
+    /// Adds a message; returns (UIDVALIDITY, UID).
+    fn append(&mut self, mailbox: &str, message: NewMessage) -> Result<(u32, Uid), StoreError>;
+    /// Copies messages to another mailbox, keeping flags and INTERNALDATE.
+    fn copy(&mut self, from: &str, uids: &[Uid], to: &str) -> Result<Copied, StoreError>;
+    /// Removes the messages that have `\Deleted` set at this moment (EXPUNGE, CLOSE),
+    /// restricted to `within` when given (UID EXPUNGE); returns the UIDs removed.
+    fn expunge_deleted(
+        &mut self,
+        mailbox: &str,
+        within: Option<&[Uid]>,
+    ) -> Result<Vec<Uid>, StoreError>;
+    /// Removes the given messages whatever their flags (MOVE); returns the UIDs removed.
+    fn remove(&mut self, mailbox: &str, uids: &[Uid]) -> Result<Vec<Uid>, StoreError>;
+    /// The message's octets as stored.
+    fn content(&mut self, mailbox: &str, uid: Uid) -> Result<Vec<u8>, StoreError>;
+}

@@ -1,0 +1,79 @@
+//! One parsed message: MIME tree with exact offsets, CRLF sizes, ENVELOPE, BODYSTRUCTURE,
+//! section extraction and the decoded text SEARCH needs. Pure: it takes the bytes of a
+//! Maildir file and never does I/O.
+//!
+//! ```
+//! use imapd::message::Message;
+//! let m = Message::parse(b"Subject: hi\n\nhello\n");
+//! assert_eq!(m.size(), 22); // RFC822.SIZE counts each LF as CRLF
+//! assert_eq!(m.envelope().subject.as_deref(), Some(&b"hi"[..]));
+//! ```
+//!
+//! Decisions (see each file for the RFC citations):
+//! - Sizes, octets, section bytes and partial offsets are in CRLF form; a CRLF file is not
+//!   doubled ([`size`]).
+//! - Media types, subtypes, encodings, parameter names and disposition types are lowercased;
+//!   parameter values keep their case ([`params`], [`structure`]).
+//! - Missing Content-Type: `text/plain; charset=us-ascii` (RFC 2045 §5.2), in a digest
+//!   `message/rfc822`; missing Content-Transfer-Encoding: `7bit` ([`structure`]).
+//! - A nonexistent section is `None`; the core writes it as NIL ([`section`]).
+
+pub mod address;
+pub mod date;
+pub mod decode;
+pub mod envelope;
+pub mod header;
+pub mod mime;
+pub mod params;
+pub mod search;
+pub mod section;
+pub mod size;
+pub mod structure;
+pub mod subject;
+
+#[cfg(test)]
+mod proptests;
+#[cfg(test)]
+mod tests;
+
+use self::mime::Part;
+use self::size::CrlfIndex;
+
+/// A message file parsed once: its bytes, MIME tree and line index.
+#[derive(Debug, Clone)]
+pub struct Message<'a> {
+    data: &'a [u8],
+    root: Part,
+    index: CrlfIndex,
+}
+
+impl<'a> Message<'a> {
+    /// Parses a message file (any bytes; never panics).
+    pub fn parse(data: &'a [u8]) -> Self {
+        Message {
+            data,
+            root: mime::parse(data),
+            index: CrlfIndex::new(data),
+        }
+    }
+
+    /// The file bytes.
+    pub fn data(&self) -> &'a [u8] {
+        self.data
+    }
+
+    /// The root entity (the message header and body).
+    pub fn root(&self) -> &Part {
+        &self.root
+    }
+
+    /// The line index, for CRLF sizes and bytes of any range.
+    pub fn crlf(&self) -> &CrlfIndex {
+        &self.index
+    }
+
+    /// `RFC822.SIZE`: the size of the whole message in CRLF form (RFC 3501 §2.3.4).
+    pub fn size(&self) -> u32 {
+        size::to_u32(self.index.size(0..self.data.len()))
+    }
+}

@@ -1,0 +1,321 @@
+//! One folder on disk: its message files in `new/` and `cur/`, claiming `\Recent`, and the
+//! UID database update under the lock.
+
+use std::collections::{HashMap, HashSet};
+use std::io;
+use std::os::unix::fs::DirBuilderExt;
+use std::path::{Path, PathBuf};
+
+use super::atomic;
+use super::deliver::arrival_key;
+use super::flags;
+use super::lock::{FolderLock, LockOptions};
+use super::uiddb::{self, UidDb};
+
+/// A message file as found on disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileEntry {
+    /// The file name (base name plus any `:2,…` info).
+    pub name: String,
+    /// True if it is in `new/` (not yet claimed by any session).
+    pub in_new: bool,
+}
+
+impl FileEntry {
+    /// The file's path inside the folder at `folder`.
+    pub fn path(&self, folder: &Path) -> PathBuf {
+        folder
+            .join(if self.in_new { "new" } else { "cur" })
+            .join(&self.name)
+    }
+}
+
+/// Message files by base name.
+pub type Files = HashMap<String, FileEntry>;
+
+fn scan_dir(dir: &Path, in_new: bool, out: &mut Files) -> io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let Ok(name) = entry.file_name().into_string() else {
+            continue;
+        };
+        // maildir.txt: readers skip names starting with a dot.
+        if name.starts_with('.') || entry.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        let base = flags::split(&name).0.to_owned();
+        // A name in cur/ wins over the same base in new/ (a claim seen half-way).
+        if in_new && out.contains_key(&base) {
+            continue;
+        }
+        out.insert(base, FileEntry { name, in_new });
+    }
+    Ok(())
+}
+
+/// Lists `new/` then `cur/` (in that order, so a file moved from new/ to cur/ meanwhile is
+/// seen at least once).
+pub fn scan(folder: &Path) -> io::Result<Files> {
+    let mut files = Files::new();
+    let mut from_new = Files::new();
+    scan_dir(&folder.join("new"), true, &mut from_new)?;
+    scan_dir(&folder.join("cur"), false, &mut files)?;
+    for (base, e) in from_new {
+        files.entry(base).or_insert(e);
+    }
+    Ok(files)
+}
+
+/// Finds the current file of `base` after a rename by someone else.
+pub fn find(folder: &Path, base: &str) -> io::Result<Option<FileEntry>> {
+    Ok(scan(folder)?.remove(base))
+}
+
+/// Moves every file in `new/` to `cur/` with `:2,` (maildir.txt; peers.md §5: the process
+/// that renames gets `\Recent`). Returns the base names this call moved; a file another
+/// process moved first fails with ENOENT and is not ours.
+pub fn claim_new(folder: &Path) -> io::Result<Vec<String>> {
+    let mut claimed = Vec::new();
+    let new = folder.join("new");
+    let cur = folder.join("cur");
+    for entry in std::fs::read_dir(&new)? {
+        let entry = entry?;
+        let Ok(name) = entry.file_name().into_string() else {
+            continue;
+        };
+        if name.starts_with('.') {
+            continue;
+        }
+        let (base, info) = flags::split(&name);
+        let target = match info {
+            Some(_) => name.clone(),
+            None => flags::with_letters(base, ""),
+        };
+        match std::fs::rename(new.join(&name), cur.join(&target)) {
+            Ok(()) => claimed.push(base.to_owned()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if !claimed.is_empty() {
+        atomic::fsync_dir(&cur)?;
+        atomic::fsync_dir(&new)?;
+    }
+    Ok(claimed)
+}
+
+/// How the UID database is kept consistent between processes.
+#[derive(Debug, Clone)]
+pub struct DbPolicy {
+    /// The lock settings (dot-lock or in-process only).
+    pub lock: LockOptions,
+}
+
+/// Reads the database as raw bytes (`None` if missing).
+fn read_raw(folder: &Path) -> io::Result<Option<Vec<u8>>> {
+    match std::fs::read(folder.join(uiddb::FILE)) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Interprets raw database bytes; a missing or damaged database yields a fresh one (new
+/// UIDVALIDITY, greater than the damaged one's) and `true` (must be written).
+pub fn interpret(folder: &Path, raw: Option<&[u8]>) -> (UidDb, bool) {
+    match raw {
+        None => (UidDb::fresh(None), true),
+        Some(bytes) => {
+            let parsed = std::str::from_utf8(bytes)
+                .map_err(|_| uiddb::Corrupt {
+                    old_validity: None,
+                    why: "not UTF-8".into(),
+                })
+                .and_then(UidDb::parse);
+            match parsed {
+                Ok(db) => (db, false),
+                Err(c) => {
+                    let db = UidDb::fresh(c.old_validity);
+                    eprintln!(
+                        "imapd: {}: {} is damaged ({}); new UIDVALIDITY {}",
+                        folder.display(),
+                        uiddb::FILE,
+                        c.why,
+                        db.validity
+                    );
+                    (db, true)
+                }
+            }
+        }
+    }
+}
+
+/// Read-modify-write of the UID database under the folder lock: `f` changes the database;
+/// it is written (tmp/, fsync, rename, fsync dir) if it changed. Without the dot-lock the
+/// file is re-read just before the rename and the whole step redone if another process
+/// replaced it meanwhile (the remaining window is the few microseconds between that check
+/// and the rename; only the dot-lock closes it, as Courier documents for IMAP_USELOCKS=0).
+pub fn update_db<T>(
+    folder: &Path,
+    policy: &DbPolicy,
+    mut f: impl FnMut(&mut UidDb) -> io::Result<T>,
+) -> io::Result<(UidDb, T)> {
+    let _lock = FolderLock::acquire(folder, &policy.lock)?;
+    for _ in 0..20 {
+        let raw = read_raw(folder)?;
+        let (mut db, mut dirty) = interpret(folder, raw.as_deref());
+        let before = db.clone();
+        let out = f(&mut db)?;
+        dirty |= db != before;
+        if dirty {
+            if !policy.lock.dot_lock && read_raw(folder)? != raw {
+                continue;
+            }
+            atomic::replace(
+                &folder.join("tmp"),
+                "imapuid_",
+                &folder.join(uiddb::FILE),
+                db.format().as_bytes(),
+            )?;
+        }
+        return Ok((db, out));
+    }
+    Err(io::Error::other("uid database keeps changing"))
+}
+
+/// Brings the database in line with the files: drops lines of files that are gone, gives
+/// UIDs to new files in arrival order (maildir.txt: the name starts with the delivery time).
+/// Returns the files found.
+pub fn reconcile(folder: &Path, db: &mut UidDb) -> io::Result<Files> {
+    let mut files = scan(folder)?;
+    if db.entries.iter().any(|(_, b)| !files.contains_key(b)) {
+        // A concurrent STORE rename may hide a file from one directory listing: look again
+        // before deciding it is gone (forgetting it would give it a new UID later).
+        for (base, e) in scan(folder)? {
+            files.entry(base).or_insert(e);
+        }
+    }
+    db.entries.retain(|(_, b)| files.contains_key(b));
+    let known: HashSet<&str> = db.entries.iter().map(|(_, b)| b.as_str()).collect();
+    let mut fresh: Vec<&String> = files
+        .keys()
+        .filter(|b| !known.contains(b.as_str()))
+        .collect();
+    fresh.sort_by(|a, b| arrival_key(a).cmp(&arrival_key(b)).then(a.cmp(b)));
+    let fresh: Vec<String> = fresh.into_iter().cloned().collect();
+    for base in fresh {
+        db.push(base);
+    }
+    Ok(files)
+}
+
+/// True if the database already matches the files (nothing to write).
+pub fn in_sync(db: &UidDb, files: &Files) -> bool {
+    db.entries.len() == files.len() && db.entries.iter().all(|(_, b)| files.contains_key(b))
+}
+
+/// Reads the database without locking; `None` if it is missing or damaged.
+pub fn peek_db(folder: &Path) -> io::Result<Option<UidDb>> {
+    Ok(UidDb::read(folder)?.and_then(Result::ok))
+}
+
+/// Creates a folder directory with `cur/ new/ tmp/` (0700) and an empty `maildirfolder`
+/// (0600) (maildirplusplus.txt; modes as Courier's, peers.md §5). Fails with
+/// `AlreadyExists` if `path` exists.
+pub fn create(path: &Path) -> io::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.mode(0o700);
+    b.create(path)?;
+    for sub in ["tmp", "cur", "new"] {
+        b.create(path.join(sub))?;
+    }
+    atomic::create_new(&path.join("maildirfolder"))?.sync_all()?;
+    for sub in ["tmp", "cur", "new"] {
+        atomic::fsync_dir(&path.join(sub))?;
+    }
+    atomic::fsync_dir(path)?;
+    atomic::fsync_dir(path.parent().unwrap_or(Path::new(".")))
+}
+
+/// Checks that `path` and its `cur/ new/ tmp/` are real directories, not symlinks (so a
+/// planted symlink cannot lead outside the Maildir); recreates missing subdirectories
+/// (a creation interrupted by a crash). `Ok(false)` if `path` itself does not exist.
+pub fn check(path: &Path) -> io::Result<bool> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_dir() => {}
+        Ok(_) => {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{} is not a directory", path.display()),
+            ))
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(e),
+    }
+    for sub in ["tmp", "cur", "new"] {
+        let p = path.join(sub);
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_dir() => {}
+            Ok(_) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("{} is not a directory", p.display()),
+                ))
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                match std::fs::DirBuilder::new().mode(0o700).create(&p) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn claims_and_reconciles_in_arrival_order() {
+        let d = tempfile::tempdir().unwrap();
+        let f = d.path().join(".A");
+        create(&f).unwrap();
+        std::fs::write(f.join("new/200.M1P1.h"), "b").unwrap();
+        std::fs::write(f.join("new/100.M5P1.h"), "a").unwrap();
+        std::fs::write(f.join("cur/100.M9P1.h:2,S"), "c").unwrap();
+        std::fs::write(f.join("cur/.hidden"), "x").unwrap();
+        let claimed = claim_new(&f).unwrap();
+        assert_eq!(claimed.len(), 2);
+        assert!(f.join("cur/200.M1P1.h:2,").exists());
+        assert!(claim_new(&f).unwrap().is_empty());
+        let mut db = UidDb::fresh(None);
+        let files = reconcile(&f, &mut db).unwrap();
+        assert_eq!(files.len(), 3);
+        let order: Vec<&str> = db.entries.iter().map(|(_, b)| b.as_str()).collect();
+        assert_eq!(order, ["100.M5P1.h", "100.M9P1.h", "200.M1P1.h"]);
+        assert_eq!(db.next, 4);
+        std::fs::remove_file(f.join("cur/100.M5P1.h:2,")).unwrap();
+        reconcile(&f, &mut db).unwrap();
+        assert_eq!(db.entries.len(), 2);
+        assert_eq!(db.next, 4);
+    }
+
+    #[test]
+    fn refuses_symlinked_folder() {
+        let d = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        create(&outside.path().join("x")).unwrap();
+        std::os::unix::fs::symlink(outside.path().join("x"), d.path().join(".L")).unwrap();
+        assert!(check(&d.path().join(".L")).is_err());
+        let f = d.path().join(".M");
+        create(&f).unwrap();
+        std::fs::remove_dir(f.join("cur")).unwrap();
+        std::os::unix::fs::symlink(outside.path(), f.join("cur")).unwrap();
+        assert!(check(&f).is_err());
+        assert!(!check(&d.path().join(".none")).unwrap());
+    }
+}

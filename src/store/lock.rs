@@ -1,0 +1,273 @@
+//! The per-folder lock held around every UID database read-modify-write.
+//!
+//! Two layers:
+//! * an in-process lock keyed by the folder's path, so threads of one process exclude each
+//!   other (the dot-lock cannot: it names the process, and a lock naming our own pid counts
+//!   as stale in Courier's protocol);
+//! * Courier's NFS-safe dot-lock `tmp/courier.lock` (IMAP_USELOCKS, courier-imapd.8; the
+//!   protocol observed in peers.md §5), when enabled:
+//!   1. create `tmp/<sec>.M<usec>P<pid>_courierlock…<host>` holding `<pid>:<hostname>`;
+//!   2. `link()` it to `tmp/courier.lock`; we hold the lock iff the temp file's link count is
+//!      then 2 (the return value of link() is unreliable over NFS); unlink the temp name;
+//!   3. on contention read the lock: same host and (pid dead — `kill(pid, 0)` gives ESRCH —
+//!      or our own pid) ⇒ stale; other host ⇒ stale if its mtime is over 120 s old. A stale
+//!      lock is unlinked, then we pause before retrying (Courier: 5 s) so that a second
+//!      process that judged the same stale lock cannot unlink our fresh one unnoticed;
+//!   4. release = unlink `tmp/courier.lock` (only if it is still ours: same inode).
+//!
+//! No fcntl/flock anywhere (they are unreliable over NFS).
+
+use std::collections::HashSet;
+use std::io::{self, Write};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Condvar, Mutex, OnceLock};
+use std::time::{Duration, Instant, SystemTime};
+
+use super::deliver;
+
+/// The lock file inside a folder.
+pub const LOCK_FILE: &str = "tmp/courier.lock";
+
+/// How a lock is taken.
+#[derive(Debug, Clone)]
+pub struct LockOptions {
+    /// Use the dot-lock (Courier's IMAP_USELOCKS=1). Without it only threads of this process
+    /// are excluded.
+    pub dot_lock: bool,
+    /// Give up after this long.
+    pub timeout: Duration,
+    /// Pause after removing a stale lock (Courier: 5 s).
+    pub stale_pause: Duration,
+    /// A lock from another host older than this is stale (Courier: 120 s).
+    pub foreign_stale_after: Duration,
+}
+
+impl Default for LockOptions {
+    fn default() -> Self {
+        LockOptions {
+            dot_lock: true,
+            timeout: Duration::from_secs(120),
+            stale_pause: Duration::from_secs(5),
+            foreign_stale_after: Duration::from_secs(120),
+        }
+    }
+}
+
+fn held() -> &'static (Mutex<HashSet<PathBuf>>, Condvar) {
+    static HELD: OnceLock<(Mutex<HashSet<PathBuf>>, Condvar)> = OnceLock::new();
+    HELD.get_or_init(|| (Mutex::new(HashSet::new()), Condvar::new()))
+}
+
+/// A held folder lock; dropping it releases both layers.
+#[derive(Debug)]
+pub struct FolderLock {
+    key: PathBuf,
+    dot: Option<(PathBuf, u64)>,
+}
+
+impl FolderLock {
+    /// Locks the folder at `folder` (a path below a canonicalized Maildir root).
+    pub fn acquire(folder: &Path, opts: &LockOptions) -> io::Result<FolderLock> {
+        let deadline = Instant::now() + opts.timeout;
+        let key = folder.to_path_buf();
+        {
+            let (m, cv) = held();
+            let mut set = m.lock().unwrap_or_else(|e| e.into_inner());
+            while set.contains(&key) {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(io::Error::new(io::ErrorKind::TimedOut, "folder lock"));
+                }
+                set = cv
+                    .wait_timeout(set, left)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0;
+            }
+            set.insert(key.clone());
+        }
+        let mut lock = FolderLock { key, dot: None };
+        if opts.dot_lock {
+            // On error, dropping `lock` releases the in-process layer.
+            lock.dot = Some(dot_lock(folder, opts, deadline)?);
+        }
+        Ok(lock)
+    }
+}
+
+impl Drop for FolderLock {
+    fn drop(&mut self) {
+        if let Some((path, ino)) = &self.dot {
+            if std::fs::symlink_metadata(path).is_ok_and(|m| m.ino() == *ino) {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+        let (m, cv) = held();
+        m.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.key);
+        cv.notify_all();
+    }
+}
+
+/// Tries once to create the lock; returns its inode if we got it.
+fn try_link(tmp_dir: &Path, lock: &Path) -> io::Result<Option<u64>> {
+    let (tmp, mut f) = deliver::create_tmp(tmp_dir, "courierlock")?;
+    let result = (|| {
+        write!(f, "{}:{}", std::process::id(), deliver::raw_hostname())?;
+        drop(f);
+        let linked = std::fs::hard_link(&tmp, lock);
+        let meta = std::fs::symlink_metadata(&tmp)?;
+        match linked {
+            Err(e) if e.kind() != io::ErrorKind::AlreadyExists && meta.nlink() != 2 => Err(e),
+            _ => Ok((meta.nlink() == 2).then_some(meta.ino())),
+        }
+    })();
+    let _ = std::fs::remove_file(&tmp);
+    result
+}
+
+/// True if the existing lock at `lock` is stale by Courier's rules.
+fn is_stale(lock: &Path, opts: &LockOptions) -> io::Result<bool> {
+    let text = std::fs::read_to_string(lock)?;
+    let meta = std::fs::symlink_metadata(lock)?;
+    let age = SystemTime::now()
+        .duration_since(meta.modified()?)
+        .unwrap_or_default();
+    if let Some((pid, host)) = text.split_once(':') {
+        if host == deliver::raw_hostname() {
+            let Ok(pid) = pid.parse::<i32>() else {
+                return Ok(age > opts.foreign_stale_after);
+            };
+            if pid as u32 == std::process::id() {
+                // We hold the in-process lock, so this is a leftover of ours.
+                return Ok(true);
+            }
+            return Ok(match rustix::process::Pid::from_raw(pid) {
+                Some(p) => matches!(
+                    rustix::process::test_kill_process(p),
+                    Err(rustix::io::Errno::SRCH)
+                ),
+                None => true,
+            });
+        }
+    }
+    Ok(age > opts.foreign_stale_after)
+}
+
+fn dot_lock(folder: &Path, opts: &LockOptions, deadline: Instant) -> io::Result<(PathBuf, u64)> {
+    let tmp_dir = folder.join("tmp");
+    let lock = folder.join(LOCK_FILE);
+    let mut pause = Duration::from_millis(2);
+    loop {
+        if let Some(ino) = try_link(&tmp_dir, &lock)? {
+            return Ok((lock, ino));
+        }
+        match is_stale(&lock, opts) {
+            Ok(true) => {
+                let _ = std::fs::remove_file(&lock);
+                std::thread::sleep(opts.stale_pause);
+                continue;
+            }
+            Ok(false) => {}
+            // Released between our link() and our look: try again at once.
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        }
+        if Instant::now() >= deadline {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("{} is held", lock.display()),
+            ));
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(100));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::Arc;
+
+    fn folder() -> tempfile::TempDir {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir(d.path().join("tmp")).unwrap();
+        d
+    }
+
+    fn fast() -> LockOptions {
+        LockOptions {
+            stale_pause: Duration::from_millis(1),
+            timeout: Duration::from_secs(2),
+            ..LockOptions::default()
+        }
+    }
+
+    #[test]
+    fn writes_pid_and_host_and_releases() {
+        let d = folder();
+        let l = FolderLock::acquire(d.path(), &fast()).unwrap();
+        let text = std::fs::read_to_string(d.path().join(LOCK_FILE)).unwrap();
+        assert_eq!(
+            text,
+            format!("{}:{}", std::process::id(), deliver::raw_hostname())
+        );
+        // Only the lock itself is left in tmp/.
+        assert_eq!(std::fs::read_dir(d.path().join("tmp")).unwrap().count(), 1);
+        drop(l);
+        assert!(!d.path().join(LOCK_FILE).exists());
+    }
+
+    #[test]
+    fn breaks_dead_pid_lock() {
+        let d = folder();
+        // pid i32::MAX does not exist.
+        let dead = format!("{}:{}", i32::MAX, deliver::raw_hostname());
+        std::fs::write(d.path().join(LOCK_FILE), dead).unwrap();
+        let _l = FolderLock::acquire(d.path(), &fast()).unwrap();
+    }
+
+    #[test]
+    fn waits_for_live_foreign_lock() {
+        let d = folder();
+        std::fs::write(d.path().join(LOCK_FILE), "1:some-other-host").unwrap();
+        let opts = LockOptions {
+            timeout: Duration::from_millis(50),
+            ..fast()
+        };
+        let err = FolderLock::acquire(d.path(), &opts).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+        // Old enough ⇒ stale.
+        let opts = LockOptions {
+            foreign_stale_after: Duration::ZERO,
+            ..fast()
+        };
+        std::thread::sleep(Duration::from_millis(5));
+        let _l = FolderLock::acquire(d.path(), &opts).unwrap();
+    }
+
+    #[test]
+    fn excludes_threads() {
+        let d = folder();
+        let path = Arc::new(d.path().to_path_buf());
+        let inside = Arc::new(AtomicU32::new(0));
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                let (path, inside) = (path.clone(), inside.clone());
+                std::thread::spawn(move || {
+                    for _ in 0..20 {
+                        let _l = FolderLock::acquire(&path, &fast()).unwrap();
+                        assert_eq!(inside.fetch_add(1, Ordering::SeqCst), 0);
+                        std::thread::sleep(Duration::from_micros(100));
+                        inside.fetch_sub(1, Ordering::SeqCst);
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+    }
+}

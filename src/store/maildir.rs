@@ -1,0 +1,826 @@
+//! [`MaildirStore`]: the [`Store`] trait over a Maildir++ directory, sharing it safely with
+//! Courier-IMAP (formats in peers.md §5) and with other imapd processes.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use crate::core::flags::FlagSet;
+use crate::core::memory::crlf_size;
+use crate::core::store::{
+    Copied, FlagChange, MailboxEntry, MessageMeta, NewMessage, Snapshot, Store, StoreError, Uid,
+};
+use crate::syntax::types::{Atom, DateTime, Flag};
+
+use super::atomic;
+use super::deliver::{self, Target};
+use super::flags;
+use super::folder::{self, DbPolicy, FileEntry, Files};
+use super::keywords::{self, KeywordMap};
+use super::lock::{FolderLock, LockOptions};
+use super::names::{self, FolderDir};
+use super::time;
+use super::uiddb::UidDb;
+
+/// The subscription list in the Maildir root (peers.md §5): full IMAP names, one per line.
+pub const SUBSCRIPTIONS: &str = "courierimapsubscribed";
+
+/// Prefix of folders being deleted, moved into the root's `tmp/` first (never listed by
+/// any Maildir++ reader, so a crash mid-delete leaves nothing visible).
+const TRASH_PREFIX: &str = "#deleted.";
+
+/// Settings of a [`MaildirStore`].
+#[derive(Debug, Clone, Default)]
+pub struct MaildirOptions {
+    /// Lock settings; `lock.dot_lock` is Courier's IMAP_USELOCKS (default on).
+    pub lock: LockOptions,
+}
+
+/// What this handle remembers of one folder since its last look.
+#[derive(Debug, Default)]
+struct FolderState {
+    uids: BTreeMap<Uid, String>,
+    files: Files,
+    /// RFC822.SIZE and INTERNALDATE by base name (neither changes with renames).
+    meta: HashMap<String, (u64, DateTime)>,
+}
+
+/// A Maildir++ mail store (one user's Maildir). Each handle is independent, as separate
+/// processes are: open one per session.
+#[derive(Debug)]
+pub struct MaildirStore {
+    root: PathBuf,
+    policy: DbPolicy,
+    state: HashMap<String, FolderState>,
+}
+
+fn io_err(what: &str, e: io::Error) -> StoreError {
+    StoreError::Io(format!("{what}: {e}"))
+}
+
+/// Maps "the folder vanished under us" to NoSuchMailbox, other errors to Io.
+fn folder_err(what: &str, e: io::Error) -> StoreError {
+    if e.kind() == io::ErrorKind::NotFound {
+        StoreError::NoSuchMailbox
+    } else {
+        io_err(what, e)
+    }
+}
+
+fn keyword_flags(set: &mut FlagSet, kws: Option<&BTreeSet<String>>) {
+    for k in kws.into_iter().flatten() {
+        // Keywords on disk that are not atoms cannot be reported (RFC 3501 §9 flag-keyword).
+        if let Ok(a) = Atom::new(k.clone()) {
+            set.insert(&Flag::Keyword(a));
+        }
+    }
+}
+
+fn flags_of(entry: &FileEntry, kws: &KeywordMap, base: &str) -> FlagSet {
+    let mut set = flags::from_letters(flags::letters(&entry.name));
+    keyword_flags(&mut set, kws.get(base));
+    set
+}
+
+impl MaildirStore {
+    /// Opens the Maildir at `root`, creating it (and `cur/ new/ tmp/`, mode 0700) if needed.
+    /// Removes leftovers of interrupted folder deletions.
+    pub fn open(root: impl AsRef<Path>, options: MaildirOptions) -> Result<Self, StoreError> {
+        let root = root.as_ref();
+        match std::fs::DirBuilder::new()
+            .recursive(true)
+            .create(root)
+            .and_then(|()| folder::check(root))
+        {
+            Ok(true) => {}
+            Ok(false) => return Err(StoreError::NoSuchMailbox),
+            Err(e) => return Err(io_err("opening the Maildir", e)),
+        }
+        let root = root
+            .canonicalize()
+            .map_err(|e| io_err("opening the Maildir", e))?;
+        if let Ok(entries) = std::fs::read_dir(root.join("tmp")) {
+            for e in entries.flatten() {
+                if e.file_name().to_string_lossy().starts_with(TRASH_PREFIX) {
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+            }
+        }
+        Ok(MaildirStore {
+            root,
+            policy: DbPolicy { lock: options.lock },
+            state: HashMap::new(),
+        })
+    }
+
+    /// The Maildir root (canonical path).
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Delivers a message as a mail delivery agent would: into `new/`, so the next session
+    /// that claims gets `\Recent` (maildir.txt delivery). Line ends are stored as LF.
+    pub fn deliver(&mut self, mailbox: &str, data: &[u8]) -> Result<(), StoreError> {
+        let path = self.folder(mailbox)?;
+        deliver::deliver(
+            &path,
+            &deliver::to_lf(data),
+            SystemTime::now(),
+            Target::New,
+            "",
+            |_| Ok(()),
+        )
+        .map_err(|e| folder_err("delivering", e))?;
+        Ok(())
+    }
+
+    fn dir_path(&self, dir: &FolderDir) -> PathBuf {
+        match dir {
+            FolderDir::Inbox => self.root.clone(),
+            FolderDir::Sub(d) => self.root.join(d),
+        }
+    }
+
+    /// The path of an existing folder (checked: real directories, no symlinks).
+    fn folder(&self, name: &str) -> Result<PathBuf, StoreError> {
+        let path = self.dir_path(&names::to_dir(name)?);
+        match folder::check(&path) {
+            Ok(true) => Ok(path),
+            Ok(false) => Err(StoreError::NoSuchMailbox),
+            Err(e) => Err(io_err("checking the folder", e)),
+        }
+    }
+
+    /// Folder directory names in the root (entries that map to valid names, real dirs).
+    fn folder_dirs(&self) -> Result<Vec<String>, StoreError> {
+        let mut out = Vec::new();
+        let entries = std::fs::read_dir(&self.root).map_err(|e| io_err("listing", e))?;
+        for e in entries {
+            let e = e.map_err(|e| io_err("listing", e))?;
+            let Ok(name) = e.file_name().into_string() else {
+                continue;
+            };
+            if names::from_dir(&name).is_some() && e.file_type().is_ok_and(|t| t.is_dir()) {
+                out.push(name);
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Registers base names (already in the folder) in the UID database, keeping a UID a
+    /// concurrent scanner already gave one of them. Returns (UIDVALIDITY, UIDs).
+    fn register(&self, path: &Path, bases: &[String]) -> io::Result<(u32, Vec<Uid>)> {
+        let (db, uids) = folder::update_db(path, &self.policy, |db| {
+            let known: HashMap<&str, Uid> =
+                db.entries.iter().map(|(u, b)| (b.as_str(), *u)).collect();
+            let mut fresh = Vec::new();
+            let mut out = Vec::with_capacity(bases.len());
+            for b in bases {
+                match known.get(b.as_str()) {
+                    Some(u) => out.push(Some(*u)),
+                    None => {
+                        out.push(None);
+                        fresh.push(b.clone());
+                    }
+                }
+            }
+            let mut fresh = fresh.into_iter();
+            Ok(out
+                .into_iter()
+                .map(|u| u.unwrap_or_else(|| db.push(fresh.next().expect("counted"))))
+                .collect::<Vec<Uid>>())
+        })?;
+        Ok((db.validity, uids))
+    }
+
+    /// Brings the folder's database up to date; with `claim`, first moves `new/` to `cur/`.
+    /// Returns the database, the files and the base names this call claimed.
+    fn sync(&self, path: &Path, claim: bool) -> io::Result<(UidDb, Files, Vec<String>)> {
+        let claimed = if claim {
+            folder::claim_new(path)?
+        } else {
+            Vec::new()
+        };
+        // Fast path without the lock: nothing new, nothing gone.
+        if let Some(db) = folder::peek_db(path)? {
+            let files = folder::scan(path)?;
+            if folder::in_sync(&db, &files) {
+                return Ok((db, files, claimed));
+            }
+        }
+        let (db, files) = folder::update_db(path, &self.policy, |db| folder::reconcile(path, db))?;
+        Ok((db, files, claimed))
+    }
+
+    /// Remembers what a sync found.
+    fn remember(&mut self, mailbox: &str, db: &UidDb, files: Files) -> &mut FolderState {
+        let st = self.state.entry(mailbox.to_owned()).or_default();
+        st.uids = db.entries.iter().cloned().collect();
+        st.meta.retain(|b, _| files.contains_key(b));
+        st.files = files;
+        st
+    }
+
+    /// The base name and current file of `uid`, from this handle's memory or (for a UID it
+    /// has not seen) from the database and a scan. `None` if the message is gone.
+    fn locate(
+        &mut self,
+        mailbox: &str,
+        path: &Path,
+        uid: Uid,
+    ) -> io::Result<Option<(String, FileEntry)>> {
+        let known = self
+            .state
+            .get(mailbox)
+            .and_then(|st| st.uids.get(&uid).cloned());
+        let base = match known {
+            Some(b) => b,
+            None => {
+                let Some(db) = folder::peek_db(path)? else {
+                    return Ok(None);
+                };
+                let files = folder::scan(path)?;
+                self.remember(mailbox, &db, files);
+                match self.state[mailbox].uids.get(&uid) {
+                    Some(b) => b.clone(),
+                    None => return Ok(None),
+                }
+            }
+        };
+        let cached = self
+            .state
+            .get(mailbox)
+            .and_then(|st| st.files.get(&base).cloned());
+        let entry = match cached {
+            Some(e) if e.path(path).exists() => Some(e),
+            _ => folder::find(path, &base)?,
+        };
+        if let (Some(e), Some(st)) = (&entry, self.state.get_mut(mailbox)) {
+            st.files.insert(base.clone(), e.clone());
+        }
+        Ok(entry.map(|e| (base, e)))
+    }
+
+    /// RFC822.SIZE and INTERNALDATE of a file: the `,W=` hint or a read of the content
+    /// (bare LFs count two, RFC 3501 §2.3.4); the mtime (see `time.rs`).
+    fn file_meta(path: &Path, base: &str, entry: &FileEntry) -> io::Result<(u64, DateTime)> {
+        let p = entry.path(path);
+        let m = std::fs::metadata(&p)?;
+        let size = match flags::size_hint(base, 'W') {
+            Some(w) => w,
+            None => crlf_size(&std::fs::read(&p)?),
+        };
+        Ok((size, time::from_system_time(m.modified()?)))
+    }
+
+    /// Renames a message file to carry `letters`, following renames by others. Returns the
+    /// new entry, or `None` if the message is gone.
+    fn rename_letters(
+        path: &Path,
+        base: &str,
+        mut entry: FileEntry,
+        change: &FlagChange,
+        kws: &KeywordMap,
+    ) -> io::Result<Option<(FileEntry, FlagSet)>> {
+        for _ in 0..20 {
+            let old = flags_of(&entry, kws, base);
+            let new = change.apply(&old);
+            let letters = flags::to_letters(&new, flags::letters(&entry.name));
+            let name = flags::with_letters(base, &letters);
+            if name == entry.name && !entry.in_new {
+                return Ok(Some((entry, new)));
+            }
+            match std::fs::rename(entry.path(path), path.join("cur").join(&name)) {
+                Ok(()) => {
+                    return Ok(Some((
+                        FileEntry {
+                            name,
+                            in_new: false,
+                        },
+                        new,
+                    )))
+                }
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    // Renamed by another process meanwhile: find its current name.
+                    match folder::find(path, base)? {
+                        Some(e) => entry = e,
+                        None => return Ok(None),
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(io::Error::other("message keeps being renamed"))
+    }
+
+    /// Unlinks the messages `pick` selects among `uids` (or all, if `None`), under the lock;
+    /// returns the UIDs removed.
+    fn unlink_where(
+        &mut self,
+        mailbox: &str,
+        uids: Option<&[Uid]>,
+        pick: impl Fn(&FileEntry) -> bool,
+    ) -> Result<Vec<Uid>, StoreError> {
+        let path = self.folder(mailbox)?;
+        let wanted: Option<BTreeSet<Uid>> = uids.map(|u| u.iter().copied().collect());
+        let (db, (removed, files)) = folder::update_db(&path, &self.policy, |db| {
+            let mut files = folder::scan(&path)?;
+            let mut removed = Vec::new();
+            let mut gone = BTreeSet::new();
+            for (uid, base) in &db.entries {
+                if wanted.as_ref().is_some_and(|w| !w.contains(uid)) {
+                    continue;
+                }
+                let mut entry = files.get(base).cloned();
+                for _ in 0..20 {
+                    let Some(e) = entry.take() else { break };
+                    if !pick(&e) {
+                        break;
+                    }
+                    match std::fs::remove_file(e.path(&path)) {
+                        Ok(()) => {
+                            removed.push(*uid);
+                            gone.insert(base.clone());
+                        }
+                        // Renamed meanwhile (e.g. \Deleted cleared): look at it again.
+                        Err(err) if err.kind() == io::ErrorKind::NotFound => {
+                            entry = folder::find(&path, base)?;
+                        }
+                        Err(err) => return Err(err),
+                    }
+                }
+            }
+            if !gone.is_empty() {
+                atomic::fsync_dir(&path.join("cur"))?;
+                db.entries.retain(|(_, b)| !gone.contains(b));
+                for b in &gone {
+                    files.remove(b);
+                    keywords::forget(&path, b);
+                }
+            }
+            Ok((removed, files))
+        })
+        .map_err(|e| folder_err("expunging", e))?;
+        self.remember(mailbox, &db, files);
+        Ok(removed)
+    }
+
+    fn read_subscriptions(&self) -> Result<Vec<String>, StoreError> {
+        match std::fs::read_to_string(self.root.join(SUBSCRIPTIONS)) {
+            Ok(text) => Ok(text
+                .lines()
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned)
+                .collect()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(io_err("reading subscriptions", e)),
+        }
+    }
+}
+
+impl Store for MaildirStore {
+    fn list(&mut self) -> Result<Vec<MailboxEntry>, StoreError> {
+        let mut names: BTreeMap<String, bool> = BTreeMap::new();
+        names.insert("INBOX".into(), true);
+        for dir in self.folder_dirs()? {
+            let name = names::from_dir(&dir).expect("filtered by folder_dirs");
+            let mut parent = name.as_str();
+            while let Some(i) = parent.rfind('.') {
+                parent = &parent[..i];
+                names.entry(parent.to_owned()).or_insert(false);
+            }
+            names.insert(name, true);
+        }
+        Ok(names
+            .into_iter()
+            .map(|(name, selectable)| MailboxEntry {
+                name,
+                selectable,
+                special_use: None,
+            })
+            .collect())
+    }
+
+    fn create(&mut self, name: &str) -> Result<(), StoreError> {
+        let dir = names::to_dir(name)?;
+        if dir == FolderDir::Inbox {
+            return Err(StoreError::AlreadyExists);
+        }
+        let path = self.dir_path(&dir);
+        // Maildir++ needs no parent directories: `.A.B` alone makes INBOX.A a \Noselect name.
+        folder::create(&path).map_err(|e| match e.kind() {
+            io::ErrorKind::AlreadyExists => StoreError::AlreadyExists,
+            _ => io_err("creating the folder", e),
+        })?;
+        // Fix UIDVALIDITY now (an empty database, as Courier writes at first SELECT).
+        folder::update_db(&path, &self.policy, |_| Ok(()))
+            .map_err(|e| io_err("creating the folder", e))?;
+        Ok(())
+    }
+
+    fn delete(&mut self, name: &str) -> Result<(), StoreError> {
+        let dir = names::to_dir(name)?;
+        let FolderDir::Sub(d) = &dir else {
+            return Err(StoreError::Cannot("INBOX cannot be deleted".into()));
+        };
+        let prefix = format!("{d}.");
+        if self.folder_dirs()?.iter().any(|x| x.starts_with(&prefix)) {
+            // RFC 3501 §6.3.4: as the memory store, no \Noselect placeholders are kept.
+            return Err(StoreError::Cannot("mailbox has children".into()));
+        }
+        let path = self.folder(name)?;
+        // Move it out of sight first (one atomic rename), then remove it at leisure.
+        let (sec, usec) = deliver::now();
+        let trash = self.root.join("tmp").join(format!(
+            "{TRASH_PREFIX}{sec}.M{usec}P{}.{}",
+            std::process::id(),
+            deliver::hostname()
+        ));
+        std::fs::rename(&path, &trash).map_err(|e| folder_err("deleting", e))?;
+        atomic::fsync_dir(&self.root).map_err(|e| io_err("deleting", e))?;
+        std::fs::remove_dir_all(&trash).map_err(|e| io_err("deleting", e))?;
+        self.state.remove(name);
+        Ok(())
+    }
+
+    fn rename(&mut self, from: &str, to: &str) -> Result<(), StoreError> {
+        let to_dir = names::to_dir(to)?;
+        let from_path = self.folder(from)?;
+        let FolderDir::Sub(to_d) = to_dir else {
+            return Err(StoreError::AlreadyExists);
+        };
+        if folder::check(&self.root.join(&to_d)).map_err(|e| io_err("renaming", e))? {
+            return Err(StoreError::AlreadyExists);
+        }
+        if from == "INBOX" {
+            // Every name is below INBOX in this namespace, so the check below is not for it.
+            return self.rename_inbox(&from_path, &to_d);
+        }
+        if to.starts_with(&format!("{from}.")) {
+            return Err(StoreError::Cannot(
+                "cannot rename a mailbox into itself".into(),
+            ));
+        }
+        let FolderDir::Sub(from_d) = names::to_dir(from)? else {
+            unreachable!("INBOX handled above");
+        };
+        // The folder and its children: `.A` → `.B`, `.A.x` → `.B.x`.
+        let prefix = format!("{from_d}.");
+        let mut moves = vec![(from_d.clone(), to_d.clone())];
+        for d in self.folder_dirs()? {
+            if let Some(rest) = d.strip_prefix(&prefix) {
+                moves.push((d.clone(), format!("{to_d}.{rest}")));
+            }
+        }
+        for (_, new) in &moves {
+            let name = format!("INBOX{new}");
+            if names::to_dir(&name)? != FolderDir::Sub(new.clone()) {
+                return Err(StoreError::InvalidName(name));
+            }
+            if std::fs::symlink_metadata(self.root.join(new)).is_ok() {
+                return Err(StoreError::AlreadyExists);
+            }
+        }
+        for (old, new) in &moves {
+            std::fs::rename(self.root.join(old), self.root.join(new))
+                .map_err(|e| folder_err("renaming", e))?;
+        }
+        atomic::fsync_dir(&self.root).map_err(|e| io_err("renaming", e))?;
+        self.state.clear();
+        Ok(())
+    }
+
+    fn subscriptions(&mut self) -> Result<Vec<String>, StoreError> {
+        let mut subs = self.read_subscriptions()?;
+        subs.sort();
+        subs.dedup();
+        Ok(subs)
+    }
+
+    fn set_subscribed(&mut self, name: &str, subscribed: bool) -> Result<(), StoreError> {
+        names::to_dir(name)?;
+        // Read-modify-write under the INBOX lock, so concurrent sessions lose no update.
+        let _lock =
+            FolderLock::acquire(&self.root, &self.policy.lock).map_err(|e| io_err("locking", e))?;
+        let mut subs = self.read_subscriptions()?;
+        let present = subs.iter().any(|s| s == name);
+        if subscribed == present {
+            return Ok(());
+        }
+        if subscribed {
+            subs.push(name.to_owned());
+        } else {
+            subs.retain(|s| s != name);
+        }
+        let mut text = String::new();
+        for s in &subs {
+            text.push_str(s);
+            text.push('\n');
+        }
+        atomic::replace(
+            &self.root.join("tmp"),
+            "subscribed",
+            &self.root.join(SUBSCRIPTIONS),
+            text.as_bytes(),
+        )
+        .map_err(|e| io_err("writing subscriptions", e))
+    }
+
+    fn snapshot(&mut self, mailbox: &str, claim_recent: bool) -> Result<Snapshot, StoreError> {
+        let path = self.folder(mailbox)?;
+        let (db, files, claimed) = self
+            .sync(&path, claim_recent)
+            .map_err(|e| folder_err("reading the folder", e))?;
+        let kws = keywords::read(&path).map_err(|e| io_err("reading keywords", e))?;
+        let st = self.remember(mailbox, &db, files);
+        let mut messages = Vec::with_capacity(db.entries.len());
+        let mut all_keywords = BTreeSet::new();
+        for (uid, base) in &db.entries {
+            let Some(entry) = st.files.get(base).cloned() else {
+                continue;
+            };
+            let (size, internal_date) = match st.meta.get(base) {
+                Some(m) => *m,
+                None => match Self::file_meta(&path, base, &entry) {
+                    Ok(m) => {
+                        st.meta.insert(base.clone(), m);
+                        m
+                    }
+                    // Expunged or renamed since the scan: the next snapshot will tell.
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                    Err(e) => return Err(io_err("reading a message", e)),
+                },
+            };
+            let flags = flags_of(&entry, &kws, base);
+            all_keywords.extend(flags.keywords().map(str::to_owned));
+            messages.push(MessageMeta {
+                uid: *uid,
+                flags,
+                internal_date,
+                size,
+            });
+        }
+        let by_base: HashMap<&str, Uid> =
+            db.entries.iter().map(|(u, b)| (b.as_str(), *u)).collect();
+        let mut claimed_recent: Vec<Uid> = claimed
+            .iter()
+            .filter_map(|b| by_base.get(b.as_str()).copied())
+            .collect();
+        claimed_recent.sort_unstable();
+        let unclaimed_recent = st.files.values().filter(|e| e.in_new).count() as u32;
+        Ok(Snapshot {
+            uid_validity: db.validity,
+            uid_next: db.next,
+            messages,
+            claimed_recent,
+            unclaimed_recent,
+            keywords: all_keywords.into_iter().collect(),
+        })
+    }
+
+    fn change_flags(
+        &mut self,
+        mailbox: &str,
+        uids: &[Uid],
+        change: &FlagChange,
+    ) -> Result<Vec<(Uid, FlagSet)>, StoreError> {
+        let path = self.folder(mailbox)?;
+        let kws = keywords::read(&path).map_err(|e| io_err("reading keywords", e))?;
+        let mut sorted: Vec<Uid> = uids.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let mut out = Vec::new();
+        let mut renamed = false;
+        for uid in sorted {
+            let Some((base, entry)) = self
+                .locate(mailbox, &path, uid)
+                .map_err(|e| folder_err("finding a message", e))?
+            else {
+                continue;
+            };
+            let old_kw: BTreeSet<String> = kws.get(&base).cloned().unwrap_or_default();
+            let before = entry.clone();
+            let Some((entry, flags)) = Self::rename_letters(&path, &base, entry, change, &kws)
+                .map_err(|e| io_err("storing flags", e))?
+            else {
+                continue;
+            };
+            renamed |= entry != before;
+            let new_kw: BTreeSet<String> = flags.keywords().map(str::to_owned).collect();
+            if new_kw != old_kw {
+                keywords::write(&path, &base, new_kw.iter().map(String::as_str))
+                    .map_err(|e| io_err("storing keywords", e))?;
+            }
+            if let Some(st) = self.state.get_mut(mailbox) {
+                st.files.insert(base, entry);
+            }
+            out.push((uid, flags));
+        }
+        if renamed {
+            atomic::fsync_dir(&path.join("cur")).map_err(|e| io_err("storing flags", e))?;
+        }
+        Ok(out)
+    }
+
+    fn append(&mut self, mailbox: &str, message: NewMessage) -> Result<(u32, Uid), StoreError> {
+        let path = self.folder(mailbox)?;
+        // Both peers store LF line ends (peers.md §3); `,S=` is then the stored size.
+        let data = deliver::to_lf(&message.data);
+        let mtime = message
+            .internal_date
+            .as_ref()
+            .map_or_else(SystemTime::now, time::to_system_time);
+        let letters = flags::to_letters(&message.flags, "");
+        let kws: Vec<&str> = message.flags.keywords().collect();
+        let (base, _name) = deliver::deliver(&path, &data, mtime, Target::Cur, &letters, |base| {
+            if kws.is_empty() {
+                Ok(())
+            } else {
+                keywords::write(&path, base, kws.iter().copied())
+            }
+        })
+        .map_err(|e| folder_err("appending", e))?;
+        let (validity, uids) = self
+            .register(&path, std::slice::from_ref(&base))
+            .map_err(|e| folder_err("appending", e))?;
+        Ok((validity, uids[0]))
+    }
+
+    fn copy(&mut self, from: &str, uids: &[Uid], to: &str) -> Result<Copied, StoreError> {
+        let src = self.folder(from)?;
+        let dst = self.folder(to)?;
+        let kws = keywords::read(&src).map_err(|e| io_err("reading keywords", e))?;
+        let mut sorted: Vec<Uid> = uids.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let mut made: Vec<(Uid, String)> = Vec::new();
+        for uid in sorted {
+            let Some((base, mut entry)) = self
+                .locate(from, &src, uid)
+                .map_err(|e| folder_err("copying", e))?
+            else {
+                continue;
+            };
+            let letters = flags::letters(&entry.name).to_owned();
+            let kw = kws.get(&base);
+            let write_kw = |new_base: &str| -> io::Result<()> {
+                match kw {
+                    Some(k) if !k.is_empty() => {
+                        keywords::write(&dst, new_base, k.iter().map(String::as_str))
+                    }
+                    _ => Ok(()),
+                }
+            };
+            let mut done = None;
+            for _ in 0..20 {
+                let src_file = entry.path(&src);
+                let meta = match std::fs::metadata(&src_file) {
+                    Ok(m) => m,
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                        match folder::find(&src, &base).map_err(|e| io_err("copying", e))? {
+                            Some(e) => {
+                                entry = e;
+                                continue;
+                            }
+                            None => break,
+                        }
+                    }
+                    Err(e) => return Err(io_err("copying", e)),
+                };
+                let rfc822 = match flags::size_hint(&base, 'W') {
+                    Some(w) => w,
+                    None => crlf_size(&std::fs::read(&src_file).map_err(|e| io_err("copying", e))?),
+                };
+                // A hard link shares content and mtime (INTERNALDATE) (same filesystem).
+                let new_base = deliver::unique_base(&meta, meta.size(), rfc822);
+                write_kw(&new_base).map_err(|e| io_err("copying keywords", e))?;
+                let target = dst
+                    .join("cur")
+                    .join(flags::with_letters(&new_base, &letters));
+                match std::fs::hard_link(&src_file, &target) {
+                    Ok(()) => {
+                        done = Some(new_base);
+                        break;
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                        keywords::forget(&dst, &new_base);
+                        continue;
+                    }
+                    Err(_) => {
+                        // Another filesystem (or links not allowed): copy the octets.
+                        keywords::forget(&dst, &new_base);
+                        let data = match std::fs::read(&src_file) {
+                            Ok(d) => d,
+                            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                            Err(e) => return Err(io_err("copying", e)),
+                        };
+                        let mtime = meta.modified().map_err(|e| io_err("copying", e))?;
+                        let (b, _) =
+                            deliver::deliver(&dst, &data, mtime, Target::Cur, &letters, write_kw)
+                                .map_err(|e| folder_err("copying", e))?;
+                        done = Some(b);
+                        break;
+                    }
+                }
+            }
+            if let Some(b) = done {
+                made.push((uid, b));
+            }
+        }
+        atomic::fsync_dir(&dst.join("cur")).map_err(|e| folder_err("copying", e))?;
+        let bases: Vec<String> = made.iter().map(|(_, b)| b.clone()).collect();
+        let (uid_validity, new_uids) = self
+            .register(&dst, &bases)
+            .map_err(|e| folder_err("copying", e))?;
+        Ok(Copied {
+            uid_validity,
+            pairs: made.iter().map(|(u, _)| *u).zip(new_uids).collect(),
+        })
+    }
+
+    fn expunge_deleted(
+        &mut self,
+        mailbox: &str,
+        within: Option<&[Uid]>,
+    ) -> Result<Vec<Uid>, StoreError> {
+        // `T` is checked on the current name, under the lock (peers.md §5: T = \Deleted).
+        self.unlink_where(mailbox, within, |e| {
+            flags::from_letters(flags::letters(&e.name)).deleted()
+        })
+    }
+
+    fn remove(&mut self, mailbox: &str, uids: &[Uid]) -> Result<Vec<Uid>, StoreError> {
+        self.unlink_where(mailbox, Some(uids), |_| true)
+    }
+
+    fn content(&mut self, mailbox: &str, uid: Uid) -> Result<Vec<u8>, StoreError> {
+        let path = self.folder(mailbox)?;
+        for _ in 0..20 {
+            let Some((base, entry)) = self
+                .locate(mailbox, &path, uid)
+                .map_err(|e| folder_err("reading a message", e))?
+            else {
+                return Err(StoreError::Expunged);
+            };
+            match std::fs::read(entry.path(&path)) {
+                Ok(data) => return Ok(data),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    // Renamed between locate and read: forget the name and look again.
+                    if let Some(st) = self.state.get_mut(mailbox) {
+                        st.files.remove(&base);
+                    }
+                }
+                Err(e) => return Err(io_err("reading a message", e)),
+            }
+        }
+        Err(StoreError::Io("message keeps being renamed".into()))
+    }
+}
+
+impl MaildirStore {
+    /// RFC 3501 §6.3.5: renaming INBOX moves its messages to a new folder (new UIDVALIDITY,
+    /// UIDs 1.. in their old order) and leaves INBOX empty.
+    fn rename_inbox(&mut self, inbox: &Path, to_d: &str) -> Result<(), StoreError> {
+        let target = self.root.join(to_d);
+        folder::create(&target).map_err(|e| match e.kind() {
+            io::ErrorKind::AlreadyExists => StoreError::AlreadyExists,
+            _ => io_err("renaming INBOX", e),
+        })?;
+        let kws = keywords::read(inbox).map_err(|e| io_err("reading keywords", e))?;
+        let policy = self.policy.clone();
+        let (_, moved) = folder::update_db(inbox, &policy, |db| {
+            let files = folder::reconcile(inbox, db)?;
+            let mut moved = Vec::new();
+            for (_, base) in &db.entries {
+                let Some(e) = files.get(base) else { continue };
+                if let Some(k) = kws.get(base) {
+                    keywords::write(&target, base, k.iter().map(String::as_str))?;
+                }
+                let dir = if e.in_new { "new" } else { "cur" };
+                match std::fs::rename(e.path(inbox), target.join(dir).join(&e.name)) {
+                    Ok(()) => moved.push(base.clone()),
+                    Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+                    Err(err) => return Err(err),
+                }
+            }
+            for sub in ["cur", "new"] {
+                atomic::fsync_dir(&target.join(sub))?;
+                atomic::fsync_dir(&inbox.join(sub))?;
+            }
+            let gone: BTreeSet<&String> = moved.iter().collect();
+            db.entries.retain(|(_, b)| !gone.contains(b));
+            for b in &moved {
+                keywords::forget(inbox, b);
+            }
+            Ok(moved)
+        })
+        .map_err(|e| io_err("renaming INBOX", e))?;
+        self.register(&target, &moved)
+            .map_err(|e| io_err("renaming INBOX", e))?;
+        self.state.clear();
+        Ok(())
+    }
+}

@@ -1,0 +1,212 @@
+//! `courierimapuiddb`: the per-folder UID database, in Courier's exact format (peers.md §5):
+//!
+//! ```text
+//! 1 <uidvalidity> <nextuid>
+//! <uid> <base name without ":2,flags">
+//! ```
+//!
+//! Lines are in ascending UID order; expunged UIDs simply disappear. A file that does not
+//! parse, or that could lead to a UID being reused (UIDs not ascending, a UID ≥ nextuid, a
+//! base name twice), is treated as lost: the folder gets a new UIDVALIDITY (design
+//! invariant 1).
+
+use std::collections::HashSet;
+use std::io;
+use std::path::Path;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use crate::core::store::Uid;
+
+/// The file name inside each folder.
+pub const FILE: &str = "courierimapuiddb";
+
+/// Courier's IMAP epoch: UIDVALIDITY = time − 1 000 000 000 (peers.md §5, courier-imapd).
+pub const IMAP_EPOCH: u64 = 1_000_000_000;
+
+/// The parsed database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UidDb {
+    /// UIDVALIDITY.
+    pub validity: u32,
+    /// The next UID to assign; never decreases.
+    pub next: Uid,
+    /// (UID, base name), ascending by UID.
+    pub entries: Vec<(Uid, String)>,
+}
+
+/// Why an existing database cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Corrupt {
+    /// The UIDVALIDITY of the damaged file, if its header could still be read.
+    pub old_validity: Option<u32>,
+    /// What was wrong, for the log.
+    pub why: String,
+}
+
+impl UidDb {
+    /// An empty database with a fresh UIDVALIDITY greater than `old` (if any).
+    pub fn fresh(old: Option<u32>) -> UidDb {
+        UidDb {
+            validity: new_validity(old),
+            next: 1,
+            entries: Vec::new(),
+        }
+    }
+
+    /// Parses the file's text.
+    pub fn parse(text: &str) -> Result<UidDb, Corrupt> {
+        let mut lines = text.lines();
+        let header = lines.next().unwrap_or("");
+        let fields: Vec<&str> = header.split(' ').collect();
+        let bad = |old: Option<u32>, why: &str| Corrupt {
+            old_validity: old,
+            why: why.to_owned(),
+        };
+        if fields.len() != 3 || fields[0] != "1" {
+            return Err(bad(None, "bad header line"));
+        }
+        let validity: u32 = match fields[1].parse() {
+            Ok(v) if v != 0 => v,
+            _ => return Err(bad(None, "bad uidvalidity")),
+        };
+        let old = Some(validity);
+        let next: Uid = match fields[2].parse() {
+            Ok(n) if n != 0 => n,
+            _ => return Err(bad(old, "bad nextuid")),
+        };
+        if !text.ends_with('\n') {
+            return Err(bad(old, "truncated (no final newline)"));
+        }
+        let mut entries = Vec::new();
+        let mut seen = HashSet::new();
+        let mut last = 0;
+        for line in lines {
+            let (uid, base) = line
+                .split_once(' ')
+                .ok_or_else(|| bad(old, "line without a space"))?;
+            let uid: Uid = uid.parse().map_err(|_| bad(old, "bad uid"))?;
+            if uid <= last || uid >= next {
+                return Err(bad(old, "uids not ascending or not below nextuid"));
+            }
+            if base.is_empty() || base.contains('/') || base.contains(':') {
+                return Err(bad(old, "bad base name"));
+            }
+            if !seen.insert(base) {
+                return Err(bad(old, "base name listed twice"));
+            }
+            last = uid;
+            entries.push((uid, base.to_owned()));
+        }
+        Ok(UidDb {
+            validity,
+            next,
+            entries,
+        })
+    }
+
+    /// The file's text.
+    pub fn format(&self) -> String {
+        let mut out = format!("1 {} {}\n", self.validity, self.next);
+        for (uid, base) in &self.entries {
+            out.push_str(&format!("{uid} {base}\n"));
+        }
+        out
+    }
+
+    /// Reads `dir/courierimapuiddb`: `Ok(None)` if it does not exist.
+    pub fn read(dir: &Path) -> io::Result<Option<Result<UidDb, Corrupt>>> {
+        match std::fs::read(dir.join(FILE)) {
+            Ok(bytes) => Ok(Some(match String::from_utf8(bytes) {
+                Ok(text) => UidDb::parse(&text),
+                Err(_) => Err(Corrupt {
+                    old_validity: None,
+                    why: "not UTF-8".into(),
+                }),
+            })),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Assigns the next UID to `base`.
+    pub fn push(&mut self, base: String) -> Uid {
+        let uid = self.next;
+        self.next += 1;
+        self.entries.push((uid, base));
+        uid
+    }
+}
+
+/// The largest UIDVALIDITY this process has handed out, so two folders (or a folder deleted
+/// and re-created) within one second still get distinct, growing values here.
+static LAST_VALIDITY: AtomicU32 = AtomicU32::new(0);
+
+/// A new UIDVALIDITY: now − IMAP_EPOCH (Courier's choice), but above `old` and above
+/// anything this process issued before (RFC 3501 §2.3.1.1: a new one must be greater).
+pub fn new_validity(old: Option<u32>) -> u32 {
+    let now = super::deliver::now().0.saturating_sub(IMAP_EPOCH);
+    let mut v = u32::try_from(now).unwrap_or(u32::MAX - 1).max(1);
+    if let Some(old) = old {
+        v = v.max(old.saturating_add(1));
+    }
+    let prev = LAST_VALIDITY.fetch_max(v, Ordering::SeqCst);
+    if prev >= v {
+        // Someone in this process took this value already: take the next one.
+        LAST_VALIDITY.fetch_add(1, Ordering::SeqCst) + 1
+    } else {
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The sample from peers.md §5, written by Courier 5.0.13.
+    const COURIER: &str = "1 795693322 5\n2 1136214245.M2P1000.seed\n\
+        4 1795693322.M143980P2613V000000000000FE00I000000000098C632_3.vm,S=17\n";
+
+    #[test]
+    fn round_trips_courier_sample() {
+        let db = UidDb::parse(COURIER).unwrap();
+        assert_eq!(db.validity, 795_693_322);
+        assert_eq!(db.next, 5);
+        assert_eq!(db.entries.len(), 2);
+        assert_eq!(db.entries[0], (2, "1136214245.M2P1000.seed".to_owned()));
+        assert_eq!(db.format(), COURIER);
+        let empty = UidDb::parse("1 795693324 1\n").unwrap();
+        assert!(empty.entries.is_empty());
+        assert_eq!(empty.format(), "1 795693324 1\n");
+    }
+
+    #[test]
+    fn rejects_damage() {
+        for (text, old) in [
+            ("", None),
+            ("garbage\n", None),
+            ("2 5 6\n", None),
+            ("1 0 1\n", None),
+            ("1 77 x\n", Some(77)),
+            ("1 77 5\n2 a", Some(77)),
+            ("1 77 5\n3 a\n2 b\n", Some(77)),
+            ("1 77 5\n5 a\n", Some(77)),
+            ("1 77 5\n1 a\n2 a\n", Some(77)),
+            ("1 77 5\nx a\n", Some(77)),
+            ("1 77 5\n1 ../x\n", Some(77)),
+            ("1 77 5\n1\n", Some(77)),
+        ] {
+            let err = UidDb::parse(text).unwrap_err();
+            assert_eq!(err.old_validity, old, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn new_validity_grows() {
+        let a = new_validity(None);
+        let b = new_validity(None);
+        assert!(b > a);
+        let now = (super::super::deliver::now().0 - IMAP_EPOCH) as u32;
+        assert!(a >= now);
+        assert!(new_validity(Some(now + 100)) > now + 100);
+    }
+}

@@ -1,0 +1,536 @@
+//! The Maildir store through the `Store` trait: behaviour, concurrency, crash safety, and a
+//! differential test against the in-memory reference store.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::Duration;
+
+use imapd::core::flags::FlagSet;
+use imapd::core::memory::MemoryStore;
+use imapd::core::store::{FlagChange, NewMessage, Snapshot, Store, StoreError, Uid};
+use imapd::store::{LockOptions, MaildirOptions, MaildirStore};
+use imapd::syntax::types::{Atom, Date, DateTime, Flag};
+
+fn opts() -> MaildirOptions {
+    MaildirOptions {
+        lock: LockOptions {
+            stale_pause: Duration::from_millis(5),
+            ..LockOptions::default()
+        },
+    }
+}
+
+fn open(p: &Path) -> MaildirStore {
+    MaildirStore::open(p, opts()).unwrap()
+}
+
+fn kw(k: &str) -> Flag {
+    Flag::Keyword(Atom::new(k).unwrap())
+}
+
+fn set(flags: &[Flag]) -> FlagSet {
+    FlagSet::from_flags(flags)
+}
+
+fn msg(body: &str, flags: &[Flag]) -> NewMessage {
+    NewMessage {
+        data: body.as_bytes().to_vec(),
+        flags: set(flags),
+        internal_date: None,
+    }
+}
+
+fn uids(s: &Snapshot) -> Vec<Uid> {
+    s.messages.iter().map(|m| m.uid).collect()
+}
+
+#[test]
+fn append_snapshot_flags_content() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = open(d.path());
+    let date = DateTime::new(Date::new(2020, 2, 29).unwrap(), 12, 30, 0, 120).unwrap();
+    let (v, u1) = s
+        .append(
+            "INBOX",
+            NewMessage {
+                data: b"Subject: a\r\n\r\nbody\r\n".to_vec(),
+                flags: set(&[Flag::Seen, kw("$Label1")]),
+                internal_date: Some(date),
+            },
+        )
+        .unwrap();
+    let (v2, u2) = s.append("INBOX", msg("x\n", &[])).unwrap();
+    assert_eq!((u1, u2, v), (1, 2, v2));
+    // Stored with LF line ends.
+    assert_eq!(s.content("INBOX", 1).unwrap(), b"Subject: a\n\nbody\n");
+    let snap = s.snapshot("INBOX", true).unwrap();
+    assert_eq!(snap.uid_validity, v);
+    assert_eq!(snap.uid_next, 3);
+    assert_eq!(uids(&snap), [1, 2]);
+    // Appended messages go to cur/, as Courier's: nobody gets \Recent for them.
+    assert!(snap.claimed_recent.is_empty());
+    let m = &snap.messages[0];
+    assert!(m.flags.seen() && m.flags.contains(&kw("$Label1")));
+    assert_eq!(m.size, 20);
+    assert_eq!(m.internal_date.to_string(), "29-Feb-2020 10:30:00 +0000");
+    assert_eq!(snap.messages[1].size, 3);
+    assert_eq!(snap.keywords, ["$Label1"]);
+
+    let out = s
+        .change_flags(
+            "INBOX",
+            &[1, 2, 9],
+            &FlagChange::Add(set(&[Flag::Flagged, kw("todo")])),
+        )
+        .unwrap();
+    assert_eq!(out.len(), 2);
+    assert!(out[0].1.contains(&Flag::Flagged) && out[0].1.contains(&kw("todo")));
+    let out = s
+        .change_flags("INBOX", &[1], &FlagChange::Remove(set(&[kw("$Label1")])))
+        .unwrap();
+    assert!(!out[0].1.contains(&kw("$Label1")) && out[0].1.seen());
+    let snap = s.snapshot("INBOX", false).unwrap();
+    assert_eq!(snap.keywords, ["todo"]);
+    let names: Vec<String> = std::fs::read_dir(d.path().join("cur"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(names.iter().any(|n| n.ends_with(":2,FS")), "{names:?}");
+
+    // Another handle (another process) sees the same state.
+    let mut other = open(d.path());
+    let snap2 = other.snapshot("INBOX", false).unwrap();
+    assert_eq!(snap2.messages, snap.messages);
+}
+
+#[test]
+fn recent_goes_to_one_claimant() {
+    let d = tempfile::tempdir().unwrap();
+    let mut a = open(d.path());
+    let mut b = open(d.path());
+    a.deliver("INBOX", b"one\n").unwrap();
+    a.deliver("INBOX", b"two\n").unwrap();
+    let peek = b.snapshot("INBOX", false).unwrap();
+    assert_eq!(uids(&peek), [1, 2]);
+    assert_eq!(peek.unclaimed_recent, 2);
+    assert!(peek.claimed_recent.is_empty());
+    let sa = a.snapshot("INBOX", true).unwrap();
+    let sb = b.snapshot("INBOX", true).unwrap();
+    assert_eq!(sa.claimed_recent, [1, 2]);
+    assert!(sb.claimed_recent.is_empty());
+    assert_eq!(sb.unclaimed_recent, 0);
+    // Claiming kept the UIDs given while the files were in new/.
+    assert_eq!(uids(&sb), [1, 2]);
+}
+
+#[test]
+fn expunge_and_remove() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = open(d.path());
+    for i in 0..4 {
+        s.append("INBOX", msg(&format!("m{i}\n"), &[])).unwrap();
+    }
+    s.change_flags("INBOX", &[1, 3, 4], &FlagChange::Add(set(&[Flag::Deleted])))
+        .unwrap();
+    // Another session clears \Deleted on 4 before the expunge.
+    let mut other = open(d.path());
+    other.snapshot("INBOX", false).unwrap();
+    other
+        .change_flags("INBOX", &[4], &FlagChange::Remove(set(&[Flag::Deleted])))
+        .unwrap();
+    assert_eq!(s.expunge_deleted("INBOX", Some(&[3, 4])).unwrap(), [3]);
+    assert_eq!(s.expunge_deleted("INBOX", None).unwrap(), [1]);
+    assert_eq!(s.remove("INBOX", &[2, 7]).unwrap(), [2]);
+    let snap = s.snapshot("INBOX", false).unwrap();
+    assert_eq!(uids(&snap), [4]);
+    assert_eq!(snap.uid_next, 5);
+    assert_eq!(s.content("INBOX", 2), Err(StoreError::Expunged));
+    // UIDs are never reused.
+    assert_eq!(s.append("INBOX", msg("new\n", &[])).unwrap().1, 5);
+}
+
+#[test]
+fn store_follows_renames_by_others() {
+    let d = tempfile::tempdir().unwrap();
+    let mut a = open(d.path());
+    let mut b = open(d.path());
+    a.append("INBOX", msg("x\n", &[])).unwrap();
+    a.snapshot("INBOX", false).unwrap();
+    b.snapshot("INBOX", false).unwrap();
+    b.change_flags("INBOX", &[1], &FlagChange::Add(set(&[Flag::Seen])))
+        .unwrap();
+    // `a` still remembers the old name.
+    let out = a
+        .change_flags("INBOX", &[1], &FlagChange::Add(set(&[Flag::Answered])))
+        .unwrap();
+    assert!(out[0].1.seen() && out[0].1.contains(&Flag::Answered));
+    assert_eq!(a.content("INBOX", 1).unwrap(), b"x\n");
+    b.remove("INBOX", &[1]).unwrap();
+    assert_eq!(a.content("INBOX", 1), Err(StoreError::Expunged));
+    assert!(a
+        .change_flags("INBOX", &[1], &FlagChange::Add(set(&[Flag::Seen])))
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn folders_and_subscriptions() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = open(d.path());
+    s.create("INBOX.A.B").unwrap();
+    s.create("INBOX.café").unwrap();
+    assert!(d.path().join(".A.B/maildirfolder").is_file());
+    assert!(d.path().join(".café/cur").is_dir());
+    assert_eq!(s.create("INBOX.A.B"), Err(StoreError::AlreadyExists));
+    assert_eq!(s.create("INBOX"), Err(StoreError::AlreadyExists));
+    assert!(matches!(s.create("Other"), Err(StoreError::InvalidName(_))));
+    let list: Vec<(String, bool)> = s
+        .list()
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.name, e.selectable))
+        .collect();
+    assert_eq!(
+        list,
+        [
+            ("INBOX".to_string(), true),
+            ("INBOX.A".to_string(), false),
+            ("INBOX.A.B".to_string(), true),
+            ("INBOX.café".to_string(), true),
+        ]
+    );
+    assert_eq!(s.snapshot("INBOX.A", false), Err(StoreError::NoSuchMailbox));
+    s.append("INBOX.A.B", msg("x\n", &[])).unwrap();
+    s.create("INBOX.A").unwrap();
+    assert!(matches!(s.delete("INBOX.A"), Err(StoreError::Cannot(_))));
+    s.rename("INBOX.A", "INBOX.Z").unwrap();
+    assert!(d.path().join(".Z.B").is_dir() && !d.path().join(".A").exists());
+    assert_eq!(uids(&s.snapshot("INBOX.Z.B", false).unwrap()), [1]);
+    assert_eq!(
+        s.rename("INBOX.Z", "INBOX.café"),
+        Err(StoreError::AlreadyExists)
+    );
+    assert!(matches!(
+        s.rename("INBOX.Z", "INBOX.Z.in"),
+        Err(StoreError::Cannot(_))
+    ));
+    s.delete("INBOX.Z.B").unwrap();
+    s.delete("INBOX.Z").unwrap();
+    assert_eq!(s.delete("INBOX.Z"), Err(StoreError::NoSuchMailbox));
+    assert!(matches!(s.delete("INBOX"), Err(StoreError::Cannot(_))));
+    assert_eq!(std::fs::read_dir(d.path().join("tmp")).unwrap().count(), 0);
+
+    s.set_subscribed("INBOX.NoSuch", true).unwrap();
+    s.set_subscribed("INBOX.café", true).unwrap();
+    s.set_subscribed("INBOX.café", true).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(d.path().join("courierimapsubscribed")).unwrap(),
+        "INBOX.NoSuch\nINBOX.café\n"
+    );
+    s.set_subscribed("INBOX.NoSuch", false).unwrap();
+    assert_eq!(s.subscriptions().unwrap(), ["INBOX.café"]);
+    assert!(s.set_subscribed("INBOX..x", true).is_err());
+}
+
+#[test]
+fn rename_inbox_moves_messages() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = open(d.path());
+    s.append("INBOX", msg("a\n", &[kw("k")])).unwrap();
+    s.append("INBOX", msg("b\n", &[Flag::Seen])).unwrap();
+    s.remove("INBOX", &[1]).unwrap();
+    s.append("INBOX", msg("c\n", &[])).unwrap();
+    s.rename("INBOX", "INBOX.Old").unwrap();
+    let inbox = s.snapshot("INBOX", false).unwrap();
+    assert!(inbox.messages.is_empty());
+    assert_eq!(inbox.uid_next, 4);
+    let old = s.snapshot("INBOX.Old", false).unwrap();
+    assert_eq!(uids(&old), [1, 2]);
+    assert_ne!(old.uid_validity, inbox.uid_validity);
+    assert!(old.messages[0].flags.seen());
+    assert_eq!(s.content("INBOX.Old", 2).unwrap(), b"c\n");
+}
+
+#[test]
+fn copy_keeps_flags_keywords_and_date() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = open(d.path());
+    s.create("INBOX.T").unwrap();
+    let date = DateTime::new(Date::new(2001, 9, 9).unwrap(), 1, 46, 40, 0).unwrap();
+    s.append(
+        "INBOX",
+        NewMessage {
+            data: b"hello\r\n".to_vec(),
+            flags: set(&[Flag::Flagged, kw("blue")]),
+            internal_date: Some(date),
+        },
+    )
+    .unwrap();
+    s.append("INBOX", msg("two\n", &[])).unwrap();
+    let c = s.copy("INBOX", &[2, 1, 99], "INBOX.T").unwrap();
+    let t = s.snapshot("INBOX.T", false).unwrap();
+    assert_eq!(c.uid_validity, t.uid_validity);
+    assert_eq!(c.pairs, [(1, 1), (2, 2)]);
+    let m = &t.messages[0];
+    assert!(m.flags.contains(&Flag::Flagged) && m.flags.contains(&kw("blue")));
+    assert_eq!(m.internal_date, date);
+    assert_eq!(m.size, 7);
+    assert_eq!(s.content("INBOX.T", 1).unwrap(), b"hello\n");
+    // Copying again within the same folder gives new names and UIDs.
+    let c = s.copy("INBOX.T", &[1], "INBOX.T").unwrap();
+    assert_eq!(c.pairs, [(1, 3)]);
+    assert_eq!(
+        s.copy("INBOX", &[1], "INBOX.None"),
+        Err(StoreError::NoSuchMailbox)
+    );
+}
+
+#[test]
+fn damaged_uid_db_gives_new_validity_and_loses_nothing() {
+    for damage in [
+        &b""[..],
+        b"1 12",
+        b"garbage\n",
+        b"1 5 3\n1 a\n1 b\n",
+        b"\xff\xfe",
+    ] {
+        let d = tempfile::tempdir().unwrap();
+        let mut s = open(d.path());
+        for i in 0..3 {
+            s.append("INBOX", msg(&format!("m{i}\n"), &[])).unwrap();
+        }
+        let before = s.snapshot("INBOX", false).unwrap();
+        std::fs::write(d.path().join("courierimapuiddb"), damage).unwrap();
+        let mut fresh = open(d.path());
+        let after = fresh.snapshot("INBOX", false).unwrap();
+        assert!(after.uid_validity > before.uid_validity, "{damage:?}");
+        assert_eq!(uids(&after), [1, 2, 3]);
+        let bodies: BTreeSet<Vec<u8>> = (1..=3)
+            .map(|u| fresh.content("INBOX", u).unwrap())
+            .collect();
+        assert_eq!(bodies.len(), 3);
+    }
+    // A truncated line still parses as a (gone) name: the message is re-registered with a
+    // new UID, never a reused one.
+    let d = tempfile::tempdir().unwrap();
+    let mut s = open(d.path());
+    s.append("INBOX", msg("a\n", &[])).unwrap();
+    s.append("INBOX", msg("b\n", &[])).unwrap();
+    let db = std::fs::read_to_string(d.path().join("courierimapuiddb")).unwrap();
+    std::fs::write(d.path().join("courierimapuiddb"), &db[..db.len() - 10]).unwrap();
+    let after = open(d.path()).snapshot("INBOX", false).unwrap();
+    assert_eq!(after.messages.len(), 2);
+}
+
+#[test]
+fn two_handles_interleaved_appends() {
+    let d = tempfile::tempdir().unwrap();
+    let mut a = open(d.path());
+    let mut b = open(d.path());
+    let mut got = Vec::new();
+    for i in 0..20 {
+        let s = if i % 2 == 0 { &mut a } else { &mut b };
+        got.push(s.append("INBOX", msg(&format!("{i}\n"), &[])).unwrap().1);
+    }
+    assert_eq!(got, (1..=20).collect::<Vec<_>>());
+}
+
+fn stress(dot_lock: bool) {
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path().to_path_buf();
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            let root = root.clone();
+            std::thread::spawn(move || {
+                let mut o = opts();
+                o.lock.dot_lock = dot_lock;
+                let mut s = MaildirStore::open(&root, o).unwrap();
+                let mut mine = Vec::new();
+                for i in 0..50 {
+                    let (_, uid) = s.append("INBOX", msg(&format!("{t}/{i}\n"), &[])).unwrap();
+                    mine.push(uid);
+                    if i % 10 == 0 {
+                        s.snapshot("INBOX", true).unwrap();
+                    }
+                }
+                // Each thread's UIDs ascend.
+                assert!(mine.windows(2).all(|w| w[0] < w[1]));
+                mine
+            })
+        })
+        .collect();
+    let mut all: Vec<Uid> = threads
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
+    all.sort_unstable();
+    let n = all.len();
+    all.dedup();
+    assert_eq!(all.len(), n, "duplicate UIDs");
+    assert_eq!(n, 200);
+    let mut s = open(&root);
+    let snap = s.snapshot("INBOX", false).unwrap();
+    assert_eq!(uids(&snap), all);
+    let bodies: BTreeSet<Vec<u8>> = all
+        .iter()
+        .map(|&u| s.content("INBOX", u).unwrap())
+        .collect();
+    assert_eq!(bodies.len(), 200);
+}
+
+#[test]
+fn stress_four_threads_dot_lock() {
+    stress(true);
+}
+
+#[test]
+fn stress_four_threads_without_dot_lock() {
+    stress(false);
+}
+
+/// Runs one scenario on any store and returns what a client could observe.
+fn scenario(s: &mut dyn Store) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut note = |what: &str, r: String| out.push(format!("{what}: {r}"));
+    let view = |s: &Snapshot| {
+        let m: Vec<String> = s
+            .messages
+            .iter()
+            .map(|m| format!("{} {:?} {}", m.uid, m.flags.to_flags(false), m.size))
+            .collect();
+        format!("next={} {:?} kw={:?}", s.uid_next, m, s.keywords)
+    };
+    note("create", format!("{:?}", s.create("INBOX.Work.Sub")));
+    note("create2", format!("{:?}", s.create("INBOX.Work")));
+    note("createbad", format!("{:?}", s.create("INBOX..x").is_err()));
+    for i in 0..5 {
+        let flags = if i % 2 == 0 {
+            vec![Flag::Seen]
+        } else {
+            vec![kw("x")]
+        };
+        note(
+            "append",
+            format!(
+                "{:?}",
+                s.append("INBOX", msg(&format!("L{i}\r\nline\r\n"), &flags))
+                    .map(|r| r.1)
+            ),
+        );
+    }
+    let snap = s.snapshot("INBOX", true).unwrap();
+    note("snap", view(&snap));
+    note(
+        "store",
+        format!(
+            "{:?}",
+            s.change_flags(
+                "INBOX",
+                &[2, 3, 42],
+                &FlagChange::Replace(set(&[Flag::Deleted, kw("y")]))
+            )
+        ),
+    );
+    note(
+        "copy",
+        format!(
+            "{:?}",
+            s.copy("INBOX", &[1, 3, 5], "INBOX.Work").map(|c| c.pairs)
+        ),
+    );
+    note("expunge", format!("{:?}", s.expunge_deleted("INBOX", None)));
+    note("remove", format!("{:?}", s.remove("INBOX", &[4])));
+    note("snap", view(&s.snapshot("INBOX", false).unwrap()));
+    note("snapw", view(&s.snapshot("INBOX.Work", false).unwrap()));
+    // The memory store keeps CRLF, the Maildir store LF (as both peers).
+    let lf = |r: Result<Vec<u8>, StoreError>| {
+        r.map(|b| String::from_utf8_lossy(&b).replace("\r\n", "\n"))
+    };
+    note("content", format!("{:?}", lf(s.content("INBOX.Work", 2))));
+    note("gone", format!("{:?}", s.content("INBOX", 2)));
+    note(
+        "rename",
+        format!("{:?}", s.rename("INBOX.Work", "INBOX.Play")),
+    );
+    note("list", format!("{:?}", s.list()));
+    note("del", format!("{:?}", s.delete("INBOX.Play")));
+    note("del2", format!("{:?}", s.delete("INBOX.Play.Sub")));
+    note("del3", format!("{:?}", s.delete("INBOX.Play")));
+    note("sub", format!("{:?}", s.set_subscribed("INBOX.Play", true)));
+    note("subs", format!("{:?}", s.subscriptions()));
+    note("list", format!("{:?}", s.list()));
+    out
+}
+
+#[test]
+fn differential_against_memory_store() {
+    let d = tempfile::tempdir().unwrap();
+    let mut disk = open(d.path());
+    let mut mem = MemoryStore::new();
+    let a = scenario(&mut disk);
+    let b = scenario(&mut mem);
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(x, y);
+    }
+    assert_eq!(a.len(), b.len());
+}
+
+/// Child half of `processes_append_concurrently`: does nothing unless started by it.
+#[test]
+fn child_appender() {
+    let Some(dir) = std::env::var_os("IMAPD_TEST_CHILD_MAILDIR") else {
+        return;
+    };
+    let mut s = open(Path::new(&dir));
+    for i in 0..25 {
+        let (_, uid) = s
+            .append("INBOX", msg(&format!("{}/{i}\n", std::process::id()), &[]))
+            .unwrap();
+        println!("APPENDED-UID {uid}");
+        if i % 5 == 0 {
+            s.snapshot("INBOX", true).unwrap();
+        }
+    }
+}
+
+/// Separate processes (distinct pids, so the dot-lock itself is what excludes them).
+#[test]
+fn processes_append_concurrently() {
+    let d = tempfile::tempdir().unwrap();
+    open(d.path());
+    let exe = std::env::current_exe().unwrap();
+    let children: Vec<_> = (0..3)
+        .map(|_| {
+            std::process::Command::new(&exe)
+                .args([
+                    "--exact",
+                    "child_appender",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
+                .env("IMAPD_TEST_CHILD_MAILDIR", d.path())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut all = Vec::new();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8(out.stdout).unwrap();
+        let mine: Vec<Uid> = text
+            .lines()
+            .filter_map(|l| l.split("APPENDED-UID ").nth(1))
+            .map(|n| n.parse().unwrap())
+            .collect();
+        assert_eq!(mine.len(), 25);
+        assert!(mine.windows(2).all(|w| w[0] < w[1]));
+        all.extend(mine);
+    }
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!(all.len(), 75, "duplicate UIDs across processes");
+    let snap = open(d.path()).snapshot("INBOX", false).unwrap();
+    assert_eq!(uids(&snap), all);
+}

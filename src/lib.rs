@@ -7,5 +7,6 @@
 
 pub mod core;
 pub mod message;
+pub mod shell;
 pub mod store;
 pub mod syntax;

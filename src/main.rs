@@ -1,1 +1,46 @@
-fn main() {}
+//! The `imapd` binary: `imapd [--create] [MAILDIR]` serves one IMAP session on stdin/stdout.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: imapd [--create] [MAILDIR]
+
+Serves IMAP4rev1 for MAILDIR on stdin/stdout (PREAUTH), like Courier's imapd.
+The MAILDIR environment variable overrides the argument (default ./Maildir).
+  --create   create the Maildir (cur/ new/ tmp/) if it does not exist
+  --help     show this text
+  --version  show the version";
+
+fn main() -> ExitCode {
+    let mut create = false;
+    let mut path: Option<PathBuf> = None;
+    for arg in std::env::args_os().skip(1) {
+        match arg.to_str() {
+            Some("--create") => create = true,
+            Some("--help" | "-h") => {
+                println!("{USAGE}");
+                return ExitCode::SUCCESS;
+            }
+            Some("--version" | "-V") => {
+                println!("imapd {}", env!("CARGO_PKG_VERSION"));
+                return ExitCode::SUCCESS;
+            }
+            Some(s) if s.starts_with('-') => {
+                eprintln!("imapd: unknown option {s}\n{USAGE}");
+                return ExitCode::from(2);
+            }
+            _ if path.is_none() => path = Some(PathBuf::from(arg)),
+            _ => {
+                eprintln!("imapd: more than one MAILDIR given\n{USAGE}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    // Courier: the MAILDIR environment variable, when set, overrides the argument.
+    let maildir = std::env::var_os("MAILDIR")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or(path)
+        .unwrap_or_else(|| PathBuf::from("./Maildir"));
+    imapd::shell::stdio::run(&maildir, create)
+}

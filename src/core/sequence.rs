@@ -9,10 +9,10 @@ use super::view::MailboxView;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SetError {
     /// A message sequence number beyond EXISTS, or `*` in an empty mailbox.
-    #[error("message sequence number {0} out of range: the mailbox has {1} messages")]
+    #[error("Message sequence number {0} out of range: the mailbox has {1} messages")]
     OutOfRange(u32, u32),
     /// `$` used with no saved search result (RFC 5182 §2.1).
-    #[error("no saved search result ($)")]
+    #[error("No saved search result ($)")]
     NoSavedResult,
 }
 

@@ -120,6 +120,28 @@ impl MailboxView {
         &self.keywords
     }
 
+    /// Announces keywords the client has not seen yet: the FLAGS response must list every
+    /// flag before a FETCH shows it (RFC 3501 §7.2.6). Returns the FLAGS response to send.
+    pub fn note_keywords<'k>(
+        &mut self,
+        flags: impl IntoIterator<Item = &'k FlagSet>,
+    ) -> Option<Data> {
+        let mut added = false;
+        for f in flags {
+            for k in f.keywords() {
+                if !self.keywords.iter().any(|x| x == k) {
+                    self.keywords.push(k.to_owned());
+                    added = true;
+                }
+            }
+        }
+        if !added {
+            return None;
+        }
+        self.keywords.sort();
+        Some(Data::Flags(super::flags::flags_list(&self.keywords)))
+    }
+
     /// Records flags the client has just been told in a FETCH response.
     pub fn note_flags(&mut self, uid: Uid, flags: FlagSet) {
         if let Some(m) = self.meta.get_mut(&uid) {

@@ -42,6 +42,9 @@ pub(crate) fn store(
         Ok(c) => c,
         Err(e) => return e.into(),
     };
+    if let Some(flags) = sel.view.note_keywords(changed.iter().map(|(_, f)| f)) {
+        ctx.data(flags);
+    }
     for (u, new_flags) in &changed {
         // .SILENT hides only this command's own effect: if the result differs from what the
         // client can compute (another party changed flags meanwhile), it is told anyway

@@ -58,7 +58,7 @@ pub(crate) fn write_date(out: &mut dyn Sink, date: &Date) {
     out.put(date.to_string().as_bytes());
 }
 
-/// `date-time` (§9): `"17-Jul-1996 02:44:25 -0700"`, day space-padded.
+/// `date-time` (§9): `"17-Jul-1996 02:44:25 -0700"`, a one-digit day zero-padded.
 pub(crate) fn write_date_time(out: &mut dyn Sink, dt: &DateTime) {
     out.put(b"\"");
     out.put(dt.to_string().as_bytes());

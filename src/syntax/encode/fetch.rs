@@ -3,7 +3,7 @@
 
 use super::body::{write_body, write_envelope};
 use super::core::{write_date_time, write_flag, write_list, write_num};
-use super::string::{write_astring, write_nstring, write_nstring8, Sink};
+use super::string::{write_astring, write_body_data, write_nstring8, Sink};
 use crate::syntax::types::{FetchAtt, FetchItems, FetchValue, Partial, Section, SectionText};
 
 /// `section = "[" [section-spec] "]"`, `section-spec = section-msgtext / (section-part
@@ -164,7 +164,7 @@ fn write_fetch_value(out: &mut dyn Sink, value: &FetchValue) {
             write_section(out, section);
             write_origin(out, *origin);
             out.put(b" ");
-            write_nstring(out, data.as_deref());
+            write_body_data(out, data.as_deref());
         }
         FetchValue::Rfc822(data) => write_named_nstring(out, b"RFC822 ", data),
         FetchValue::Rfc822Header(data) => write_named_nstring(out, b"RFC822.HEADER ", data),
@@ -189,5 +189,5 @@ fn write_fetch_value(out: &mut dyn Sink, value: &FetchValue) {
 /// `name SP nstring`.
 fn write_named_nstring(out: &mut dyn Sink, name: &[u8], data: &Option<Vec<u8>>) {
     out.put(name);
-    write_nstring(out, data.as_deref());
+    write_body_data(out, data.as_deref());
 }

@@ -119,12 +119,22 @@ pub(crate) fn write_astring(out: &mut dyn Sink, value: &[u8]) {
     }
 }
 
+/// Message content (BODY[...], RFC822*, BINARY): NIL or always a literal, whatever its
+/// length — `nstring` allows a quoted string, but clients (and both reference servers)
+/// treat message data as literals, and a literal never needs escaping.
+pub(crate) fn write_body_data(out: &mut dyn Sink, value: Option<&[u8]>) {
+    match value {
+        Some(v) => out.literal(v, LiteralKind::Text),
+        None => out.put(b"NIL"),
+    }
+}
+
 /// `nstring / literal8` (RFC 3516 §4.2): `literal8` only when the data holds a NUL, as
 /// §4.2 asks ("SHOULD return the data in a string" otherwise).
 pub(crate) fn write_nstring8(out: &mut dyn Sink, value: Option<&[u8]>) {
     match value {
         Some(v) if v.contains(&0) => out.literal(v, LiteralKind::Binary),
-        _ => write_nstring(out, value),
+        _ => write_body_data(out, value),
     }
 }
 

@@ -351,12 +351,13 @@ impl DateTime {
 }
 
 impl fmt::Display for DateTime {
-    /// `"dd-Mon-yyyy hh:mm:ss +zzzz"` without the quotes (`date-day-fixed` is space-padded).
+    /// `"dd-Mon-yyyy hh:mm:ss +zzzz"` without the quotes. `date-day-fixed` allows a space or
+    /// a zero before a one-digit day; imapd writes the zero, as Dovecot and Courier do.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let z = self.zone_minutes;
         write!(
             f,
-            "{:>2}-{}-{:04} {:02}:{:02}:{:02} {}{:02}{:02}",
+            "{:02}-{}-{:04} {:02}:{:02}:{:02} {}{:02}{:02}",
             self.date.day,
             MONTHS[self.date.month as usize - 1],
             self.date.year,

@@ -78,14 +78,14 @@ mod tests {
 
     #[test]
     fn known_instants() {
-        assert_eq!(from_unix(0).to_string(), " 1-Jan-1970 00:00:00 +0000");
+        assert_eq!(from_unix(0).to_string(), "01-Jan-1970 00:00:00 +0000");
         assert_eq!(
             from_unix(951_782_400).to_string(),
             "29-Feb-2000 00:00:00 +0000"
         );
         assert_eq!(
             from_unix(1_136_214_245).to_string(),
-            " 2-Jan-2006 15:04:05 +0000"
+            "02-Jan-2006 15:04:05 +0000"
         );
     }
 

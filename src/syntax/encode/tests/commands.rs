@@ -123,7 +123,7 @@ fn append_text_and_binary() {
     );
     assert_bytes(
         &c,
-        b"A003 APPEND saved-messages (\\Seen) \" 7-Feb-1994 21:52:25 -0800\" {4+}\r\nHi\r\n ~{2+}\r\n\0x\r\n",
+        b"A003 APPEND saved-messages (\\Seen) \"07-Feb-1994 21:52:25 -0800\" {4+}\r\nHi\r\n ~{2+}\r\n\0x\r\n",
     );
     let frags = encode_command(&c);
     assert!(matches!(

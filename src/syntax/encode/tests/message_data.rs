@@ -259,18 +259,18 @@ fn binary_uses_literal8_only_for_nul() {
     };
     assert_wire(
         r,
-        b"* 1 FETCH (BINARY[1] ~{3}\r\na\0b BINARY[]<4> \"plain\" BINARY.SIZE[1.2] 3)\r\n",
+        b"* 1 FETCH (BINARY[1] ~{3}\r\na\0b BINARY[]<4> {5}\r\nplain BINARY.SIZE[1.2] 3)\r\n",
     );
 }
 
 #[test]
-fn internaldate_day_is_space_padded() {
+fn internaldate_day_is_zero_padded() {
     let r = Data::Fetch {
         seq: 1,
         items: vec![FetchValue::InternalDate(date_time(2020, 1, 1, 0, 0, 0, 0))],
     };
     assert_wire(
         r,
-        b"* 1 FETCH (INTERNALDATE \" 1-Jan-2020 00:00:00 +0000\")\r\n",
+        b"* 1 FETCH (INTERNALDATE \"01-Jan-2020 00:00:00 +0000\")\r\n",
     );
 }

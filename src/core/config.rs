@@ -19,6 +19,8 @@ pub const IMPLEMENTED: &[&str] = &[
     "MOVE",
     "CHILDREN",
     "ESEARCH",
+    "LIST-EXTENDED",
+    "LIST-STATUS",
     "UTF8=ACCEPT",
 ];
 

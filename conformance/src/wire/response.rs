@@ -63,13 +63,16 @@ impl Response {
     /// Per octet: compare case-sensitively? True inside quoted strings and literal data,
     /// whose case is content; false elsewhere, where atoms are case-insensitive (§9 note 3).
     pub fn case_sensitive_mask(&self) -> Vec<bool> {
+        // (Quoted strings and literal octets are case-sensitive; the rest is not.)
         let mut mask = vec![false; self.raw.len()];
         for range in &self.literals {
             mask[range.clone()].iter_mut().for_each(|m| *m = true);
         }
         let mut i = 0;
         while i < self.raw.len() {
-            if let Some(lit) = self.literals.iter().find(|r| r.start == i) {
+            // Skip literal octets; an empty literal (`{0}`) has nothing to skip, so it must
+            // not stop the scan from advancing.
+            if let Some(lit) = self.literals.iter().find(|r| r.start == i && !r.is_empty()) {
                 i = lit.end;
                 continue;
             }
@@ -148,6 +151,18 @@ mod tests {
         assert!(!m[9]);
         assert!(m[14] && m[15]);
         assert!(!m[17]);
+    }
+
+    #[test]
+    fn mask_terminates_on_empty_literal() {
+        // `BODY[]<800> {0}`: a partial fetch past the end (RFC 3501 §6.4.5).
+        let r = Response {
+            raw: b"* 1 FETCH (BODY[]<800> {0}\r\n)".to_vec(),
+            literals: std::iter::once(29..29).collect(),
+            bare_lf: false,
+        };
+        let m = r.case_sensitive_mask();
+        assert_eq!(m.len(), r.raw.len());
     }
 
     #[test]

@@ -161,42 +161,69 @@ pub(crate) fn list(ctx: &mut Ctx<'_>, cmd: &ListCommand) -> Outcome {
         ListReturn::Status(items) => Some(items),
         _ => None,
     });
-    for entry in &all {
-        if !patterns.iter().any(|p| names::matches(p, &entry.name)) {
+    let recursive = cmd.selection.contains(&ListSelect::RecursiveMatch);
+    // RFC 5258 §3.1: with (SUBSCRIBED), subscribed names that no longer exist are listed
+    // too, as \NonExistent (which implies \NoSelect).
+    let mut rows: Vec<(&str, Option<&MailboxEntry>)> =
+        all.iter().map(|e| (e.name.as_str(), Some(e))).collect();
+    if only_subscribed {
+        rows.extend(
+            subs.iter()
+                .filter(|n| !all.iter().any(|e| &e.name == *n))
+                .map(|n| (n.as_str(), None)),
+        );
+        rows.sort_by(|a, b| a.0.cmp(b.0));
+    }
+    for (name, entry) in rows {
+        if !patterns.iter().any(|p| names::matches(p, name)) {
             continue;
         }
-        let subscribed = subs.contains(&entry.name);
-        if only_subscribed && !subscribed {
+        let subscribed = subs.contains(name);
+        // RFC 5258 §3.5: RECURSIVEMATCH lists an unsubscribed name whose descendants are
+        // subscribed, with CHILDINFO ("SUBSCRIBED").
+        let prefix = format!("{name}{DELIMITER}");
+        let child_subscribed = recursive && subs.iter().any(|s| s.starts_with(&prefix));
+        if only_subscribed && !subscribed && !child_subscribed {
             continue;
         }
         let mut attributes = Vec::new();
-        if !entry.selectable {
-            attributes.push("\\Noselect".to_string());
-        }
-        attributes.push(
-            if has_children(&all, &entry.name) {
-                "\\HasChildren"
-            } else {
-                "\\HasNoChildren"
+        match entry {
+            None => attributes.push("\\NonExistent".to_string()),
+            Some(e) => {
+                if !e.selectable {
+                    attributes.push("\\Noselect".to_string());
+                }
+                attributes.push(
+                    if has_children(&all, name) {
+                        "\\HasChildren"
+                    } else {
+                        "\\HasNoChildren"
+                    }
+                    .into(),
+                );
             }
-            .into(),
-        );
+        }
         if want_subscribed && subscribed {
             attributes.push("\\Subscribed".into());
         }
-        if let Some(su) = &entry.special_use {
+        if let Some(su) = entry.and_then(|e| e.special_use.as_ref()) {
             attributes.push(su.clone());
         }
+        let child_info = if child_subscribed && only_subscribed {
+            vec!["SUBSCRIBED".to_string()]
+        } else {
+            Vec::new()
+        };
         ctx.data(Data::List(ListData {
             attributes,
             delimiter: Some(DELIMITER),
-            mailbox: names::encode(&entry.name, *ctx.utf8),
-            child_info: Vec::new(),
+            mailbox: names::encode(name, *ctx.utf8),
+            child_info,
             old_name: None,
         }));
-        if let (Some(items), true) = (status_items, entry.selectable) {
+        if let (Some(items), Some(true)) = (status_items, entry.map(|e| e.selectable)) {
             // RFC 5819 §2: STATUS follows the LIST line of a selectable mailbox.
-            if let Ok(d) = status_data(ctx, &entry.name, items) {
+            if let Ok(d) = status_data(ctx, name, items) {
                 ctx.data(d);
             }
         }

@@ -313,6 +313,9 @@ impl Store for MemoryStore {
             .iter_mut()
             .filter(|m| wanted.contains(&m.meta.uid))
         {
+            // As in a Maildir, where flags live in cur/ names: a flagged message is no
+            // longer new, so nobody gets \Recent for it afterwards.
+            m.claimed = true;
             m.meta.flags = change.apply(&m.meta.flags);
             out.push((m.meta.uid, m.meta.flags.clone()));
         }

@@ -4,6 +4,7 @@
 //! Each test crate uses part of it.
 #![allow(dead_code)]
 
+pub mod backend;
 pub mod client;
 pub mod gen;
 pub mod ops;

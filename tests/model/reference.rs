@@ -138,6 +138,9 @@ impl Model {
     pub fn ext_store(&mut self, mb: Mb, uid: u32, flag: Fl, add: bool) {
         let b = self.boxes.get_mut(&mb).expect("real mailbox");
         if let Some(m) = b.msgs.iter_mut().find(|m| m.uid == uid) {
+            // Flags live in the cur/ file name (maildir.txt): storing flags on a message still
+            // in new/ moves it to cur/, after which no session gets \Recent for it.
+            m.claimed = true;
             if add {
                 m.flags.insert(flag.text());
             } else {

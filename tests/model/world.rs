@@ -5,16 +5,17 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use imapd::core::store::FlagChange;
-use imapd::core::{FlagSet, MemoryStore, Session, SessionConfig, State, Store};
+use imapd::core::{FlagSet, Session, SessionConfig, State};
 use imapd::syntax::types::{Code, Response, SeqNo, SequenceSet, StatusKind};
 
+use super::backend::Backend;
 use super::client::{Client, Oracle, Sent};
 use super::ops::{Cmd, Mb, Op};
 use super::reference::{Bug, Flags, MSel, Model};
 use super::render;
 
 pub struct World {
-    pub store: MemoryStore,
+    pub store: Backend,
     pub sessions: Vec<Session>,
     pub model: Model,
     pub clients: Vec<Client>,
@@ -59,14 +60,23 @@ fn tagged(out: &[Response]) -> Option<(StatusKind, Option<Code>)> {
 
 impl World {
     pub fn new(n: usize, tolerate: &[Bug]) -> World {
-        let mut store = MemoryStore::new();
-        store.create(Mb::A.name()).expect("create INBOX.A");
+        World::with(Backend::memory(), n, tolerate)
+    }
+
+    /// A world over a real Maildir, one store handle per session.
+    pub fn maildir(n: usize, tolerate: &[Bug]) -> World {
+        World::with(Backend::maildir(n), n, tolerate)
+    }
+
+    fn with(mut store: Backend, n: usize, tolerate: &[Bug]) -> World {
+        store.other().create(Mb::A.name()).expect("create INBOX.A");
         let validities: Vec<(Mb, u32)> = Mb::REAL
             .iter()
             .map(|&mb| {
                 (
                     mb,
                     store
+                        .other()
                         .snapshot(mb.name(), false)
                         .expect("exists")
                         .uid_validity,
@@ -127,7 +137,7 @@ impl World {
                 let tag = format!("{}{}", (b'a' + sid as u8) as char, self.tags[sid]);
                 let command = cmd.command(&tag);
                 self.say(sid, format!("C: {}", render::command(&command, Some(cmd))));
-                let out = self.sessions[sid].handle_command(command, &mut self.store);
+                let out = self.sessions[sid].handle_command(command, self.store.session(sid));
                 let got = tagged(&out);
                 let pre_next: BTreeMap<Mb, u32> = self
                     .model
@@ -155,14 +165,14 @@ impl World {
             }
             Op::Done(sid) => {
                 self.say(sid, "C: DONE".into());
-                let out = self.sessions[sid].handle_idle_line("DONE", &mut self.store);
+                let out = self.sessions[sid].handle_idle_line("DONE", self.store.session(sid));
                 self.batch(sid, Sent::Done, &out, |m, _, _| {
                     m.done(sid);
                     Ok(())
                 })?;
             }
             Op::Push(sid) => {
-                let out = self.sessions[sid].handle_store_changed(&mut self.store);
+                let out = self.sessions[sid].handle_store_changed(self.store.session(sid));
                 if !out.is_empty() {
                     self.say(sid, "(store changed)".into());
                 }
@@ -174,8 +184,7 @@ impl World {
             Op::Deliver(mb) => {
                 let uid = self
                     .store
-                    .deliver(mb.name(), b"Subject: delivered\r\n\r\nhello\r\n")
-                    .map_err(|e| e.to_string())?;
+                    .deliver(mb.name(), b"Subject: delivered\r\n\r\nhello\r\n")?;
                 let want = self.model.deliver(mb, Flags::new(), false);
                 self.note(format!("delivered to {} (UID {uid})", mb.name()));
                 if uid != want {
@@ -192,6 +201,7 @@ impl World {
                     FlagChange::Remove(set)
                 };
                 self.store
+                    .other()
                     .change_flags(mb.name(), &[uid], &change)
                     .map_err(|e| e.to_string())?;
                 self.model.ext_store(mb, uid, flag, add);
@@ -201,6 +211,7 @@ impl World {
             Op::ExtExpunge(mb) => {
                 let gone = self
                     .store
+                    .other()
                     .expunge_deleted(mb.name(), None)
                     .map_err(|e| e.to_string())?;
                 self.model.ext_expunge(mb, None);
@@ -224,7 +235,11 @@ impl World {
         self.model.hash(&mut h);
         self.clients.hash(&mut h);
         for mb in Mb::REAL {
-            let snap = self.store.snapshot(mb.name(), false).expect("exists");
+            let snap = self
+                .store
+                .other()
+                .snapshot(mb.name(), false)
+                .expect("exists");
             for m in &snap.messages {
                 (m.uid, to_flags(&m.flags)).hash(&mut h);
             }
@@ -320,6 +335,7 @@ impl World {
         for mb in Mb::REAL {
             let snap = self
                 .store
+                .other()
                 .snapshot(mb.name(), false)
                 .map_err(|e| e.to_string())?;
             let b = &self.model.boxes[&mb];
@@ -419,7 +435,11 @@ impl World {
 
 /// Runs ops from a fresh world; on failure, the error with the log so far.
 pub fn run(n: usize, ops: &[Op], tolerate: &[Bug]) -> Result<World, String> {
-    let mut w = World::new(n, tolerate);
+    run_in(World::new(n, tolerate), ops)
+}
+
+/// Runs ops in the given world; on failure, the error with the log so far.
+pub fn run_in(mut w: World, ops: &[Op]) -> Result<World, String> {
     for (i, op) in ops.iter().enumerate() {
         if let Err(e) = w.step(op) {
             return Err(format!("step {i} {op:?}: {e}\n{}", w.log.join("\n")));

@@ -53,7 +53,7 @@ fn sessions_match_the_reference_model() {
 fn generator_reaches_interesting_states() {
     let mut g = quickcheck::Gen::new(100);
     let (mut expunges, mut pushes, mut tolerated) = (0, 0, std::collections::BTreeSet::new());
-    for _ in 0..200 {
+    for _ in 0..600 {
         let ops: Vec<Op> = quickcheck::Arbitrary::arbitrary(&mut g);
         let w = run(model::gen::SESSIONS, &ops, KNOWN).expect("passes with tolerance");
         expunges += w.log.iter().filter(|l| l.ends_with(" EXPUNGE")).count();
@@ -64,7 +64,10 @@ fn generator_reaches_interesting_states() {
             .count();
         tolerated.extend(w.tolerated);
     }
-    assert!(expunges > 50, "{expunges} EXPUNGE responses");
+    // Observed over 600 runs: ~2000+ EXPUNGEs and 60–90 pushes; the bounds leave a wide
+    // margin so the check stays deterministic in practice while still catching a generator
+    // that stops reaching these states.
+    assert!(expunges > 300, "{expunges} EXPUNGE responses");
     assert!(pushes > 20, "{pushes} IDLE pushes");
     println!("EXPUNGE responses {expunges}, IDLE pushes {pushes}, tolerated {tolerated:?}");
 }

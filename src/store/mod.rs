@@ -33,6 +33,7 @@ pub mod keywords;
 pub mod lock;
 pub mod maildir;
 pub mod names;
+pub mod stamp;
 pub mod time;
 pub mod uiddb;
 

@@ -66,8 +66,59 @@ pub fn scan(folder: &Path) -> io::Result<Files> {
     Ok(files)
 }
 
-/// Finds the current file of `base` after a rename by someone else.
+/// The names a Maildir writer gives the file of `base`: in `new/` the bare name; in `cur/`
+/// the bare name or `:2,` plus a subset of the letters `DFRST` in ASCII order (maildir.txt),
+/// the common case first.
+fn candidates(base: &str) -> impl Iterator<Item = FileEntry> + '_ {
+    let in_cur = (0u32..32).map(move |mask| {
+        let letters: String = "DFRST"
+            .chars()
+            .enumerate()
+            .filter(|(i, _)| mask & (1 << i) != 0)
+            .map(|(_, c)| c)
+            .collect();
+        FileEntry {
+            name: flags::with_letters(base, &letters),
+            in_new: false,
+        }
+    });
+    let bare = [
+        FileEntry {
+            name: base.to_owned(),
+            in_new: true,
+        },
+        FileEntry {
+            name: base.to_owned(),
+            in_new: false,
+        },
+    ];
+    in_cur.chain(bare)
+}
+
+/// Looks for `base` by name (no directory listing): a few rounds of `stat` over its
+/// [`candidates`]. A directory listing can miss a file that another process renames while
+/// it is read (readdir gives no guarantee for entries renamed meanwhile — found by
+/// `tests/torture.rs`: a STORE rename during a rescan made a message look expunged); a
+/// message being renamed is found here unless it is renamed again within every round.
+pub fn probe(folder: &Path, base: &str) -> io::Result<Option<FileEntry>> {
+    for _ in 0..3 {
+        for c in candidates(base) {
+            match std::fs::symlink_metadata(c.path(folder)) {
+                Ok(_) => return Ok(Some(c)),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Finds the current file of `base` after a rename by someone else: by name first, then
+/// (for names with letters other than `DFRST`) by listing the folder.
 pub fn find(folder: &Path, base: &str) -> io::Result<Option<FileEntry>> {
+    if let Some(e) = probe(folder, base)? {
+        return Ok(Some(e));
+    }
     Ok(scan(folder)?.remove(base))
 }
 
@@ -189,10 +240,18 @@ pub fn update_db<T>(
 pub fn reconcile(folder: &Path, db: &mut UidDb) -> io::Result<Files> {
     let mut files = scan(folder)?;
     if db.entries.iter().any(|(_, b)| !files.contains_key(b)) {
-        // A concurrent STORE rename may hide a file from one directory listing: look again
-        // before deciding it is gone (forgetting it would give it a new UID later).
+        // A concurrent STORE rename may hide a file from a directory listing: look again,
+        // then by name, before deciding it is gone (forgetting it would give it a new UID
+        // later — design invariant 1).
         for (base, e) in scan(folder)? {
             files.entry(base).or_insert(e);
+        }
+        for (_, base) in &db.entries {
+            if !files.contains_key(base) {
+                if let Some(e) = probe(folder, base)? {
+                    files.insert(base.clone(), e);
+                }
+            }
         }
     }
     db.entries.retain(|(_, b)| files.contains_key(b));

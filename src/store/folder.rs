@@ -209,9 +209,19 @@ pub fn interpret(folder: &Path, raw: Option<&[u8]>) -> (UidDb, bool) {
 pub fn update_db<T>(
     folder: &Path,
     policy: &DbPolicy,
-    mut f: impl FnMut(&mut UidDb) -> io::Result<T>,
+    f: impl FnMut(&mut UidDb) -> io::Result<T>,
 ) -> io::Result<(UidDb, T)> {
     let _lock = FolderLock::acquire(folder, &policy.lock)?;
+    update_db_held(folder, policy, f)
+}
+
+/// [`update_db`] for a caller that already holds the folder's lock (e.g. to publish a file
+/// and give it its UID in one step).
+pub fn update_db_held<T>(
+    folder: &Path,
+    policy: &DbPolicy,
+    mut f: impl FnMut(&mut UidDb) -> io::Result<T>,
+) -> io::Result<(UidDb, T)> {
     for _ in 0..20 {
         let raw = read_raw(folder)?;
         let (mut db, mut dirty) = interpret(folder, raw.as_deref());

@@ -11,9 +11,10 @@
 //!      then 2 (the return value of link() is unreliable over NFS); unlink the temp name;
 //!   3. on contention read the lock: same host and (pid dead — `kill(pid, 0)` gives ESRCH —
 //!      or our own pid) ⇒ stale; other host ⇒ stale if its mtime is over 120 s old. A stale
-//!      lock is removed — by rename-aside and an inode check, not a blind unlink, so a waiter
-//!      that judged the same dead lock stale late cannot remove a successor's fresh lock —
-//!      then we pause before retrying (Courier: 5 s);
+//!      lock is removed under a second lock, `tmp/courier.lock.break`, after checking it is
+//!      still the file judged stale — not by a blind unlink, so a waiter that judged the same
+//!      dead lock stale late cannot remove a successor's fresh lock — then we pause before
+//!      retrying (Courier: 5 s);
 //!   4. release = unlink `tmp/courier.lock` (only if it is still ours: same inode).
 //!
 //! No fcntl/flock anywhere (they are unreliable over NFS).
@@ -173,33 +174,49 @@ fn stale_lock(lock: &Path, opts: &LockOptions) -> io::Result<Option<LockId>> {
     Ok(stale.then_some(id))
 }
 
-/// Removes the stale lock `stale`, and only that one. Several waiters may judge the
-/// same dead lock stale; a blind `unlink` by the slower one would remove the fresh lock the
-/// faster one's successor just took, and two processes would then both hold the folder
-/// (found by `tests/torture.rs`: lost UID database updates). So the lock is first renamed
-/// away (atomic), and if what we moved is not the stale file (inode, mtime and content
-/// compared: inode numbers are reused) it is linked back at once.
+/// The lock breakers take before removing a stale lock (see [`break_stale`]).
+pub const BREAK_FILE: &str = "tmp/courier.lock.break";
+
+/// A breaker lock older than this is a leftover of a breaker that died: breaking takes
+/// microseconds.
+const BREAK_STALE_AFTER: Duration = Duration::from_secs(10);
+
+/// Removes the stale lock `stale`, and only that one. Several waiters may judge the same
+/// dead lock stale; a blind `unlink` by the slower one would remove the fresh lock that a
+/// third process took in between, and two processes would then both hold the folder (found
+/// by `tests/torture.rs`: lost UID database updates, then a UID given to two messages).
+/// So breakers first take a second lock, [`BREAK_FILE`] (same link() protocol), then check
+/// that the lock is still the very file judged stale (inode, mtime and content: inode
+/// numbers are reused at once) and only then unlink it. Nobody can replace a lock without
+/// unlinking it first, and only breakers unlink other processes' locks, so the check and the
+/// unlink cannot be overtaken. Courier does not know the breaker lock; it keeps its own
+/// unlink-and-sleep rule.
 fn break_stale(tmp_dir: &Path, lock: &Path, stale: &LockId) -> io::Result<()> {
-    let (aside, f) = deliver::create_tmp(tmp_dir, "courierlock_stale")?;
-    drop(f);
-    match std::fs::rename(lock, &aside) {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            let _ = std::fs::remove_file(&aside);
-            return Ok(());
+    let guard = lock.with_file_name(
+        Path::new(BREAK_FILE)
+            .file_name()
+            .expect("BREAK_FILE names a file"),
+    );
+    if try_link(tmp_dir, &guard)?.is_none() {
+        // Another breaker is at work, or died at work long ago.
+        if let Ok(m) = std::fs::symlink_metadata(&guard) {
+            let age = SystemTime::now()
+                .duration_since(m.modified()?)
+                .unwrap_or_default();
+            if age > BREAK_STALE_AFTER {
+                let _ = std::fs::remove_file(&guard);
+            }
         }
-        Err(e) => {
-            let _ = std::fs::remove_file(&aside);
-            return Err(e);
-        }
+        return Ok(());
     }
-    if lock_id(&mut std::fs::File::open(&aside)?)? != *stale {
-        // A live lock: put it back (its holder checks the inode when releasing). If someone
-        // took the free name in these microseconds, theirs stays and the moved one is lost;
-        // that window is the remaining risk (as with Courier's own unlink-and-sleep).
-        let _ = std::fs::hard_link(&aside, lock);
-    }
-    std::fs::remove_file(&aside)
+    let result = match std::fs::File::open(lock).and_then(|mut f| lock_id(&mut f)) {
+        Ok(id) if id == *stale => std::fs::remove_file(lock),
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    };
+    let _ = std::fs::remove_file(&guard);
+    result
 }
 
 fn dot_lock(folder: &Path, opts: &LockOptions, deadline: Instant) -> io::Result<(PathBuf, u64)> {
@@ -297,6 +314,12 @@ mod tests {
         break_stale(&d.path().join("tmp"), &lock, &fresh).unwrap();
         assert!(!lock.exists());
         assert_eq!(std::fs::read_dir(d.path().join("tmp")).unwrap().count(), 0);
+        // While another breaker is at work nothing is removed.
+        std::fs::write(&lock, "2:some-other-host").unwrap();
+        let id = lock_id(&mut std::fs::File::open(&lock).unwrap()).unwrap();
+        std::fs::write(d.path().join(BREAK_FILE), "3:some-other-host").unwrap();
+        break_stale(&d.path().join("tmp"), &lock, &id).unwrap();
+        assert!(lock.exists());
     }
 
     #[test]

@@ -173,7 +173,17 @@ impl MaildirStore {
     /// Registers base names (already in the folder) in the UID database, keeping a UID a
     /// concurrent scanner already gave one of them. Returns (UIDVALIDITY, UIDs).
     fn register(&self, path: &Path, bases: &[String]) -> io::Result<(u32, Vec<Uid>)> {
-        let (db, uids) = folder::update_db(path, &self.policy, |db| {
+        let _lock = FolderLock::acquire(path, &self.policy.lock)?;
+        self.register_held(path, bases)
+    }
+
+    /// [`Self::register`] with the folder lock already held. APPEND and COPY publish their
+    /// files and register them under one hold of the lock: otherwise another process could
+    /// give the file a UID, expunge it under that UID, and our registration would then hand
+    /// the client a second UID for a message that no longer exists (found by
+    /// tests/torture.rs: an APPENDUID naming nothing).
+    fn register_held(&self, path: &Path, bases: &[String]) -> io::Result<(u32, Vec<Uid>)> {
+        let (db, uids) = folder::update_db_held(path, &self.policy, |db| {
             let known: HashMap<&str, Uid> =
                 db.entries.iter().map(|(u, b)| (b.as_str(), *u)).collect();
             let mut fresh = Vec::new();
@@ -659,17 +669,19 @@ impl Store for MaildirStore {
             .map_or_else(SystemTime::now, time::to_system_time);
         let letters = flags::to_letters(&message.flags, "");
         let kws: Vec<&str> = message.flags.keywords().collect();
-        let (base, _name) = deliver::deliver(&path, &data, mtime, Target::Cur, &letters, |base| {
-            if kws.is_empty() {
-                Ok(())
-            } else {
-                keywords::write(&path, base, kws.iter().copied())
-            }
-        })
-        .map_err(|e| folder_err("appending", e))?;
-        let (validity, uids) = self
-            .register(&path, std::slice::from_ref(&base))
+        let policy = &self.policy;
+        let (base, _name, lock) =
+            deliver::deliver(&path, &data, mtime, Target::Cur, &letters, |base| {
+                if !kws.is_empty() {
+                    keywords::write(&path, base, kws.iter().copied())?;
+                }
+                FolderLock::acquire(&path, &policy.lock)
+            })
             .map_err(|e| folder_err("appending", e))?;
+        let (validity, uids) = self
+            .register_held(&path, std::slice::from_ref(&base))
+            .map_err(|e| folder_err("appending", e))?;
+        drop(lock);
         Ok((validity, uids[0]))
     }
 
@@ -681,6 +693,9 @@ impl Store for MaildirStore {
         sorted.sort_unstable();
         sorted.dedup();
         let mut made: Vec<(Uid, String)> = Vec::new();
+        // Publish and register under one hold of the destination's lock (see register_held).
+        let lock =
+            FolderLock::acquire(&dst, &self.policy.lock).map_err(|e| io_err("locking", e))?;
         for uid in sorted {
             let Some((base, mut entry)) = self
                 .locate(from, &src, uid)
@@ -742,7 +757,7 @@ impl Store for MaildirStore {
                             Err(e) => return Err(io_err("copying", e)),
                         };
                         let mtime = meta.modified().map_err(|e| io_err("copying", e))?;
-                        let (b, _) =
+                        let (b, _, ()) =
                             deliver::deliver(&dst, &data, mtime, Target::Cur, &letters, write_kw)
                                 .map_err(|e| folder_err("copying", e))?;
                         done = Some(b);
@@ -757,8 +772,9 @@ impl Store for MaildirStore {
         atomic::fsync_dir(&dst.join("cur")).map_err(|e| folder_err("copying", e))?;
         let bases: Vec<String> = made.iter().map(|(_, b)| b.clone()).collect();
         let (uid_validity, new_uids) = self
-            .register(&dst, &bases)
+            .register_held(&dst, &bases)
             .map_err(|e| folder_err("copying", e))?;
+        drop(lock);
         Ok(Copied {
             uid_validity,
             pairs: made.iter().map(|(u, _)| *u).zip(new_uids).collect(),

@@ -17,6 +17,7 @@ fn opts() -> MaildirOptions {
             stale_pause: Duration::from_millis(5),
             ..LockOptions::default()
         },
+        ..MaildirOptions::default()
     }
 }
 

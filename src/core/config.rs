@@ -19,6 +19,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "MOVE",
     "CHILDREN",
     "ESEARCH",
+    "QUOTA",
     "UTF8=ACCEPT",
 ];
 

@@ -33,8 +33,9 @@ pub mod keywords;
 pub mod lock;
 pub mod maildir;
 pub mod names;
+pub mod quota;
 pub mod time;
 pub mod uiddb;
 
 pub use lock::LockOptions;
-pub use maildir::{MaildirOptions, MaildirStore};
+pub use maildir::{MaildirOptions, MaildirStore, QUOTA_ROOT};

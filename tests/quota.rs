@@ -148,14 +148,14 @@ fn maildir_counts_appends_copies_deletes_and_other_agents() {
     // MOVE's removal subtracts.
     s.remove("INBOX", &[1]).unwrap();
     assert_eq!(file_usage(p), expect(50, 1));
-    // GETQUOTA: STORAGE in KiB rounded up, limit rounded down.
+    // GETQUOTA: STORAGE in KiB, usage and limit rounded up (as Courier).
     assert_eq!(
         s.quota("ROOT").unwrap().unwrap(),
         vec![
             QuotaResource {
                 name: "STORAGE",
                 usage: 1,
-                limit: 0
+                limit: 1
             },
             QuotaResource {
                 name: "MESSAGE",
@@ -225,7 +225,7 @@ fn binary_reports_and_enforces_maildirquota() {
     assert!(text.contains("c NO [OVERQUOTA]"), "{text}");
     assert!(text.contains("* QUOTAROOT INBOX ROOT"), "{text}");
     assert!(
-        text.contains("* QUOTA ROOT (STORAGE 1 0 MESSAGE 2 2)"),
+        text.contains("* QUOTA ROOT (STORAGE 1 1 MESSAGE 2 2)"),
         "{text}"
     );
     assert_eq!(

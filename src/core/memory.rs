@@ -492,7 +492,7 @@ impl Store for MemoryStore {
             out.push(QuotaResource {
                 name: "STORAGE",
                 usage: bytes.div_ceil(1024),
-                limit: limit / 1024,
+                limit: limit.div_ceil(1024),
             });
         }
         if let Some(limit) = q.messages {

@@ -979,7 +979,8 @@ impl Store for MaildirStore {
 
 impl MaildirStore {
     /// The quota resources for GETQUOTA (RFC 9208 §5): STORAGE in units of 1024 octets
-    /// (rounded up, so any use shows), MESSAGE as a count; only the limited ones.
+    /// (usage and limit rounded up, as Courier 5.0.13 reports them: 6 octets of 1000000S give
+    /// `STORAGE 1 977`), MESSAGE as a count; only the limited ones.
     fn quota_resources(&self) -> Result<Option<Vec<QuotaResource>>, StoreError> {
         let Some(spec) = self.quota_spec()? else {
             return Ok(None);
@@ -990,7 +991,7 @@ impl MaildirStore {
             out.push(QuotaResource {
                 name: "STORAGE",
                 usage: (used.bytes.max(0) as u64).div_ceil(1024),
-                limit: limit / 1024,
+                limit: limit.div_ceil(1024),
             });
         }
         if let Some(limit) = spec.messages {

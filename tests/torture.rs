@@ -288,6 +288,9 @@ struct ExpungeEv {
     deleted_ok: bool,
 }
 
+/// A session's view: (UID, flags) in order.
+type View = Vec<(u32, BTreeSet<String>)>;
+
 /// What one worker saw and did.
 #[derive(Debug, Default)]
 struct Ledger {
@@ -298,7 +301,7 @@ struct Ledger {
     observed: Vec<(String, u32, String, &'static str)>,
     validity: Vec<(String, u32)>,
     /// Final view: folder and (UID, flags).
-    last_view: Option<(String, Vec<(u32, BTreeSet<String>)>)>,
+    last_view: Option<(String, View)>,
     kills: u32,
     commands: u32,
     problems: Vec<String>,
@@ -539,11 +542,9 @@ impl Worker {
     fn run(mut self, deadline: Instant, b1: Arc<Barrier>, b2: Arc<Barrier>) -> Ledger {
         while Instant::now() < deadline && !self.stop.load(Ordering::Relaxed) {
             if self.session.is_none() {
-                if self.connect() {
-                    if self.refresh() == Res::Killed {
-                        self.ledger.kills += 1;
-                        self.reap();
-                    }
+                if self.connect() && self.refresh() == Res::Killed {
+                    self.ledger.kills += 1;
+                    self.reap();
                 }
                 continue;
             }

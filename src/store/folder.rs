@@ -155,6 +155,45 @@ pub fn claim_new(folder: &Path) -> io::Result<Vec<String>> {
     Ok(claimed)
 }
 
+/// The Maildir root of a folder: the folder itself for INBOX, its parent for a Maildir++
+/// folder (which has a `maildirfolder` file, maildirplusplus.txt).
+pub fn maildir_root(folder: &Path) -> PathBuf {
+    match folder.parent() {
+        Some(parent) if folder.join("maildirfolder").exists() => parent.to_path_buf(),
+        _ => folder.to_path_buf(),
+    }
+}
+
+/// tmp/ files at least this old are deleted at a scan (maildir.txt "Reading mail from
+/// maildirs"; Courier does it at every scan, by ctime — peers.md §5).
+pub const TMP_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(36 * 3600);
+
+/// Deletes the files in `tmp/` whose ctime is at least `max_age` old ([`TMP_MAX_AGE`] in
+/// use; directories and anything else are left alone, our folder-deletion leftovers are
+/// handled at open).
+pub fn clean_tmp(folder: &Path, max_age: std::time::Duration) -> io::Result<usize> {
+    use std::os::unix::fs::MetadataExt;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs() as i64;
+    let mut removed = 0;
+    for e in std::fs::read_dir(folder.join("tmp"))? {
+        let e = e?;
+        let Ok(m) = e.path().symlink_metadata() else {
+            continue;
+        };
+        if m.file_type().is_file() && now - m.ctime() >= max_age.as_secs() as i64 {
+            match std::fs::remove_file(e.path()) {
+                Ok(()) => removed += 1,
+                Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+                Err(err) => return Err(err),
+            }
+        }
+    }
+    Ok(removed)
+}
+
 /// How the UID database is kept consistent between processes.
 #[derive(Debug, Clone)]
 pub struct DbPolicy {
@@ -174,8 +213,13 @@ fn read_raw(folder: &Path) -> io::Result<Option<Vec<u8>>> {
 /// Interprets raw database bytes; a missing or damaged database yields a fresh one (new
 /// UIDVALIDITY, greater than the damaged one's) and `true` (must be written).
 pub fn interpret(folder: &Path, raw: Option<&[u8]>) -> (UidDb, bool) {
+    let fresh = |old: Option<u32>| UidDb {
+        validity: uiddb::claim_validity(&maildir_root(folder), old),
+        next: 1,
+        entries: Vec::new(),
+    };
     match raw {
-        None => (UidDb::fresh(None), true),
+        None => (fresh(None), true),
         Some(bytes) => {
             let parsed = std::str::from_utf8(bytes)
                 .map_err(|_| uiddb::Corrupt {
@@ -186,7 +230,7 @@ pub fn interpret(folder: &Path, raw: Option<&[u8]>) -> (UidDb, bool) {
             match parsed {
                 Ok(db) => (db, false),
                 Err(c) => {
-                    let db = UidDb::fresh(c.old_validity);
+                    let db = fresh(c.old_validity);
                     eprintln!(
                         "imapd: {}: {} is damaged ({}); new UIDVALIDITY {}",
                         folder.display(),
@@ -371,6 +415,20 @@ mod tests {
         reconcile(&f, &mut db).unwrap();
         assert_eq!(db.entries.len(), 2);
         assert_eq!(db.next, 4);
+    }
+
+    #[test]
+    fn cleans_old_tmp_files_only() {
+        let d = tempfile::tempdir().unwrap();
+        let f = d.path().join(".A");
+        create(&f).unwrap();
+        std::fs::write(f.join("tmp/1.M1P1.h"), "x").unwrap();
+        std::fs::create_dir(f.join("tmp/adir")).unwrap();
+        assert_eq!(clean_tmp(&f, TMP_MAX_AGE).unwrap(), 0);
+        assert_eq!(clean_tmp(&f, std::time::Duration::ZERO).unwrap(), 1);
+        assert!(f.join("tmp/adir").is_dir());
+        assert_eq!(maildir_root(&f), d.path());
+        assert_eq!(maildir_root(d.path()), d.path());
     }
 
     #[test]

@@ -1,11 +1,11 @@
 //! [`MaildirStore`]: the [`Store`] trait over a Maildir++ directory, sharing it safely with
 //! Courier-IMAP (formats in peers.md §5) and with other imapd processes.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::core::flags::FlagSet;
 use crate::core::memory::crlf_size;
@@ -64,7 +64,14 @@ struct FolderState {
     files: Files,
     /// RFC822.SIZE and INTERNALDATE by base name (neither changes with renames).
     meta: HashMap<String, (u64, DateTime)>,
+    /// When this handle last did the folder's housekeeping (tmp/ cleanup, keyword
+    /// compaction).
+    housekept: Option<Instant>,
 }
+
+/// Housekeeping runs at a read-write rescan at most this often per handle and folder (Courier
+/// does it at every scan; a session rescans at every command).
+const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(60);
 
 /// A Maildir++ mail store (one user's Maildir). Each handle is independent, as separate
 /// processes are: open one per session.
@@ -637,8 +644,27 @@ impl Store for MaildirStore {
         let (db, files, claimed) = self
             .sync(&path, claim_recent)
             .map_err(|e| folder_err("reading the folder", e))?;
-        let kws = keywords::read(&path).map_err(|e| io_err("reading keywords", e))?;
+        let due = claim_recent
+            && self
+                .state
+                .get(mailbox)
+                .and_then(|st| st.housekept)
+                .is_none_or(|t| t.elapsed() >= HOUSEKEEPING_EVERY);
+        let kws = if due {
+            // maildir.txt: delete tmp/ files at least 36 h old when opening a folder.
+            if let Err(e) = folder::clean_tmp(&path, folder::TMP_MAX_AGE) {
+                eprintln!("imapd: {}: cleaning tmp/: {e}", path.display());
+            }
+            let present: HashSet<&str> = files.keys().map(String::as_str).collect();
+            keywords::compact(&path, &present, deliver::now().0)
+        } else {
+            keywords::read(&path)
+        }
+        .map_err(|e| io_err("reading keywords", e))?;
         let st = self.remember(mailbox, &db, files);
+        if due {
+            st.housekept = Some(Instant::now());
+        }
         let mut messages = Vec::with_capacity(db.entries.len());
         let mut all_keywords = BTreeSet::new();
         for (uid, base) in &db.entries {

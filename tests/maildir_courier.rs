@@ -33,13 +33,36 @@ struct Courier {
 
 impl Courier {
     fn start(script: &Path, maildir: &Path) -> Courier {
-        let mut child = Command::new(script)
-            .arg(maildir)
+        let mut cmd = Command::new(script);
+        cmd.arg(maildir);
+        Courier::spawn(cmd)
+    }
+
+    /// Courier with a Maildir++ quota (authlib passes it as `MAILDIRQUOTA`).
+    fn start_with_quota(script: &Path, maildir: &Path, quota: &str) -> Courier {
+        let mut cmd = Command::new(script);
+        cmd.arg(maildir).env("MAILDIRQUOTA", quota);
+        Courier::spawn(cmd)
+    }
+
+    /// Our `imapd` on the same Maildir, driven by the same client code.
+    fn imapd(maildir: &Path, quota: Option<&str>) -> Courier {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_imapd"));
+        cmd.arg(maildir).env_remove("MAILDIR");
+        match quota {
+            Some(q) => cmd.env("MAILDIRQUOTA", q),
+            None => cmd.env_remove("MAILDIRQUOTA"),
+        };
+        Courier::spawn(cmd)
+    }
+
+    fn spawn(mut cmd: Command) -> Courier {
+        let mut child = cmd
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .expect("start courier");
+            .expect("start the server");
         let stdin = child.stdin.take().unwrap();
         let out = BufReader::new(child.stdout.take().unwrap());
         let (tx, lines) = channel();
@@ -74,6 +97,13 @@ impl Courier {
     /// Sends a command (with an optional literal); returns the untagged lines; panics unless
     /// the tagged reply is OK.
     fn cmd(&mut self, text: &str, literal: Option<&[u8]>) -> Vec<String> {
+        let (untagged, tagged) = self.try_cmd(text, literal);
+        assert!(tagged.starts_with("OK"), "{text}: {tagged}");
+        untagged
+    }
+
+    /// Sends a command; returns the untagged lines and the tagged reply without its tag.
+    fn try_cmd(&mut self, text: &str, literal: Option<&[u8]>) -> (Vec<String>, String) {
         self.n += 1;
         let tag = format!("c{}", self.n);
         match literal {
@@ -92,8 +122,7 @@ impl Courier {
         loop {
             let l = self.line();
             if let Some(rest) = l.strip_prefix(&format!("{tag} ")) {
-                assert!(rest.starts_with("OK"), "{text}: {l}");
-                return untagged;
+                return (untagged, rest.to_owned());
             }
             untagged.push(l);
         }
@@ -372,4 +401,169 @@ fn concurrent_appends_with_courier() {
     assert_eq!(uidvalidity(&sel), snap.uid_validity);
     assert_eq!(view.iter().map(|(u, _)| *u).collect::<BTreeSet<_>>(), all);
     eprintln!("uids: {all:?}");
+}
+
+/// `(STORAGE u l MESSAGE u l)` of the `* QUOTA` line, quotes dropped (Courier quotes the
+/// root, we send an atom).
+fn quota_list(lines: &[String]) -> String {
+    let l = lines
+        .iter()
+        .find(|l| l.starts_with("* QUOTA "))
+        .unwrap_or_else(|| panic!("no QUOTA in {lines:?}"));
+    l[l.find('(').unwrap()..].to_owned()
+}
+
+fn deliverquota(maildir: &Path, data: &[u8]) -> bool {
+    let root = Path::new(&std::env::var("PEERS_ROOT").unwrap_or("/var/tmp/imapd-peers".into()))
+        .join("courier");
+    let lib = format!(
+        "{0}/usr/lib/x86_64-linux-gnu:{0}/usr/lib:{0}/usr/lib/courier-authlib",
+        root.display()
+    );
+    let Ok(mut child) = Command::new(root.join("usr/bin/deliverquota.courier"))
+        .arg(maildir)
+        .env("LD_LIBRARY_PATH", lib)
+        .stdin(Stdio::piped())
+        .spawn()
+    else {
+        return false;
+    };
+    child.stdin.take().unwrap().write_all(data).unwrap();
+    child.wait().unwrap().success()
+}
+
+#[test]
+#[ignore = "needs Courier-IMAP from scripts/peers/install"]
+fn courier_and_imapd_agree_on_quota_usage() {
+    let Some(script) = courier_script() else {
+        eprintln!("courier-stdio not found; set IMAPD_COURIER_STDIO");
+        return;
+    };
+    let d = tempfile::tempdir().unwrap();
+    let md = d.path().join("Maildir");
+    MaildirStore::open(&md, MaildirOptions::default()).unwrap();
+    let q = "1000000S,6C";
+    let mut c = Courier::start_with_quota(&script, &md, q);
+    let mut o = Courier::imapd(&md, Some(q));
+    c.cmd(
+        "APPEND INBOX ()",
+        Some(b"Subject: c1\r\n\r\nfrom courier\r\n"),
+    );
+    o.cmd(
+        "APPEND INBOX (\\Seen)",
+        Some(b"Subject: o1\r\n\r\nfrom imapd, a little longer\r\n"),
+    );
+    // Another agent: Courier's deliverquota appends its own line.
+    assert!(deliverquota(&md, b"Subject: dq\n\nvia deliverquota\n"));
+    c.cmd("APPEND INBOX ()", Some(b"Subject: c2\r\n\r\nagain\r\n"));
+    o.cmd("APPEND INBOX ()", Some(b"Subject: o2\r\n\r\nand again\r\n"));
+    let cq = quota_list(&c.cmd("GETQUOTAROOT INBOX", None));
+    let oq = quota_list(&o.cmd("GETQUOTAROOT INBOX", None));
+    eprintln!("courier {cq}, imapd {oq}");
+    assert_eq!(cq, oq);
+    assert!(oq.contains("MESSAGE 5 6"), "{oq}");
+    // The appended lines add up to exactly what a recount finds.
+    let text = std::fs::read_to_string(md.join("maildirsize")).unwrap();
+    eprintln!("maildirsize:\n{text}");
+    let (counted, _, _) = imapd::store::quota::count(&md).unwrap();
+    assert_eq!(imapd::store::quota::parse(&text).usage, counted);
+    // Both refuse the message past the count limit.
+    o.cmd("APPEND INBOX ()", Some(b"six\r\n"));
+    let (_, ct) = c.try_cmd("APPEND INBOX ()", Some(b"seven\r\n"));
+    let (_, ot) = o.try_cmd("APPEND INBOX ()", Some(b"seven\r\n"));
+    eprintln!("over quota: courier {ct:?}, imapd {ot:?}");
+    assert!(ct.starts_with("NO"), "{ct}");
+    assert!(ot.starts_with("NO [OVERQUOTA]"), "{ot}");
+    c.logout();
+    o.logout();
+}
+
+#[test]
+#[ignore = "needs Courier-IMAP from scripts/peers/install"]
+fn courier_and_imapd_concurrently() {
+    let Some(script) = courier_script() else {
+        eprintln!("courier-stdio not found; set IMAPD_COURIER_STDIO");
+        return;
+    };
+    let d = tempfile::tempdir().unwrap();
+    let md = d.path().join("Maildir");
+    MaildirStore::open(&md, MaildirOptions::default()).unwrap();
+    // Both sessions stay open on one Maildir for the whole test.
+    let mut c = Courier::start(&script, &md);
+    let mut o = Courier::imapd(&md, None);
+    o.cmd("CREATE INBOX.Shared", None);
+    c.cmd("CREATE INBOX.Work", None);
+    c.cmd("SUBSCRIBE INBOX.Shared", None);
+    o.cmd("SUBSCRIBE INBOX.Work", None);
+    let osel = o.cmd("SELECT INBOX", None);
+    let csel = c.cmd("SELECT INBOX", None);
+    assert_eq!(uidvalidity(&osel), uidvalidity(&csel));
+    for i in 0..6 {
+        let body = format!("Subject: m{i}\r\n\r\nbody {i}\r\n");
+        if i % 2 == 0 {
+            o.cmd(
+                &format!("APPEND INBOX (\\Seen o{i})"),
+                Some(body.as_bytes()),
+            );
+            c.cmd("NOOP", None);
+            c.cmd(
+                &format!("UID STORE {} +FLAGS (cour{i} \\Flagged)", i + 1),
+                None,
+            );
+        } else {
+            c.cmd(
+                &format!("APPEND INBOX (\\Answered c{i})"),
+                Some(body.as_bytes()),
+            );
+            o.cmd("NOOP", None);
+            o.cmd(&format!("UID STORE {} +FLAGS (ours{i})", i + 1), None);
+        }
+        if i == 3 {
+            // One deletes, the other expunges.
+            o.cmd("UID STORE 2 +FLAGS (\\Deleted)", None);
+            c.cmd("NOOP", None);
+            c.cmd("EXPUNGE", None);
+        }
+    }
+    o.cmd("UID COPY 1 INBOX.Shared", None);
+    c.cmd("COPY 1 INBOX.Work", None);
+    c.cmd("NOOP", None);
+    o.cmd("NOOP", None);
+    let cview = fetched(&c.cmd("UID FETCH 1:* (UID FLAGS)", None));
+    let oview = fetched(&o.cmd("UID FETCH 1:* (UID FLAGS)", None));
+    eprintln!("courier {cview:?}\nimapd   {oview:?}");
+    assert_eq!(cview, oview);
+    assert_eq!(cview.len(), 5);
+    assert!(cview
+        .iter()
+        .any(|(_, f)| f.contains("cour0") && f.contains("o0")));
+    assert!(cview
+        .iter()
+        .any(|(_, f)| f.contains("ours3") && f.contains("c3")));
+    // The other folders, seen by each from the other's writes.
+    for f in ["INBOX.Shared", "INBOX.Work"] {
+        let cs = c.cmd(&format!("SELECT {f}"), None);
+        let cv = fetched(&c.cmd("UID FETCH 1:* (UID FLAGS)", None));
+        let os = o.cmd(&format!("SELECT {f}"), None);
+        let ov = fetched(&o.cmd("UID FETCH 1:* (UID FLAGS)", None));
+        assert_eq!(uidvalidity(&cs), uidvalidity(&os), "{f}");
+        assert_eq!(cv, ov, "{f}");
+        assert_eq!(cv.len(), 1, "{f}");
+    }
+    let names = |lines: Vec<String>| -> BTreeSet<String> {
+        lines
+            .iter()
+            .filter(|l| l.starts_with("* LSUB") && !l.contains("\\Noselect"))
+            .map(|l| l.rsplit(' ').next().unwrap().trim_matches('"').to_owned())
+            .collect()
+    };
+    let csubs = names(c.cmd("LSUB \"\" \"*\"", None));
+    let osubs = names(o.cmd("LSUB \"\" \"*\"", None));
+    assert_eq!(csubs, osubs);
+    assert!(
+        csubs.contains("INBOX.Shared") && csubs.contains("INBOX.Work"),
+        "{csubs:?}"
+    );
+    c.logout();
+    o.logout();
 }

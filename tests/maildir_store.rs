@@ -17,6 +17,7 @@ fn opts() -> MaildirOptions {
             stale_pause: Duration::from_millis(5),
             ..LockOptions::default()
         },
+        ..MaildirOptions::default()
     }
 }
 
@@ -218,7 +219,13 @@ fn folders_and_subscriptions() {
     s.delete("INBOX.Z").unwrap();
     assert_eq!(s.delete("INBOX.Z"), Err(StoreError::NoSuchMailbox));
     assert!(matches!(s.delete("INBOX"), Err(StoreError::Cannot(_))));
-    assert_eq!(std::fs::read_dir(d.path().join("tmp")).unwrap().count(), 0);
+    // Nothing left of the deletions (UIDVALIDITY claim markers aside, uiddb.rs).
+    let left = std::fs::read_dir(d.path().join("tmp"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| !n.starts_with(imapd::store::uiddb::VALIDITY_MARKER))
+        .count();
+    assert_eq!(left, 0);
 
     s.set_subscribed("INBOX.NoSuch", true).unwrap();
     s.set_subscribed("INBOX.café", true).unwrap();
@@ -230,6 +237,25 @@ fn folders_and_subscriptions() {
     s.set_subscribed("INBOX.NoSuch", false).unwrap();
     assert_eq!(s.subscriptions().unwrap(), ["INBOX.café"]);
     assert!(s.set_subscribed("INBOX..x", true).is_err());
+}
+
+/// A folder deleted and re-created within one second, by two handles (as two processes
+/// would), gets a new UIDVALIDITY each time (uiddb.rs claim markers).
+#[test]
+fn recreated_folder_gets_new_uidvalidity() {
+    let d = tempfile::tempdir().unwrap();
+    let mut a = open(d.path());
+    let mut b = open(d.path());
+    let mut seen = BTreeSet::new();
+    for i in 0..4 {
+        let s = if i % 2 == 0 { &mut a } else { &mut b };
+        s.create("INBOX.X").unwrap();
+        assert!(seen.insert(s.snapshot("INBOX.X", false).unwrap().uid_validity));
+        s.delete("INBOX.X").unwrap();
+    }
+    // Each new value is greater than the last (RFC 3501 §2.3.1.1).
+    let v: Vec<u32> = seen.into_iter().collect();
+    assert!(v.windows(2).all(|w| w[0] < w[1]));
 }
 
 #[test]

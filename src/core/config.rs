@@ -21,6 +21,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "ESEARCH",
     "LIST-EXTENDED",
     "LIST-STATUS",
+    "QUOTA",
     "UTF8=ACCEPT",
 ];
 

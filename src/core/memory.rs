@@ -12,8 +12,25 @@ use crate::syntax::types::{Date, DateTime};
 
 use super::flags::FlagSet;
 use super::store::{
-    Copied, FlagChange, MailboxEntry, MessageMeta, NewMessage, Snapshot, Store, StoreError, Uid,
+    Copied, FlagChange, MailboxEntry, MessageMeta, NewMessage, QuotaResource, Snapshot, Store,
+    StoreError, Uid,
 };
+
+/// The quota root of a [`MemoryStore`] with limits (the Maildir store's name).
+pub const QUOTA_ROOT: &str = "ROOT";
+
+/// The folder whose contents never count against the quota (Maildir++ rule).
+const TRASH: &str = "INBOX.Trash";
+
+/// Limits of a [`MemoryStore`], counted as the Maildir++ quota counts: stored octets and
+/// messages, except `\Deleted` ones and the Trash folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MemoryQuota {
+    /// Total octets (`S`).
+    pub bytes: Option<u64>,
+    /// Number of messages (`C`).
+    pub messages: Option<u64>,
+}
 
 #[derive(Debug, Clone)]
 struct Message {
@@ -34,6 +51,7 @@ struct Inner {
     mailboxes: BTreeMap<String, Mailbox>,
     subscribed: BTreeSet<String>,
     next_uid_validity: u32,
+    quota: Option<MemoryQuota>,
 }
 
 /// A shared in-memory mail store. Cloning gives another handle to the same store.
@@ -76,6 +94,12 @@ impl MemoryStore {
         MemoryStore(Rc::new(RefCell::new(inner)))
     }
 
+    /// Sets (or with `None` removes) the quota; deliveries ignore it, APPEND and COPY are
+    /// refused with [`StoreError::OverQuota`] past it.
+    pub fn set_quota(&self, quota: Option<MemoryQuota>) {
+        self.0.borrow_mut().quota = quota;
+    }
+
     /// Delivers a message from outside (an MTA): it is nobody's `\Recent` yet.
     pub fn deliver(&self, mailbox: &str, data: &[u8]) -> Result<Uid, StoreError> {
         let msg = NewMessage {
@@ -90,7 +114,43 @@ impl MemoryStore {
     }
 }
 
+/// What a message counts against the quota: (octets, messages).
+fn counted(name: &str, m: &Message) -> (u64, u64) {
+    if name == TRASH || m.meta.flags.deleted() {
+        (0, 0)
+    } else {
+        (m.data.len() as u64, 1)
+    }
+}
+
 impl Inner {
+    /// Total (octets, messages) counted against the quota.
+    fn usage(&self) -> (u64, u64) {
+        let mut total = (0, 0);
+        for (name, mb) in &self.mailboxes {
+            for m in &mb.messages {
+                let (b, n) = counted(name, m);
+                total = (total.0 + b, total.1 + n);
+            }
+        }
+        total
+    }
+
+    /// Refuses `extra` (octets, messages) past the quota.
+    fn check_quota(&self, extra: (u64, u64)) -> Result<(), StoreError> {
+        let Some(q) = self.quota else {
+            return Ok(());
+        };
+        let (b, n) = self.usage();
+        let over = |used: u64, add: u64, limit: Option<u64>| {
+            add > 0 && limit.is_some_and(|l| used + add > l)
+        };
+        if over(b, extra.0, q.bytes) || over(n, extra.1, q.messages) {
+            return Err(StoreError::OverQuota);
+        }
+        Ok(())
+    }
+
     fn add_mailbox(&mut self, name: &str) {
         let uid_validity = self.next_uid_validity;
         self.next_uid_validity += 1;
@@ -324,6 +384,10 @@ impl Store for MemoryStore {
 
     fn append(&mut self, mailbox: &str, message: NewMessage) -> Result<(u32, Uid), StoreError> {
         let mut inner = self.0.borrow_mut();
+        if inner.quota.is_some() && mailbox != TRASH && !message.flags.deleted() {
+            inner.mailbox(mailbox)?;
+            inner.check_quota((message.data.len() as u64, 1))?;
+        }
         // APPEND and COPY place messages in cur/ as Courier does: nobody gets \Recent for
         // them (RFC 3501 §2.3.2 leaves this to the server); only deliveries are new.
         let (validity, uid) = inner.append(mailbox, message, true)?;
@@ -343,6 +407,13 @@ impl Store for MemoryStore {
             .filter(|m| wanted.contains(&m.meta.uid))
             .cloned()
             .collect();
+        if inner.quota.is_some() {
+            let extra = sources.iter().fold((0, 0), |acc, m| {
+                let (b, n) = counted(to, m);
+                (acc.0 + b, acc.1 + n)
+            });
+            inner.check_quota(extra)?;
+        }
         let dest = inner.mailbox(to)?;
         let mut pairs = Vec::new();
         for mut m in sources {
@@ -402,5 +473,38 @@ impl Store for MemoryStore {
             .find(|m| m.meta.uid == uid)
             .map(|m| m.data.clone())
             .ok_or(StoreError::Expunged)
+    }
+
+    fn quota_roots(&mut self, mailbox: &str) -> Result<Vec<String>, StoreError> {
+        let mut inner = self.0.borrow_mut();
+        inner.mailbox(mailbox)?;
+        Ok(inner
+            .quota
+            .map(|_| vec![QUOTA_ROOT.to_owned()])
+            .unwrap_or_default())
+    }
+
+    fn quota(&mut self, root: &str) -> Result<Option<Vec<QuotaResource>>, StoreError> {
+        let inner = self.0.borrow();
+        let Some(q) = inner.quota.filter(|_| root == QUOTA_ROOT) else {
+            return Ok(None);
+        };
+        let (bytes, messages) = inner.usage();
+        let mut out = Vec::new();
+        if let Some(limit) = q.bytes {
+            out.push(QuotaResource {
+                name: "STORAGE",
+                usage: bytes.div_ceil(1024),
+                limit: limit.div_ceil(1024),
+            });
+        }
+        if let Some(limit) = q.messages {
+            out.push(QuotaResource {
+                name: "MESSAGE",
+                usage: messages,
+                limit,
+            });
+        }
+        Ok(Some(out))
     }
 }

@@ -108,6 +108,17 @@ pub struct Copied {
     pub pairs: Vec<(Uid, Uid)>,
 }
 
+/// One resource of a quota root (RFC 9208 §5; RFC 2087 §3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuotaResource {
+    /// `STORAGE` (units of 1024 octets, RFC 9208 §5.1) or `MESSAGE` (§5.2).
+    pub name: &'static str,
+    /// Current usage.
+    pub usage: u64,
+    /// The limit.
+    pub limit: u64,
+}
+
 /// Why a store operation failed; each maps to a NO with a response code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -179,4 +190,16 @@ pub trait Store {
     fn remove(&mut self, mailbox: &str, uids: &[Uid]) -> Result<Vec<Uid>, StoreError>;
     /// The message's octets as stored.
     fn content(&mut self, mailbox: &str, uid: Uid) -> Result<Vec<u8>, StoreError>;
+    /// The quota roots a mailbox is under (GETQUOTAROOT, RFC 9208 §4.3); empty when no
+    /// quota applies. Stores without quotas keep this default.
+    fn quota_roots(&mut self, mailbox: &str) -> Result<Vec<String>, StoreError> {
+        let _ = mailbox;
+        Ok(Vec::new())
+    }
+    /// Usage and limits of a quota root (GETQUOTA, RFC 9208 §4.2); `None` if there is no
+    /// such root. Stores without quotas keep this default.
+    fn quota(&mut self, root: &str) -> Result<Option<Vec<QuotaResource>>, StoreError> {
+        let _ = root;
+        Ok(None)
+    }
 }

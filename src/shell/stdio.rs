@@ -62,7 +62,10 @@ pub fn run(maildir: &Path, create: bool) -> ExitCode {
             maildir.display()
         ));
     }
-    let mut store = match MaildirStore::open(maildir, MaildirOptions::default()) {
+    let mut store = match MaildirStore::open(
+        maildir,
+        MaildirOptions::from_lookup(|k| std::env::var(k).ok()),
+    ) {
         Ok(s) => s,
         Err(e) => return refuse(&format!("Cannot open Maildir {}: {e}", maildir.display())),
     };

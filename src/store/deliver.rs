@@ -98,17 +98,18 @@ pub enum Target {
 
 /// Writes `data` as a new message of the folder at `folder` (which has `tmp/`, `cur/`,
 /// `new/`), with modification time `mtime` (INTERNALDATE). Returns the base name and the
-/// final file name. `before_publish` runs with the base name before the file becomes visible
-/// in `cur/`/`new/` (keyword files go there first). The file and the directory are fsync'd
-/// before this returns.
-pub fn deliver(
+/// final file name and what `before_publish` returned. `before_publish` runs with the base
+/// name before the file becomes visible in `cur/`/`new/` (keyword files go there first; a
+/// caller that must give the file its UID before anyone else sees it takes the folder lock
+/// there and keeps the guard). The file and the directory are fsync'd before this returns.
+pub fn deliver<G>(
     folder: &Path,
     data: &[u8],
     mtime: SystemTime,
     target: Target,
     letters: &str,
-    before_publish: impl FnOnce(&str) -> io::Result<()>,
-) -> io::Result<(String, String)> {
+    before_publish: impl FnOnce(&str) -> io::Result<G>,
+) -> io::Result<(String, String, G)> {
     let (tmp, mut file) = create_tmp(&folder.join("tmp"), "")?;
     let result = (|| {
         file.write_all(data)?;
@@ -124,7 +125,7 @@ pub fn deliver(
             Target::New => ("new", base.clone()),
             Target::Cur => ("cur", super::flags::with_letters(&base, letters)),
         };
-        before_publish(&base)?;
+        let guard = before_publish(&base)?;
         let dest_dir = folder.join(dir);
         // The inode in the name makes it unique on this host; link() would refuse an
         // existing name, rename() replaces — so check anyway and fail rather than clobber.
@@ -132,7 +133,7 @@ pub fn deliver(
         std::fs::remove_file(&tmp)?;
         fsync_dir(&dest_dir)?;
         fsync_dir(&folder.join("tmp"))?;
-        Ok((base, name))
+        Ok((base, name, guard))
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
@@ -201,8 +202,8 @@ mod tests {
             std::fs::create_dir(d.path().join(sub)).unwrap();
         }
         let t = SystemTime::now();
-        let (b1, n1) = deliver(d.path(), b"x\n", t, Target::Cur, "S", |_| Ok(())).unwrap();
-        let (b2, n2) = deliver(d.path(), b"x\n", t, Target::New, "", |_| Ok(())).unwrap();
+        let (b1, n1, ()) = deliver(d.path(), b"x\n", t, Target::Cur, "S", |_| Ok(())).unwrap();
+        let (b2, n2, ()) = deliver(d.path(), b"x\n", t, Target::New, "", |_| Ok(())).unwrap();
         assert_ne!(b1, b2);
         assert!(n1.ends_with(":2,S") && n1.contains(",S=2,W=3"));
         assert_eq!(n2, b2);

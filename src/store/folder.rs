@@ -66,8 +66,59 @@ pub fn scan(folder: &Path) -> io::Result<Files> {
     Ok(files)
 }
 
-/// Finds the current file of `base` after a rename by someone else.
+/// The names a Maildir writer gives the file of `base`: in `new/` the bare name; in `cur/`
+/// the bare name or `:2,` plus a subset of the letters `DFRST` in ASCII order (maildir.txt),
+/// the common case first.
+fn candidates(base: &str) -> impl Iterator<Item = FileEntry> + '_ {
+    let in_cur = (0u32..32).map(move |mask| {
+        let letters: String = "DFRST"
+            .chars()
+            .enumerate()
+            .filter(|(i, _)| mask & (1 << i) != 0)
+            .map(|(_, c)| c)
+            .collect();
+        FileEntry {
+            name: flags::with_letters(base, &letters),
+            in_new: false,
+        }
+    });
+    let bare = [
+        FileEntry {
+            name: base.to_owned(),
+            in_new: true,
+        },
+        FileEntry {
+            name: base.to_owned(),
+            in_new: false,
+        },
+    ];
+    in_cur.chain(bare)
+}
+
+/// Looks for `base` by name (no directory listing): a few rounds of `stat` over its
+/// [`candidates`]. A directory listing can miss a file that another process renames while
+/// it is read (readdir gives no guarantee for entries renamed meanwhile — found by
+/// `tests/torture.rs`: a STORE rename during a rescan made a message look expunged); a
+/// message being renamed is found here unless it is renamed again within every round.
+pub fn probe(folder: &Path, base: &str) -> io::Result<Option<FileEntry>> {
+    for _ in 0..3 {
+        for c in candidates(base) {
+            match std::fs::symlink_metadata(c.path(folder)) {
+                Ok(_) => return Ok(Some(c)),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Finds the current file of `base` after a rename by someone else: by name first, then
+/// (for names with letters other than `DFRST`) by listing the folder.
 pub fn find(folder: &Path, base: &str) -> io::Result<Option<FileEntry>> {
+    if let Some(e) = probe(folder, base)? {
+        return Ok(Some(e));
+    }
     Ok(scan(folder)?.remove(base))
 }
 
@@ -104,6 +155,45 @@ pub fn claim_new(folder: &Path) -> io::Result<Vec<String>> {
     Ok(claimed)
 }
 
+/// The Maildir root of a folder: the folder itself for INBOX, its parent for a Maildir++
+/// folder (which has a `maildirfolder` file, maildirplusplus.txt).
+pub fn maildir_root(folder: &Path) -> PathBuf {
+    match folder.parent() {
+        Some(parent) if folder.join("maildirfolder").exists() => parent.to_path_buf(),
+        _ => folder.to_path_buf(),
+    }
+}
+
+/// tmp/ files at least this old are deleted at a scan (maildir.txt "Reading mail from
+/// maildirs"; Courier does it at every scan, by ctime — peers.md §5).
+pub const TMP_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(36 * 3600);
+
+/// Deletes the files in `tmp/` whose ctime is at least `max_age` old ([`TMP_MAX_AGE`] in
+/// use; directories and anything else are left alone, our folder-deletion leftovers are
+/// handled at open).
+pub fn clean_tmp(folder: &Path, max_age: std::time::Duration) -> io::Result<usize> {
+    use std::os::unix::fs::MetadataExt;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs() as i64;
+    let mut removed = 0;
+    for e in std::fs::read_dir(folder.join("tmp"))? {
+        let e = e?;
+        let Ok(m) = e.path().symlink_metadata() else {
+            continue;
+        };
+        if m.file_type().is_file() && now - m.ctime() >= max_age.as_secs() as i64 {
+            match std::fs::remove_file(e.path()) {
+                Ok(()) => removed += 1,
+                Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+                Err(err) => return Err(err),
+            }
+        }
+    }
+    Ok(removed)
+}
+
 /// How the UID database is kept consistent between processes.
 #[derive(Debug, Clone)]
 pub struct DbPolicy {
@@ -123,8 +213,13 @@ fn read_raw(folder: &Path) -> io::Result<Option<Vec<u8>>> {
 /// Interprets raw database bytes; a missing or damaged database yields a fresh one (new
 /// UIDVALIDITY, greater than the damaged one's) and `true` (must be written).
 pub fn interpret(folder: &Path, raw: Option<&[u8]>) -> (UidDb, bool) {
+    let fresh = |old: Option<u32>| UidDb {
+        validity: uiddb::claim_validity(&maildir_root(folder), old),
+        next: 1,
+        entries: Vec::new(),
+    };
     match raw {
-        None => (UidDb::fresh(None), true),
+        None => (fresh(None), true),
         Some(bytes) => {
             let parsed = std::str::from_utf8(bytes)
                 .map_err(|_| uiddb::Corrupt {
@@ -135,7 +230,7 @@ pub fn interpret(folder: &Path, raw: Option<&[u8]>) -> (UidDb, bool) {
             match parsed {
                 Ok(db) => (db, false),
                 Err(c) => {
-                    let db = UidDb::fresh(c.old_validity);
+                    let db = fresh(c.old_validity);
                     eprintln!(
                         "imapd: {}: {} is damaged ({}); new UIDVALIDITY {}",
                         folder.display(),
@@ -158,9 +253,19 @@ pub fn interpret(folder: &Path, raw: Option<&[u8]>) -> (UidDb, bool) {
 pub fn update_db<T>(
     folder: &Path,
     policy: &DbPolicy,
-    mut f: impl FnMut(&mut UidDb) -> io::Result<T>,
+    f: impl FnMut(&mut UidDb) -> io::Result<T>,
 ) -> io::Result<(UidDb, T)> {
     let _lock = FolderLock::acquire(folder, &policy.lock)?;
+    update_db_held(folder, policy, f)
+}
+
+/// [`update_db`] for a caller that already holds the folder's lock (e.g. to publish a file
+/// and give it its UID in one step).
+pub fn update_db_held<T>(
+    folder: &Path,
+    policy: &DbPolicy,
+    mut f: impl FnMut(&mut UidDb) -> io::Result<T>,
+) -> io::Result<(UidDb, T)> {
     for _ in 0..20 {
         let raw = read_raw(folder)?;
         let (mut db, mut dirty) = interpret(folder, raw.as_deref());
@@ -189,10 +294,18 @@ pub fn update_db<T>(
 pub fn reconcile(folder: &Path, db: &mut UidDb) -> io::Result<Files> {
     let mut files = scan(folder)?;
     if db.entries.iter().any(|(_, b)| !files.contains_key(b)) {
-        // A concurrent STORE rename may hide a file from one directory listing: look again
-        // before deciding it is gone (forgetting it would give it a new UID later).
+        // A concurrent STORE rename may hide a file from a directory listing: look again,
+        // then by name, before deciding it is gone (forgetting it would give it a new UID
+        // later — design invariant 1).
         for (base, e) in scan(folder)? {
             files.entry(base).or_insert(e);
+        }
+        for (_, base) in &db.entries {
+            if !files.contains_key(base) {
+                if let Some(e) = probe(folder, base)? {
+                    files.insert(base.clone(), e);
+                }
+            }
         }
     }
     db.entries.retain(|(_, b)| files.contains_key(b));
@@ -302,6 +415,20 @@ mod tests {
         reconcile(&f, &mut db).unwrap();
         assert_eq!(db.entries.len(), 2);
         assert_eq!(db.next, 4);
+    }
+
+    #[test]
+    fn cleans_old_tmp_files_only() {
+        let d = tempfile::tempdir().unwrap();
+        let f = d.path().join(".A");
+        create(&f).unwrap();
+        std::fs::write(f.join("tmp/1.M1P1.h"), "x").unwrap();
+        std::fs::create_dir(f.join("tmp/adir")).unwrap();
+        assert_eq!(clean_tmp(&f, TMP_MAX_AGE).unwrap(), 0);
+        assert_eq!(clean_tmp(&f, std::time::Duration::ZERO).unwrap(), 1);
+        assert!(f.join("tmp/adir").is_dir());
+        assert_eq!(maildir_root(&f), d.path());
+        assert_eq!(maildir_root(d.path()), d.path());
     }
 
     #[test]

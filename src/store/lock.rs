@@ -11,8 +11,10 @@
 //!      then 2 (the return value of link() is unreliable over NFS); unlink the temp name;
 //!   3. on contention read the lock: same host and (pid dead — `kill(pid, 0)` gives ESRCH —
 //!      or our own pid) ⇒ stale; other host ⇒ stale if its mtime is over 120 s old. A stale
-//!      lock is unlinked, then we pause before retrying (Courier: 5 s) so that a second
-//!      process that judged the same stale lock cannot unlink our fresh one unnoticed;
+//!      lock is removed under a second lock, `tmp/courier.lock.break`, after checking it is
+//!      still the file judged stale — not by a blind unlink, so a waiter that judged the same
+//!      dead lock stale late cannot remove a successor's fresh lock — then we pause before
+//!      retrying (Courier: 5 s);
 //!   4. release = unlink `tmp/courier.lock` (only if it is still ours: same inode).
 //!
 //! No fcntl/flock anywhere (they are unreliable over NFS).
@@ -127,32 +129,94 @@ fn try_link(tmp_dir: &Path, lock: &Path) -> io::Result<Option<u64>> {
     result
 }
 
-/// True if the existing lock at `lock` is stale by Courier's rules.
-fn is_stale(lock: &Path, opts: &LockOptions) -> io::Result<bool> {
-    let text = std::fs::read_to_string(lock)?;
-    let meta = std::fs::symlink_metadata(lock)?;
+/// Identifies one lock file: inode numbers are reused at once after an unlink, so the
+/// modification time and the content (`<pid>:<host>`) are compared too.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct LockId {
+    ino: u64,
+    mtime: SystemTime,
+    text: String,
+}
+
+fn lock_id(file: &mut std::fs::File) -> io::Result<LockId> {
+    let meta = file.metadata()?;
+    let mut text = String::new();
+    io::Read::read_to_string(file, &mut text)?;
+    Ok(LockId {
+        ino: meta.ino(),
+        mtime: meta.modified()?,
+        text,
+    })
+}
+
+/// The identity of the existing lock at `lock` if it is stale by Courier's rules (`None` if
+/// it is live). Content and metadata come from one open file, so the verdict names that file.
+fn stale_lock(lock: &Path, opts: &LockOptions) -> io::Result<Option<LockId>> {
+    let id = lock_id(&mut std::fs::File::open(lock)?)?;
     let age = SystemTime::now()
-        .duration_since(meta.modified()?)
+        .duration_since(id.mtime)
         .unwrap_or_default();
-    if let Some((pid, host)) = text.split_once(':') {
-        if host == deliver::raw_hostname() {
-            let Ok(pid) = pid.parse::<i32>() else {
-                return Ok(age > opts.foreign_stale_after);
-            };
-            if pid as u32 == std::process::id() {
-                // We hold the in-process lock, so this is a leftover of ours.
-                return Ok(true);
-            }
-            return Ok(match rustix::process::Pid::from_raw(pid) {
+    let stale = match id.text.split_once(':') {
+        Some((pid, host)) if host == deliver::raw_hostname() => match pid.parse::<i32>() {
+            // We hold the in-process lock, so a lock naming our pid is a leftover of ours.
+            Ok(pid) if pid as u32 == std::process::id() => true,
+            Ok(pid) => match rustix::process::Pid::from_raw(pid) {
                 Some(p) => matches!(
                     rustix::process::test_kill_process(p),
                     Err(rustix::io::Errno::SRCH)
                 ),
                 None => true,
-            });
+            },
+            Err(_) => age > opts.foreign_stale_after,
+        },
+        _ => age > opts.foreign_stale_after,
+    };
+    Ok(stale.then_some(id))
+}
+
+/// The lock breakers take before removing a stale lock (see [`break_stale`]).
+pub const BREAK_FILE: &str = "tmp/courier.lock.break";
+
+/// A breaker lock older than this is a leftover of a breaker that died: breaking takes
+/// microseconds.
+const BREAK_STALE_AFTER: Duration = Duration::from_secs(10);
+
+/// Removes the stale lock `stale`, and only that one. Several waiters may judge the same
+/// dead lock stale; a blind `unlink` by the slower one would remove the fresh lock that a
+/// third process took in between, and two processes would then both hold the folder (found
+/// by `tests/torture.rs`: lost UID database updates, then a UID given to two messages).
+/// So breakers first take a second lock, [`BREAK_FILE`] (same link() protocol), then check
+/// that the lock is still the very file judged stale (inode, mtime and content: inode
+/// numbers are reused at once) and only then unlink it. Nobody can replace a lock without
+/// unlinking it first, and only breakers unlink other processes' locks, so the check and the
+/// unlink cannot be overtaken. Courier does not know the breaker lock; it keeps its own
+/// unlink-and-sleep rule.
+fn break_stale(tmp_dir: &Path, lock: &Path, stale: &LockId) -> io::Result<()> {
+    let guard = lock.with_file_name(
+        Path::new(BREAK_FILE)
+            .file_name()
+            .expect("BREAK_FILE names a file"),
+    );
+    if try_link(tmp_dir, &guard)?.is_none() {
+        // Another breaker is at work, or died at work long ago.
+        if let Ok(m) = std::fs::symlink_metadata(&guard) {
+            let age = SystemTime::now()
+                .duration_since(m.modified()?)
+                .unwrap_or_default();
+            if age > BREAK_STALE_AFTER {
+                let _ = std::fs::remove_file(&guard);
+            }
         }
+        return Ok(());
     }
-    Ok(age > opts.foreign_stale_after)
+    let result = match std::fs::File::open(lock).and_then(|mut f| lock_id(&mut f)) {
+        Ok(id) if id == *stale => std::fs::remove_file(lock),
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    };
+    let _ = std::fs::remove_file(&guard);
+    result
 }
 
 fn dot_lock(folder: &Path, opts: &LockOptions, deadline: Instant) -> io::Result<(PathBuf, u64)> {
@@ -163,13 +227,13 @@ fn dot_lock(folder: &Path, opts: &LockOptions, deadline: Instant) -> io::Result<
         if let Some(ino) = try_link(&tmp_dir, &lock)? {
             return Ok((lock, ino));
         }
-        match is_stale(&lock, opts) {
-            Ok(true) => {
-                let _ = std::fs::remove_file(&lock);
+        match stale_lock(&lock, opts) {
+            Ok(Some(id)) => {
+                break_stale(&tmp_dir, &lock, &id)?;
                 std::thread::sleep(opts.stale_pause);
                 continue;
             }
-            Ok(false) => {}
+            Ok(None) => {}
             // Released between our link() and our look: try again at once.
             Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
             Err(e) => return Err(e),
@@ -227,6 +291,35 @@ mod tests {
         let dead = format!("{}:{}", i32::MAX, deliver::raw_hostname());
         std::fs::write(d.path().join(LOCK_FILE), dead).unwrap();
         let _l = FolderLock::acquire(d.path(), &fast()).unwrap();
+    }
+
+    /// Regression (tests/torture.rs): two waiters judge one dead lock stale; the first breaks
+    /// it and a third process takes a fresh lock; the late breaker must leave that one alone.
+    #[test]
+    fn late_breaker_keeps_fresh_lock() {
+        let d = folder();
+        let lock = d.path().join(LOCK_FILE);
+        std::fs::write(&lock, format!("{}:{}", i32::MAX, deliver::raw_hostname())).unwrap();
+        let stale = stale_lock(&lock, &fast())
+            .unwrap()
+            .expect("dead pid is stale");
+        // The first breaker removed it and someone took the lock anew (the inode number is
+        // typically reused at once).
+        std::fs::remove_file(&lock).unwrap();
+        std::fs::write(&lock, "1:some-other-host").unwrap();
+        break_stale(&d.path().join("tmp"), &lock, &stale).unwrap();
+        assert_eq!(std::fs::read_to_string(&lock).unwrap(), "1:some-other-host");
+        // The stale one itself is removed.
+        let fresh = lock_id(&mut std::fs::File::open(&lock).unwrap()).unwrap();
+        break_stale(&d.path().join("tmp"), &lock, &fresh).unwrap();
+        assert!(!lock.exists());
+        assert_eq!(std::fs::read_dir(d.path().join("tmp")).unwrap().count(), 0);
+        // While another breaker is at work nothing is removed.
+        std::fs::write(&lock, "2:some-other-host").unwrap();
+        let id = lock_id(&mut std::fs::File::open(&lock).unwrap()).unwrap();
+        std::fs::write(d.path().join(BREAK_FILE), "3:some-other-host").unwrap();
+        break_stale(&d.path().join("tmp"), &lock, &id).unwrap();
+        assert!(lock.exists());
     }
 
     #[test]

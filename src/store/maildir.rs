@@ -1,16 +1,17 @@
 //! [`MaildirStore`]: the [`Store`] trait over a Maildir++ directory, sharing it safely with
 //! Courier-IMAP (formats in peers.md §5) and with other imapd processes.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::core::flags::FlagSet;
 use crate::core::memory::crlf_size;
 use crate::core::store::{
-    Copied, FlagChange, MailboxEntry, MessageMeta, NewMessage, Snapshot, Store, StoreError, Uid,
+    Copied, FlagChange, MailboxEntry, MessageMeta, NewMessage, QuotaResource, Snapshot, Store,
+    StoreError, Uid,
 };
 use crate::syntax::types::{Atom, DateTime, Flag};
 
@@ -21,6 +22,7 @@ use super::folder::{self, DbPolicy, FileEntry, Files};
 use super::keywords::{self, KeywordMap};
 use super::lock::{FolderLock, LockOptions};
 use super::names::{self, FolderDir};
+use super::quota::{self, QuotaSpec, Usage};
 use super::time;
 use super::uiddb::UidDb;
 
@@ -36,7 +38,24 @@ const TRASH_PREFIX: &str = "#deleted.";
 pub struct MaildirOptions {
     /// Lock settings; `lock.dot_lock` is Courier's IMAP_USELOCKS (default on).
     pub lock: LockOptions,
+    /// The Maildir++ quota (Courier's `MAILDIRQUOTA`, e.g. `1000000S,100C`); when `None`
+    /// the definition in an existing `maildirsize` applies (maildirplusplus.txt).
+    pub quota: Option<QuotaSpec>,
 }
+
+impl MaildirOptions {
+    /// Options from environment variables, given as a lookup (the shell passes the
+    /// process environment): `MAILDIRQUOTA` (courier-imapd.8, set by authlib).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> MaildirOptions {
+        MaildirOptions {
+            quota: get("MAILDIRQUOTA").and_then(|q| QuotaSpec::parse(&q)),
+            ..MaildirOptions::default()
+        }
+    }
+}
+
+/// The quota root every folder is under (Courier: `* QUOTAROOT "INBOX" "ROOT"`).
+pub const QUOTA_ROOT: &str = "ROOT";
 
 /// What this handle remembers of one folder since its last look.
 #[derive(Debug, Default)]
@@ -45,7 +64,14 @@ struct FolderState {
     files: Files,
     /// RFC822.SIZE and INTERNALDATE by base name (neither changes with renames).
     meta: HashMap<String, (u64, DateTime)>,
+    /// When this handle last did the folder's housekeeping (tmp/ cleanup, keyword
+    /// compaction).
+    housekept: Option<Instant>,
 }
+
+/// Housekeeping runs at a read-write rescan at most this often per handle and folder (Courier
+/// does it at every scan; a session rescans at every command).
+const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(60);
 
 /// A Maildir++ mail store (one user's Maildir). Each handle is independent, as separate
 /// processes are: open one per session.
@@ -53,6 +79,7 @@ struct FolderState {
 pub struct MaildirStore {
     root: PathBuf,
     policy: DbPolicy,
+    quota: Option<QuotaSpec>,
     state: HashMap<String, FolderState>,
 }
 
@@ -111,6 +138,7 @@ impl MaildirStore {
         Ok(MaildirStore {
             root,
             policy: DbPolicy { lock: options.lock },
+            quota: options.quota,
             state: HashMap::new(),
         })
     }
@@ -134,6 +162,46 @@ impl MaildirStore {
         )
         .map_err(|e| folder_err("delivering", e))?;
         Ok(())
+    }
+
+    /// The quota in force: configured, else the one in `maildirsize`.
+    fn quota_spec(&self) -> Result<Option<QuotaSpec>, StoreError> {
+        match &self.quota {
+            Some(q) => Ok(Some(q.clone())),
+            None => quota::spec_on_disk(&self.root).map_err(|e| io_err("reading maildirsize", e)),
+        }
+    }
+
+    /// Refuses to add `extra` to `folder` past the quota (Trash does not count).
+    fn quota_check(&self, folder: &Path, extra: Usage) -> Result<(), StoreError> {
+        if extra == Usage::default() || folder == self.root.join(quota::TRASH_DIR) {
+            return Ok(());
+        }
+        let Some(spec) = self.quota_spec()? else {
+            return Ok(());
+        };
+        let used = quota::usage(&self.root, &spec).map_err(|e| io_err("reading maildirsize", e))?;
+        if used.exceeds(extra, &spec) {
+            return Err(StoreError::OverQuota);
+        }
+        Ok(())
+    }
+
+    /// Records a change of `folder`'s counted contents in `maildirsize` (one line). The
+    /// change itself is done: a failure here only delays the count until the next
+    /// recalculation, so it is logged, not returned.
+    fn quota_add(&self, folder: &Path, delta: Usage) {
+        if delta == Usage::default() || folder == self.root.join(quota::TRASH_DIR) {
+            return;
+        }
+        if matches!(self.quota_spec(), Ok(Some(_))) {
+            if let Err(e) = quota::add(&self.root, delta) {
+                eprintln!(
+                    "imapd: {}: cannot update maildirsize: {e}",
+                    self.root.display()
+                );
+            }
+        }
     }
 
     fn dir_path(&self, dir: &FolderDir) -> PathBuf {
@@ -173,7 +241,17 @@ impl MaildirStore {
     /// Registers base names (already in the folder) in the UID database, keeping a UID a
     /// concurrent scanner already gave one of them. Returns (UIDVALIDITY, UIDs).
     fn register(&self, path: &Path, bases: &[String]) -> io::Result<(u32, Vec<Uid>)> {
-        let (db, uids) = folder::update_db(path, &self.policy, |db| {
+        let _lock = FolderLock::acquire(path, &self.policy.lock)?;
+        self.register_held(path, bases)
+    }
+
+    /// [`Self::register`] with the folder lock already held. APPEND and COPY publish their
+    /// files and register them under one hold of the lock: otherwise another process could
+    /// give the file a UID, expunge it under that UID, and our registration would then hand
+    /// the client a second UID for a message that no longer exists (found by
+    /// tests/torture.rs: an APPENDUID naming nothing).
+    fn register_held(&self, path: &Path, bases: &[String]) -> io::Result<(u32, Vec<Uid>)> {
+        let (db, uids) = folder::update_db_held(path, &self.policy, |db| {
             let known: HashMap<&str, Uid> =
                 db.entries.iter().map(|(u, b)| (b.as_str(), *u)).collect();
             let mut fresh = Vec::new();
@@ -276,6 +354,28 @@ impl MaildirStore {
         Ok((size, time::from_system_time(m.modified()?)))
     }
 
+    /// [`Self::file_meta`], following renames by others: leaving a message out of a
+    /// snapshot because a STORE elsewhere renamed it since the scan would make the view
+    /// announce an EXPUNGE for a message that still exists (found by tests/torture.rs).
+    /// `None` if the message is gone.
+    fn meta_following(
+        path: &Path,
+        base: &str,
+        entry: &mut FileEntry,
+    ) -> io::Result<Option<(u64, DateTime)>> {
+        for _ in 0..20 {
+            match Self::file_meta(path, base, entry) {
+                Ok(m) => return Ok(Some(m)),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => match folder::find(path, base)? {
+                    Some(e) => *entry = e,
+                    None => return Ok(None),
+                },
+                Err(e) => return Err(e),
+            }
+        }
+        Err(io::Error::other("message keeps being renamed"))
+    }
+
     /// Renames a message file to carry `letters`, following renames by others. Returns the
     /// new entry, or `None` if the message is gone.
     fn rename_letters(
@@ -323,12 +423,14 @@ impl MaildirStore {
         mailbox: &str,
         uids: Option<&[Uid]>,
         pick: impl Fn(&FileEntry) -> bool,
-    ) -> Result<Vec<Uid>, StoreError> {
+    ) -> Result<(Vec<Uid>, Usage), StoreError> {
         let path = self.folder(mailbox)?;
         let wanted: Option<BTreeSet<Uid>> = uids.map(|u| u.iter().copied().collect());
-        let (db, (removed, files)) = folder::update_db(&path, &self.policy, |db| {
+        let (db, (removed, files, counted)) = folder::update_db(&path, &self.policy, |db| {
             let mut files = folder::scan(&path)?;
             let mut removed = Vec::new();
+            // What the removed files counted against the quota (not those marked deleted).
+            let mut counted = Usage::default();
             let mut gone = BTreeSet::new();
             for (uid, base) in &db.entries {
                 if wanted.as_ref().is_some_and(|w| !w.contains(uid)) {
@@ -340,8 +442,16 @@ impl MaildirStore {
                     if !pick(&e) {
                         break;
                     }
-                    match std::fs::remove_file(e.path(&path)) {
+                    let dir = e.path(&path);
+                    let size = (!flags::letters(&e.name).contains('T'))
+                        .then(|| quota::file_size(dir.parent().unwrap_or(&path), &e.name))
+                        .flatten();
+                    match std::fs::remove_file(&dir) {
                         Ok(()) => {
+                            if let Some(size) = size {
+                                counted.bytes += i64::try_from(size).unwrap_or(i64::MAX);
+                                counted.messages += 1;
+                            }
                             removed.push(*uid);
                             gone.insert(base.clone());
                         }
@@ -361,11 +471,11 @@ impl MaildirStore {
                     keywords::forget(&path, b);
                 }
             }
-            Ok((removed, files))
+            Ok((removed, files, counted))
         })
         .map_err(|e| folder_err("expunging", e))?;
         self.remember(mailbox, &db, files);
-        Ok(removed)
+        Ok((removed, counted))
     }
 
     fn read_subscriptions(&self) -> Result<Vec<String>, StoreError> {
@@ -534,24 +644,45 @@ impl Store for MaildirStore {
         let (db, files, claimed) = self
             .sync(&path, claim_recent)
             .map_err(|e| folder_err("reading the folder", e))?;
-        let kws = keywords::read(&path).map_err(|e| io_err("reading keywords", e))?;
+        let due = claim_recent
+            && self
+                .state
+                .get(mailbox)
+                .and_then(|st| st.housekept)
+                .is_none_or(|t| t.elapsed() >= HOUSEKEEPING_EVERY);
+        let kws = if due {
+            // maildir.txt: delete tmp/ files at least 36 h old when opening a folder.
+            if let Err(e) = folder::clean_tmp(&path, folder::TMP_MAX_AGE) {
+                eprintln!("imapd: {}: cleaning tmp/: {e}", path.display());
+            }
+            let present: HashSet<&str> = files.keys().map(String::as_str).collect();
+            keywords::compact(&path, &present, deliver::now().0)
+        } else {
+            keywords::read(&path)
+        }
+        .map_err(|e| io_err("reading keywords", e))?;
         let st = self.remember(mailbox, &db, files);
+        if due {
+            st.housekept = Some(Instant::now());
+        }
         let mut messages = Vec::with_capacity(db.entries.len());
         let mut all_keywords = BTreeSet::new();
         for (uid, base) in &db.entries {
-            let Some(entry) = st.files.get(base).cloned() else {
+            let Some(mut entry) = st.files.get(base).cloned() else {
                 continue;
             };
             let (size, internal_date) = match st.meta.get(base) {
                 Some(m) => *m,
-                None => match Self::file_meta(&path, base, &entry) {
-                    Ok(m) => {
+                None => match Self::meta_following(&path, base, &mut entry)
+                    .map_err(|e| io_err("reading a message", e))?
+                {
+                    Some(m) => {
                         st.meta.insert(base.clone(), m);
+                        st.files.insert(base.clone(), entry.clone());
                         m
                     }
-                    // Expunged or renamed since the scan: the next snapshot will tell.
-                    Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-                    Err(e) => return Err(io_err("reading a message", e)),
+                    // Really gone: expunged meanwhile; the next snapshot drops its UID.
+                    None => continue,
                 },
             };
             let flags = flags_of(&entry, &kws, base);
@@ -594,6 +725,9 @@ impl Store for MaildirStore {
         sorted.dedup();
         let mut out = Vec::new();
         let mut renamed = false;
+        // Setting \Deleted takes a message out of the quota count, clearing it puts it back
+        // (quota.rs).
+        let mut counted = Usage::default();
         for uid in sorted {
             let Some((base, entry)) = self
                 .locate(mailbox, &path, uid)
@@ -609,6 +743,21 @@ impl Store for MaildirStore {
                 continue;
             };
             renamed |= entry != before;
+            let (was, is) = (
+                flags::letters(&before.name).contains('T'),
+                flags::letters(&entry.name).contains('T'),
+            );
+            if was != is {
+                let size = flags::size_hint(&base, 'S')
+                    .or_else(|| {
+                        let p = entry.path(&path);
+                        quota::file_size(p.parent().unwrap_or(&path), &entry.name)
+                    })
+                    .unwrap_or(0) as i64;
+                let sign = if is { -1 } else { 1 };
+                counted.bytes += sign * size;
+                counted.messages += sign;
+            }
             let new_kw: BTreeSet<String> = flags.keywords().map(str::to_owned).collect();
             if new_kw != old_kw {
                 keywords::write(&path, &base, new_kw.iter().map(String::as_str))
@@ -622,6 +771,7 @@ impl Store for MaildirStore {
         if renamed {
             atomic::fsync_dir(&path.join("cur")).map_err(|e| io_err("storing flags", e))?;
         }
+        self.quota_add(&path, counted);
         Ok(out)
     }
 
@@ -635,17 +785,30 @@ impl Store for MaildirStore {
             .map_or_else(SystemTime::now, time::to_system_time);
         let letters = flags::to_letters(&message.flags, "");
         let kws: Vec<&str> = message.flags.keywords().collect();
-        let (base, _name) = deliver::deliver(&path, &data, mtime, Target::Cur, &letters, |base| {
-            if kws.is_empty() {
-                Ok(())
-            } else {
-                keywords::write(&path, base, kws.iter().copied())
+        // Maildir++ counts the stored size; a message stored as deleted does not count.
+        let counted = if message.flags.deleted() {
+            Usage::default()
+        } else {
+            Usage {
+                bytes: data.len() as i64,
+                messages: 1,
             }
-        })
-        .map_err(|e| folder_err("appending", e))?;
-        let (validity, uids) = self
-            .register(&path, std::slice::from_ref(&base))
+        };
+        self.quota_check(&path, counted)?;
+        let policy = &self.policy;
+        let (base, _name, lock) =
+            deliver::deliver(&path, &data, mtime, Target::Cur, &letters, |base| {
+                if !kws.is_empty() {
+                    keywords::write(&path, base, kws.iter().copied())?;
+                }
+                FolderLock::acquire(&path, &policy.lock)
+            })
             .map_err(|e| folder_err("appending", e))?;
+        let (validity, uids) = self
+            .register_held(&path, std::slice::from_ref(&base))
+            .map_err(|e| folder_err("appending", e))?;
+        drop(lock);
+        self.quota_add(&path, counted);
         Ok((validity, uids[0]))
     }
 
@@ -656,7 +819,30 @@ impl Store for MaildirStore {
         let mut sorted: Vec<Uid> = uids.to_vec();
         sorted.sort_unstable();
         sorted.dedup();
+        // The quota is checked for the whole set first (a failed COPY changes nothing).
+        if self.quota_spec()?.is_some() {
+            let mut need = Usage::default();
+            for &uid in &sorted {
+                if let Some((base, e)) = self
+                    .locate(from, &src, uid)
+                    .map_err(|e| folder_err("copying", e))?
+                {
+                    if !flags::letters(&e.name).contains('T') {
+                        let dir = e.path(&src);
+                        let size = flags::size_hint(&base, 'S')
+                            .or_else(|| quota::file_size(dir.parent().unwrap_or(&src), &e.name));
+                        need.bytes += size.unwrap_or(0) as i64;
+                        need.messages += 1;
+                    }
+                }
+            }
+            self.quota_check(&dst, need)?;
+        }
+        let mut counted = Usage::default();
         let mut made: Vec<(Uid, String)> = Vec::new();
+        // Publish and register under one hold of the destination's lock (see register_held).
+        let lock =
+            FolderLock::acquire(&dst, &self.policy.lock).map_err(|e| io_err("locking", e))?;
         for uid in sorted {
             let Some((base, mut entry)) = self
                 .locate(from, &src, uid)
@@ -702,6 +888,10 @@ impl Store for MaildirStore {
                     .join(flags::with_letters(&new_base, &letters));
                 match std::fs::hard_link(&src_file, &target) {
                     Ok(()) => {
+                        if !letters.contains('T') {
+                            counted.bytes += meta.size() as i64;
+                            counted.messages += 1;
+                        }
                         done = Some(new_base);
                         break;
                     }
@@ -718,9 +908,13 @@ impl Store for MaildirStore {
                             Err(e) => return Err(io_err("copying", e)),
                         };
                         let mtime = meta.modified().map_err(|e| io_err("copying", e))?;
-                        let (b, _) =
+                        let (b, _, ()) =
                             deliver::deliver(&dst, &data, mtime, Target::Cur, &letters, write_kw)
                                 .map_err(|e| folder_err("copying", e))?;
+                        if !letters.contains('T') {
+                            counted.bytes += data.len() as i64;
+                            counted.messages += 1;
+                        }
                         done = Some(b);
                         break;
                     }
@@ -733,8 +927,10 @@ impl Store for MaildirStore {
         atomic::fsync_dir(&dst.join("cur")).map_err(|e| folder_err("copying", e))?;
         let bases: Vec<String> = made.iter().map(|(_, b)| b.clone()).collect();
         let (uid_validity, new_uids) = self
-            .register(&dst, &bases)
+            .register_held(&dst, &bases)
             .map_err(|e| folder_err("copying", e))?;
+        drop(lock);
+        self.quota_add(&dst, counted);
         Ok(Copied {
             uid_validity,
             pairs: made.iter().map(|(u, _)| *u).zip(new_uids).collect(),
@@ -747,13 +943,24 @@ impl Store for MaildirStore {
         within: Option<&[Uid]>,
     ) -> Result<Vec<Uid>, StoreError> {
         // `T` is checked on the current name, under the lock (peers.md §5: T = \Deleted).
-        self.unlink_where(mailbox, within, |e| {
+        // Deleted messages no longer count against the quota (see quota.rs): nothing to record.
+        let (removed, _) = self.unlink_where(mailbox, within, |e| {
             flags::from_letters(flags::letters(&e.name)).deleted()
-        })
+        })?;
+        Ok(removed)
     }
 
     fn remove(&mut self, mailbox: &str, uids: &[Uid]) -> Result<Vec<Uid>, StoreError> {
-        self.unlink_where(mailbox, Some(uids), |_| true)
+        let (removed, counted) = self.unlink_where(mailbox, Some(uids), |_| true)?;
+        let path = self.folder(mailbox)?;
+        self.quota_add(
+            &path,
+            Usage {
+                bytes: -counted.bytes,
+                messages: -counted.messages,
+            },
+        );
+        Ok(removed)
     }
 
     fn content(&mut self, mailbox: &str, uid: Uid) -> Result<Vec<u8>, StoreError> {
@@ -778,9 +985,51 @@ impl Store for MaildirStore {
         }
         Err(StoreError::Io("message keeps being renamed".into()))
     }
+
+    fn quota_roots(&mut self, mailbox: &str) -> Result<Vec<String>, StoreError> {
+        self.folder(mailbox)?;
+        // One Maildir++ quota covers the whole Maildir (maildirplusplus.txt).
+        Ok(match self.quota_spec()? {
+            Some(_) => vec![QUOTA_ROOT.to_owned()],
+            None => Vec::new(),
+        })
+    }
+
+    fn quota(&mut self, root: &str) -> Result<Option<Vec<QuotaResource>>, StoreError> {
+        if root != QUOTA_ROOT {
+            return Ok(None);
+        }
+        self.quota_resources()
+    }
 }
 
 impl MaildirStore {
+    /// The quota resources for GETQUOTA (RFC 9208 §5): STORAGE in units of 1024 octets
+    /// (usage and limit rounded up, as Courier 5.0.13 reports them: 6 octets of 1000000S give
+    /// `STORAGE 1 977`), MESSAGE as a count; only the limited ones.
+    fn quota_resources(&self) -> Result<Option<Vec<QuotaResource>>, StoreError> {
+        let Some(spec) = self.quota_spec()? else {
+            return Ok(None);
+        };
+        let used = quota::usage(&self.root, &spec).map_err(|e| io_err("reading maildirsize", e))?;
+        let mut out = Vec::new();
+        if let Some(limit) = spec.bytes {
+            out.push(QuotaResource {
+                name: "STORAGE",
+                usage: (used.bytes.max(0) as u64).div_ceil(1024),
+                limit: limit.div_ceil(1024),
+            });
+        }
+        if let Some(limit) = spec.messages {
+            out.push(QuotaResource {
+                name: "MESSAGE",
+                usage: used.messages.max(0) as u64,
+                limit,
+            });
+        }
+        Ok(Some(out))
+    }
+
     /// RFC 3501 §6.3.5: renaming INBOX moves its messages to a new folder (new UIDVALIDITY,
     /// UIDs 1.. in their old order) and leaves INBOX empty.
     fn rename_inbox(&mut self, inbox: &Path, to_d: &str) -> Result<(), StoreError> {

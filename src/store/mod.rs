@@ -4,8 +4,9 @@
 //! One concern per file: [`names`] (IMAP name ↔ folder directory, the security boundary),
 //! [`flags`] (the `:2,` info suffix), [`uiddb`] (`courierimapuiddb`), [`keywords`]
 //! (`courierimapkeywords/`), [`lock`] (dot-lock `tmp/courier.lock`), [`folder`] (scanning,
-//! claiming `\Recent`, UID assignment), [`deliver`] (unique names, tmp → cur), [`atomic`]
-//! (write–fsync–rename), [`time`] (mtime ↔ INTERNALDATE), [`maildir`] (the store).
+//! claiming `\Recent`, UID assignment, tmp/ cleanup), [`deliver`] (unique names, tmp → cur),
+//! [`quota`] (Maildir++ `maildirsize`), [`atomic`] (write–fsync–rename), [`time`] (mtime ↔
+//! INTERNALDATE), [`maildir`] (the store).
 //!
 //! Open one handle per session: `MaildirStore::open(path, MaildirOptions::default())`.
 //!
@@ -18,8 +19,16 @@
 //! * INTERNALDATE is the mtime, reported in UTC (`+0000`).
 //! * A deleted folder is first renamed into the root's `tmp/` (no Maildir++ reader lists it),
 //!   then removed; leftovers are removed at the next `open`.
-//! * Keywords: we read all three Courier forms and write plain per-message files; we do not
-//!   compact `:list` (Courier does when it reads the folder).
+//! * Keywords: we read all three Courier forms and write plain per-message files; a
+//!   read-write rescan compacts `:list` as Courier's readers do (at most once a minute per
+//!   handle), and deletes tmp/ files 36 h old.
+//! * APPEND and COPY publish their files and assign their UIDs under one hold of the folder
+//!   lock; rescans look a message up by name before believing a directory listing that
+//!   misses it (a concurrent STORE rename); stale locks are broken under a breaker lock.
+//!   `tests/torture.rs` found each of these.
+//! * Quota: `MAILDIRQUOTA` or the definition in `maildirsize`; one root, `ROOT`.
+//! * A new UIDVALIDITY is claimed with an exclusive marker `tmp/imapd-uidvalidity.<v>` in
+//!   the root, so processes never hand out the same value.
 //! * Names with `*` or `%` are refused (LIST wildcards), as are all names outside `INBOX.`.
 //! * Without the dot-lock, threads of one process still exclude each other, and a database
 //!   changed by another process between our read and our rename is detected by re-reading it
@@ -33,9 +42,10 @@ pub mod keywords;
 pub mod lock;
 pub mod maildir;
 pub mod names;
+pub mod quota;
 pub mod stamp;
 pub mod time;
 pub mod uiddb;
 
 pub use lock::LockOptions;
-pub use maildir::{MaildirOptions, MaildirStore};
+pub use maildir::{MaildirOptions, MaildirStore, QUOTA_ROOT};

@@ -137,6 +137,60 @@ impl UidDb {
     }
 }
 
+/// Prefix of the marker files in the Maildir root's `tmp/` that claim UIDVALIDITY values:
+/// `tmp/imapd-uidvalidity.<value>`.
+pub const VALIDITY_MARKER: &str = "imapd-uidvalidity.";
+
+/// Markers this far below the current time-based value are removed (no process still picks
+/// candidates that low).
+const MARKER_KEEP: u32 = 3600;
+
+/// A new UIDVALIDITY that no other process on this Maildir obtains: the time-based value of
+/// [`new_validity`] (Courier's choice, above `old`), bumped until an exclusive create of
+/// `<root>/tmp/imapd-uidvalidity.<value>` succeeds. So a folder deleted and re-created
+/// within one second — by this or another process — still gets a new, greater value
+/// (RFC 3501 §2.3.1.1; design invariant 1). Courier does not know the markers: a folder it
+/// re-creates in the same second as we do can still collide with ours.
+pub fn claim_validity(root: &Path, old: Option<u32>) -> u32 {
+    claim_from(root, new_validity(old))
+}
+
+/// Claims the first free value from `candidate` on (see [`claim_validity`]).
+pub fn claim_from(root: &Path, candidate: u32) -> u32 {
+    let tmp = root.join("tmp");
+    let mut v = candidate;
+    // Never below a value another process claimed (the markers of the last hour).
+    if let Ok(entries) = std::fs::read_dir(&tmp) {
+        for e in entries.flatten() {
+            let name = e.file_name();
+            let Some(n) = name
+                .to_str()
+                .and_then(|n| n.strip_prefix(VALIDITY_MARKER))
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            if n.saturating_add(MARKER_KEEP) < v {
+                let _ = std::fs::remove_file(e.path());
+            } else if n >= v {
+                v = n.saturating_add(1);
+            }
+        }
+    }
+    for _ in 0..1000 {
+        match super::atomic::create_new(&tmp.join(format!("{VALIDITY_MARKER}{v}"))) {
+            Ok(_) => {
+                LAST_VALIDITY.fetch_max(v, Ordering::SeqCst);
+                return v;
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => v = v.saturating_add(1),
+            // No tmp/ to claim in: the per-process value is the best we have.
+            Err(_) => return v,
+        }
+    }
+    v
+}
+
 /// The largest UIDVALIDITY this process has handed out, so two folders (or a folder deleted
 /// and re-created) within one second still get distinct, growing values here.
 static LAST_VALIDITY: AtomicU32 = AtomicU32::new(0);
@@ -198,6 +252,28 @@ mod tests {
             let err = UidDb::parse(text).unwrap_err();
             assert_eq!(err.old_validity, old, "{text:?}");
         }
+    }
+
+    /// Two processes (here: two claims without the per-process memory's help) deleting and
+    /// re-creating a folder within one second get distinct values.
+    #[test]
+    fn claimed_validities_are_unique_per_maildir() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir(d.path().join("tmp")).unwrap();
+        // Two processes with the same clock second propose the same value.
+        let a = claim_from(d.path(), 795_000_000);
+        let b = claim_from(d.path(), 795_000_000);
+        assert_eq!((a, b), (795_000_000, 795_000_001));
+        assert!(d.path().join(format!("tmp/{VALIDITY_MARKER}{a}")).exists());
+        // An old marker is pruned, a future one is respected.
+        std::fs::write(d.path().join(format!("tmp/{VALIDITY_MARKER}5")), "").unwrap();
+        std::fs::write(
+            d.path().join(format!("tmp/{VALIDITY_MARKER}{}", b + 50)),
+            "",
+        )
+        .unwrap();
+        assert_eq!(claim_from(d.path(), b), b + 51);
+        assert!(!d.path().join(format!("tmp/{VALIDITY_MARKER}5")).exists());
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod expunge;
 mod fetch;
 mod idle;
 mod mailboxes;
+mod quota;
 mod search;
 mod select;
 mod store_flags;
@@ -250,9 +251,12 @@ pub(crate) fn dispatch(
         Status { mailbox, items } => mailboxes::status(ctx, state, &mailbox, &items),
         Append { mailbox, messages } => append::append(ctx, &mailbox, messages),
         Idle => return idle::idle(ctx, state, tag),
-        GetQuota(_) | GetQuotaRoot(_) | SetQuota { .. } => {
-            Outcome::bad("QUOTA is not supported by this server (not advertised)")
+        GetQuota(_) | GetQuotaRoot(_) | SetQuota { .. } if !ctx.config.has("QUOTA") => {
+            Outcome::bad("QUOTA is not enabled on this server")
         }
+        GetQuota(root) => quota::getquota(ctx, &root),
+        GetQuotaRoot(m) => quota::getquotaroot(ctx, &m),
+        SetQuota { .. } => quota::setquota(ctx),
         Close => return Some(select::close(ctx, state, true)),
         Unselect => return Some(select::close(ctx, state, false)),
         Expunge => expunge::expunge(ctx, state, None),

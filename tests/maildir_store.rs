@@ -560,3 +560,68 @@ fn processes_append_concurrently() {
     let snap = open(d.path()).snapshot("INBOX", false).unwrap();
     assert_eq!(uids(&snap), all);
 }
+
+/// Moves the mtimes of a folder's watched entries into the past, as if the last change
+/// happened a while ago (the snapshot cache trusts only settled stamps, store/stamp.rs).
+fn age(folder: &Path) {
+    let past = std::time::SystemTime::now() - Duration::from_secs(60);
+    for name in [".", "cur", "new", "courierimapkeywords", "courierimapuiddb"] {
+        if let Ok(f) = std::fs::File::open(folder.join(name)) {
+            f.set_modified(past).expect("set mtime");
+        }
+    }
+}
+
+#[test]
+fn unchanged_folder_snapshots_are_reused_and_changes_still_show() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = open(dir.path());
+    let mut b = open(dir.path());
+    for i in 0..3 {
+        a.append("INBOX", msg(&format!("m{i}"), &[])).unwrap();
+    }
+    std::fs::write(dir.path().join("new/9.M1P1.host"), b"Subject: n\n\nx\n").unwrap();
+    age(dir.path());
+    let first = a.snapshot("INBOX", true).unwrap();
+    assert_eq!(
+        first.claimed_recent.len(),
+        1,
+        "the delivery is claimed once"
+    );
+    age(dir.path());
+    let second = a.snapshot("INBOX", true).unwrap();
+    let third = a.snapshot("INBOX", true).unwrap();
+    assert_eq!(uids(&second), uids(&first));
+    assert_eq!(second, third, "an unchanged folder gives the same snapshot");
+    assert!(third.claimed_recent.is_empty(), "nothing is claimed twice");
+    // Another process changes flags and keywords, delivers, expunges: each shows at once.
+    let u = uids(&first)[0];
+    b.change_flags(
+        "INBOX",
+        &[u],
+        &FlagChange::Add(set(&[Flag::Seen, kw("$Work")])),
+    )
+    .unwrap();
+    let s = a.snapshot("INBOX", false).unwrap();
+    let m = s.messages.iter().find(|m| m.uid == u).unwrap();
+    assert!(m.flags.contains(&Flag::Seen) && m.flags.contains(&kw("$Work")));
+    age(dir.path());
+    a.snapshot("INBOX", false).unwrap();
+    b.deliver("INBOX", b"Subject: later\n\nx\n").unwrap();
+    let s = a.snapshot("INBOX", true).unwrap();
+    assert_eq!(
+        s.claimed_recent.len(),
+        1,
+        "a later delivery is seen and claimed"
+    );
+    age(dir.path());
+    a.snapshot("INBOX", false).unwrap();
+    b.change_flags("INBOX", &[u], &FlagChange::Add(set(&[Flag::Deleted])))
+        .unwrap();
+    b.expunge_deleted("INBOX", None).unwrap();
+    let s = a.snapshot("INBOX", false).unwrap();
+    assert!(
+        !uids(&s).contains(&u),
+        "an expunge by another process shows"
+    );
+}

@@ -23,6 +23,7 @@ use super::keywords::{self, KeywordMap};
 use super::lock::{FolderLock, LockOptions};
 use super::names::{self, FolderDir};
 use super::quota::{self, QuotaSpec, Usage};
+use super::stamp::Stamp;
 use super::time;
 use super::uiddb::UidDb;
 
@@ -81,6 +82,9 @@ pub struct MaildirStore {
     policy: DbPolicy,
     quota: Option<QuotaSpec>,
     state: HashMap<String, FolderState>,
+    /// The last snapshot of each folder with the folder's stamp, reused while the folder
+    /// provably has not changed (stamp.rs).
+    scanned: HashMap<String, (Stamp, Snapshot)>,
 }
 
 fn io_err(what: &str, e: io::Error) -> StoreError {
@@ -140,6 +144,86 @@ impl MaildirStore {
             policy: DbPolicy { lock: options.lock },
             quota: options.quota,
             state: HashMap::new(),
+            scanned: HashMap::new(),
+        })
+    }
+
+    /// A full scan of a folder: the snapshot the Store trait promises (see `snapshot`).
+    fn scan(
+        &mut self,
+        mailbox: &str,
+        path: &Path,
+        claim_recent: bool,
+    ) -> Result<Snapshot, StoreError> {
+        let path = path.to_path_buf();
+        let (db, files, claimed) = self
+            .sync(&path, claim_recent)
+            .map_err(|e| folder_err("reading the folder", e))?;
+        let due = claim_recent
+            && self
+                .state
+                .get(mailbox)
+                .and_then(|st| st.housekept)
+                .is_none_or(|t| t.elapsed() >= HOUSEKEEPING_EVERY);
+        let kws = if due {
+            // maildir.txt: delete tmp/ files at least 36 h old when opening a folder.
+            if let Err(e) = folder::clean_tmp(&path, folder::TMP_MAX_AGE) {
+                eprintln!("imapd: {}: cleaning tmp/: {e}", path.display());
+            }
+            let present: HashSet<&str> = files.keys().map(String::as_str).collect();
+            keywords::compact(&path, &present, deliver::now().0)
+        } else {
+            keywords::read(&path)
+        }
+        .map_err(|e| io_err("reading keywords", e))?;
+        let st = self.remember(mailbox, &db, files);
+        if due {
+            st.housekept = Some(Instant::now());
+        }
+        let mut messages = Vec::with_capacity(db.entries.len());
+        let mut all_keywords = BTreeSet::new();
+        for (uid, base) in &db.entries {
+            let Some(mut entry) = st.files.get(base).cloned() else {
+                continue;
+            };
+            let (size, internal_date) = match st.meta.get(base) {
+                Some(m) => *m,
+                None => match Self::meta_following(&path, base, &mut entry)
+                    .map_err(|e| io_err("reading a message", e))?
+                {
+                    Some(m) => {
+                        st.meta.insert(base.clone(), m);
+                        st.files.insert(base.clone(), entry.clone());
+                        m
+                    }
+                    // Really gone: expunged meanwhile; the next snapshot drops its UID.
+                    None => continue,
+                },
+            };
+            let flags = flags_of(&entry, &kws, base);
+            all_keywords.extend(flags.keywords().map(str::to_owned));
+            messages.push(MessageMeta {
+                uid: *uid,
+                flags,
+                internal_date,
+                size,
+            });
+        }
+        let by_base: HashMap<&str, Uid> =
+            db.entries.iter().map(|(u, b)| (b.as_str(), *u)).collect();
+        let mut claimed_recent: Vec<Uid> = claimed
+            .iter()
+            .filter_map(|b| by_base.get(b.as_str()).copied())
+            .collect();
+        claimed_recent.sort_unstable();
+        let unclaimed_recent = st.files.values().filter(|e| e.in_new).count() as u32;
+        Ok(Snapshot {
+            uid_validity: db.validity,
+            uid_next: db.next,
+            messages,
+            claimed_recent,
+            unclaimed_recent,
+            keywords: all_keywords.into_iter().collect(),
         })
     }
 
@@ -641,75 +725,30 @@ impl Store for MaildirStore {
 
     fn snapshot(&mut self, mailbox: &str, claim_recent: bool) -> Result<Snapshot, StoreError> {
         let path = self.folder(mailbox)?;
-        let (db, files, claimed) = self
-            .sync(&path, claim_recent)
-            .map_err(|e| folder_err("reading the folder", e))?;
-        let due = claim_recent
-            && self
-                .state
-                .get(mailbox)
-                .and_then(|st| st.housekept)
-                .is_none_or(|t| t.elapsed() >= HOUSEKEEPING_EVERY);
-        let kws = if due {
-            // maildir.txt: delete tmp/ files at least 36 h old when opening a folder.
-            if let Err(e) = folder::clean_tmp(&path, folder::TMP_MAX_AGE) {
-                eprintln!("imapd: {}: cleaning tmp/: {e}", path.display());
+        let began = SystemTime::now();
+        let before = Stamp::read(&path).map_err(|e| folder_err("reading the folder", e))?;
+        if let Some((stamp, snap)) = self.scanned.get(mailbox) {
+            // Unchanged since a settled scan: the same snapshot, with nothing newly claimed
+            // (a claiming caller needs a rescan only if new/ holds unclaimed messages).
+            if *stamp == before && (!claim_recent || snap.unclaimed_recent == 0) {
+                let mut snap = snap.clone();
+                snap.claimed_recent.clear();
+                return Ok(snap);
             }
-            let present: HashSet<&str> = files.keys().map(String::as_str).collect();
-            keywords::compact(&path, &present, deliver::now().0)
-        } else {
-            keywords::read(&path)
         }
-        .map_err(|e| io_err("reading keywords", e))?;
-        let st = self.remember(mailbox, &db, files);
-        if due {
-            st.housekept = Some(Instant::now());
+        let snap = self.scan(mailbox, &path, claim_recent)?;
+        // Cache only a scan nothing happened during (our own claiming or UID assignment
+        // changes the stamp too: the next call scans once more and caches then).
+        match Stamp::read(&path) {
+            Ok(after) if after == before && after.settled(began) => {
+                self.scanned
+                    .insert(mailbox.to_owned(), (after, snap.clone()));
+            }
+            _ => {
+                self.scanned.remove(mailbox);
+            }
         }
-        let mut messages = Vec::with_capacity(db.entries.len());
-        let mut all_keywords = BTreeSet::new();
-        for (uid, base) in &db.entries {
-            let Some(mut entry) = st.files.get(base).cloned() else {
-                continue;
-            };
-            let (size, internal_date) = match st.meta.get(base) {
-                Some(m) => *m,
-                None => match Self::meta_following(&path, base, &mut entry)
-                    .map_err(|e| io_err("reading a message", e))?
-                {
-                    Some(m) => {
-                        st.meta.insert(base.clone(), m);
-                        st.files.insert(base.clone(), entry.clone());
-                        m
-                    }
-                    // Really gone: expunged meanwhile; the next snapshot drops its UID.
-                    None => continue,
-                },
-            };
-            let flags = flags_of(&entry, &kws, base);
-            all_keywords.extend(flags.keywords().map(str::to_owned));
-            messages.push(MessageMeta {
-                uid: *uid,
-                flags,
-                internal_date,
-                size,
-            });
-        }
-        let by_base: HashMap<&str, Uid> =
-            db.entries.iter().map(|(u, b)| (b.as_str(), *u)).collect();
-        let mut claimed_recent: Vec<Uid> = claimed
-            .iter()
-            .filter_map(|b| by_base.get(b.as_str()).copied())
-            .collect();
-        claimed_recent.sort_unstable();
-        let unclaimed_recent = st.files.values().filter(|e| e.in_new).count() as u32;
-        Ok(Snapshot {
-            uid_validity: db.validity,
-            uid_next: db.next,
-            messages,
-            claimed_recent,
-            unclaimed_recent,
-            keywords: all_keywords.into_iter().collect(),
-        })
+        Ok(snap)
     }
 
     fn change_flags(

@@ -27,8 +27,10 @@ pub mod memory;
 pub mod names;
 pub mod render;
 pub mod sequence;
+pub mod sort;
 pub mod session;
 pub mod store;
+pub mod thread;
 pub mod view;
 
 pub use config::SessionConfig;

@@ -23,6 +23,7 @@ pub mod date;
 pub mod decode;
 pub mod envelope;
 pub mod header;
+pub mod keys;
 pub mod mime;
 pub mod params;
 pub mod search;

@@ -41,7 +41,7 @@ pub(crate) fn fetch(
     let State::Selected(sel) = state else {
         return Outcome::bad("No mailbox selected");
     };
-    let uids = match sequence::resolve(set, &sel.view, uid, None) {
+    let uids = match sequence::resolve(set, &sel.view, uid, Some(&sel.saved)) {
         Ok(u) => u,
         Err(e) => return Outcome::bad(e.to_string()),
     };

@@ -19,6 +19,10 @@ pub const IMPLEMENTED: &[&str] = &[
     "MOVE",
     "CHILDREN",
     "ESEARCH",
+    "SEARCHRES",
+    "SORT",
+    "THREAD=ORDEREDSUBJECT",
+    "THREAD=REFERENCES",
     "UTF8=ACCEPT",
 ];
 

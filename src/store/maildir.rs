@@ -5,9 +5,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::core::flags::FlagSet;
+use crate::message::summary::Summary;
 use crate::core::memory::crlf_size;
 use crate::core::store::{
     Copied, FlagChange, MailboxEntry, MessageMeta, NewMessage, Snapshot, Store, StoreError, Uid,
@@ -15,6 +17,7 @@ use crate::core::store::{
 use crate::syntax::types::{Atom, DateTime, Flag};
 
 use super::atomic;
+use super::cache::{FileId, FolderCache};
 use super::deliver::{self, Target};
 use super::flags;
 use super::folder::{self, DbPolicy, FileEntry, Files};
@@ -54,6 +57,8 @@ pub struct MaildirStore {
     root: PathBuf,
     policy: DbPolicy,
     state: HashMap<String, FolderState>,
+    /// Parsed-metadata caches by mailbox name (see `cache.rs`).
+    caches: HashMap<String, FolderCache>,
 }
 
 fn io_err(what: &str, e: io::Error) -> StoreError {
@@ -112,6 +117,7 @@ impl MaildirStore {
             root,
             policy: DbPolicy { lock: options.lock },
             state: HashMap::new(),
+            caches: HashMap::new(),
         })
     }
 
@@ -535,6 +541,10 @@ impl Store for MaildirStore {
             .sync(&path, claim_recent)
             .map_err(|e| folder_err("reading the folder", e))?;
         let kws = keywords::read(&path).map_err(|e| io_err("reading keywords", e))?;
+        if let Some(c) = self.caches.get_mut(mailbox).filter(|c| c.is_dirty()) {
+            // best effort: the cache is an optimisation (cache.rs)
+            let _ = c.flush(|base| files.contains_key(base));
+        }
         let st = self.remember(mailbox, &db, files);
         let mut messages = Vec::with_capacity(db.entries.len());
         let mut all_keywords = BTreeSet::new();
@@ -777,6 +787,33 @@ impl Store for MaildirStore {
             }
         }
         Err(StoreError::Io("message keeps being renamed".into()))
+    }
+
+    fn cached_summary(&mut self, mailbox: &str, uid: Uid) -> Option<Arc<Summary>> {
+        let (path, base, id) = self.file_id(mailbox, uid)?;
+        self.caches
+            .entry(mailbox.to_owned())
+            .or_insert_with(|| FolderCache::new(&path))
+            .get(&base, id)
+    }
+
+    fn keep_summary(&mut self, mailbox: &str, uid: Uid, summary: Arc<Summary>) {
+        if let Some((path, base, id)) = self.file_id(mailbox, uid) {
+            self.caches
+                .entry(mailbox.to_owned())
+                .or_insert_with(|| FolderCache::new(&path))
+                .put(&base, id, summary);
+        }
+    }
+}
+
+impl MaildirStore {
+    /// The folder path, base name and file identity of a message, for the cache.
+    fn file_id(&mut self, mailbox: &str, uid: Uid) -> Option<(PathBuf, String, FileId)> {
+        let path = self.folder(mailbox).ok()?;
+        let (base, entry) = self.locate(mailbox, &path, uid).ok()??;
+        let meta = std::fs::metadata(entry.path(&path)).ok()?;
+        Some((path, base, FileId::of(&meta)))
     }
 }
 

@@ -5,7 +5,8 @@
 //! [`flags`] (the `:2,` info suffix), [`uiddb`] (`courierimapuiddb`), [`keywords`]
 //! (`courierimapkeywords/`), [`lock`] (dot-lock `tmp/courier.lock`), [`folder`] (scanning,
 //! claiming `\Recent`, UID assignment), [`deliver`] (unique names, tmp → cur), [`atomic`]
-//! (write–fsync–rename), [`time`] (mtime ↔ INTERNALDATE), [`maildir`] (the store).
+//! (write–fsync–rename), [`time`] (mtime ↔ INTERNALDATE), [`cache`] (the parsed-metadata
+//! cache `imapd.cache`), [`maildir`] (the store).
 //!
 //! Open one handle per session: `MaildirStore::open(path, MaildirOptions::default())`.
 //!
@@ -26,6 +27,7 @@
 //!   just before the rename; only the dot-lock closes that last window (as with Courier).
 
 pub mod atomic;
+pub mod cache;
 pub mod deliver;
 pub mod flags;
 pub mod folder;

@@ -207,10 +207,12 @@ pub fn references(items: &[Item<'_>]) -> Vec<ThreadNode> {
             }
             prev = Some(c);
         }
-        // (1.B) the last reference becomes the parent, replacing any earlier guess
-        f.unlink(me);
-        if let Some(p) = prev {
-            f.link(p, me);
+        // (1.B) the last reference becomes the parent, replacing any earlier guess; a link
+        // that would make a loop is not created and the earlier parent stays; no references
+        // means no parent
+        match prev {
+            Some(p) => f.link(p, me),
+            None => f.unlink(me),
         }
     }
     // (2) the root set

@@ -142,10 +142,7 @@ fn sort_each_key() {
 fn sort_and_thread_refuse_unknown_charsets_and_algorithms() {
     let mut c = sort_box();
     let out = c.run("SORT (DATE) KOI8-R ALL");
-    assert!(
-        out.contains("NO [BADCHARSET (US-ASCII UTF-8)]"),
-        "{out}"
-    );
+    assert!(out.contains("NO [BADCHARSET (US-ASCII UTF-8)]"), "{out}");
     let out = c.run("THREAD REFERENCES KOI8-R ALL");
     assert!(out.contains("NO [BADCHARSET"), "{out}");
     let out = c.run("THREAD SIMPLE UTF-8 ALL");
@@ -374,7 +371,10 @@ fn searchres_save_and_dollar() {
     let out = c.run("SEARCH RETURN (SAVE) FROM example.org");
     assert!(!out.contains("ESEARCH"), "{out}");
     assert_eq!(search(&mut c, "$"), "* SEARCH 1 2");
-    assert_eq!(c.data("UID SEARCH UID $ SMALLER 190", "SEARCH"), "* SEARCH 1");
+    assert_eq!(
+        c.data("UID SEARCH UID $ SMALLER 190", "SEARCH"),
+        "* SEARCH 1"
+    );
     assert_eq!(search(&mut c, "OR $ 6"), "* SEARCH 1 2 6");
     let out = c.run("FETCH $ (UID)");
     assert!(
@@ -406,7 +406,12 @@ fn searchres_save_and_dollar() {
 fn fetch_from_summary_matches_parsing() {
     let store = MemoryStore::new();
     let mut c = Client::new(&store);
-    for f in ["nested_rfc822.eml", "rfc2231.eml", "groups.eml", "digest.eml"] {
+    for f in [
+        "nested_rfc822.eml",
+        "rfc2231.eml",
+        "groups.eml",
+        "digest.eml",
+    ] {
         let data = std::fs::read(format!("tests/messages/{f}")).unwrap();
         store.deliver("INBOX", &data).unwrap();
     }
@@ -415,7 +420,8 @@ fn fetch_from_summary_matches_parsing() {
     // agree with the items computed together with content items
     let cold = c.run("FETCH 1:* (ENVELOPE BODYSTRUCTURE BODY)");
     let warm = c.run("FETCH 1:* (ENVELOPE BODYSTRUCTURE BODY)");
-    let with_content = c.run("FETCH 1:* (ENVELOPE BODYSTRUCTURE BODY BODY.PEEK[HEADER.FIELDS (X)])");
+    let with_content =
+        c.run("FETCH 1:* (ENVELOPE BODYSTRUCTURE BODY BODY.PEEK[HEADER.FIELDS (X)])");
     let strip = |s: &str| -> Vec<String> {
         s.lines()
             .filter(|l| l.starts_with('*'))

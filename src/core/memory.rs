@@ -410,7 +410,10 @@ impl Store for MemoryStore {
     fn cached_summary(&mut self, mailbox: &str, uid: Uid) -> Option<Arc<Summary>> {
         let mut inner = self.0.borrow_mut();
         let mb = inner.mailbox(mailbox).ok()?;
-        let i = mb.messages.binary_search_by_key(&uid, |m| m.meta.uid).ok()?;
+        let i = mb
+            .messages
+            .binary_search_by_key(&uid, |m| m.meta.uid)
+            .ok()?;
         mb.messages[i].summary.clone()
     }
 

@@ -271,7 +271,9 @@ impl R<'_> {
     }
     fn params(&mut self) -> Option<Vec<(Vec<u8>, Vec<u8>)>> {
         let n = self.count(8)?;
-        (0..n).map(|_| Some((self.bytes()?, self.bytes()?))).collect()
+        (0..n)
+            .map(|_| Some((self.bytes()?, self.bytes()?)))
+            .collect()
     }
     fn addresses(&mut self) -> Option<Vec<Address>> {
         let n = self.count(4)?;

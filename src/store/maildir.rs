@@ -9,11 +9,11 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::core::flags::FlagSet;
-use crate::message::summary::Summary;
 use crate::core::memory::crlf_size;
 use crate::core::store::{
     Copied, FlagChange, MailboxEntry, MessageMeta, NewMessage, Snapshot, Store, StoreError, Uid,
 };
+use crate::message::summary::Summary;
 use crate::syntax::types::{Atom, DateTime, Flag};
 
 use super::atomic;

@@ -116,7 +116,10 @@ pub(crate) fn fetch(
                     None => continue,
                 },
                 other if summary.is_some() => {
-                    match summary.as_deref().and_then(|s| render::summary_item(s, other)) {
+                    match summary
+                        .as_deref()
+                        .and_then(|s| render::summary_item(s, other))
+                    {
                         Some(v) => v,
                         None => continue,
                     }

@@ -169,7 +169,9 @@ pub(crate) fn search(
     let State::Selected(sel) = state else {
         return Outcome::bad("No mailbox selected");
     };
-    let save = ret.as_ref().is_some_and(|r| r.contains(&SearchReturn::Save));
+    let save = ret
+        .as_ref()
+        .is_some_and(|r| r.contains(&SearchReturn::Save));
     let found = check_charset(charset.as_deref()).and_then(|()| matching(ctx, sel, criteria));
     let found = match found {
         Ok(f) => f,

@@ -49,9 +49,8 @@ pub(super) fn search_keyed(
             continue;
         };
         // A message expunged meanwhile still sorts, by its metadata alone.
-        let summary = render::summary(ctx.store, &sel.mailbox, uid).unwrap_or_else(|_| {
-            Arc::new(Summary::of(&crate::message::Message::parse(b"")))
-        });
+        let summary = render::summary(ctx.store, &sel.mailbox, uid)
+            .unwrap_or_else(|_| Arc::new(Summary::of(&crate::message::Message::parse(b""))));
         out.push(Keyed {
             seq,
             uid,

@@ -1,5 +1,7 @@
 //! SEARCH and UID SEARCH (RFC 3501 §6.4.4), ESEARCH results (RFC 4731).
 
+use std::collections::HashMap;
+
 use crate::syntax::types::{Code, Data, Flag, SearchKey, SearchReturn, Tag};
 
 use super::super::render::Parsed;
@@ -29,8 +31,35 @@ struct Candidate<'a> {
     seq: u32,
     uid: Uid,
     view: &'a MailboxView,
-    saved: Option<&'a [Uid]>,
+    /// The UIDs each `UID set` / sequence-set key names, resolved once per SEARCH (keyed by
+    /// the key's address), so a set costs a binary search per message.
+    sets: &'a HashMap<usize, Vec<Uid>>,
     content: Option<Parsed<'a>>,
+}
+
+/// Resolves every set in `key` against the view. Out-of-range sequence numbers in SEARCH
+/// match nothing rather than failing (a search key is a filter, §6.4.4); UIDs never fail.
+fn resolve_sets(
+    key: &SearchKey,
+    view: &MailboxView,
+    saved: &[Uid],
+    out: &mut HashMap<usize, Vec<Uid>>,
+) {
+    use SearchKey::*;
+    match key {
+        Uid(set) | SequenceSet(set) => {
+            let uid = matches!(key, Uid(_));
+            let uids = sequence::resolve(set, view, uid, Some(saved)).unwrap_or_default();
+            out.insert(std::ptr::from_ref(set) as usize, uids);
+        }
+        Not(k) => resolve_sets(k, view, saved, out),
+        Or(a, b) => {
+            resolve_sets(a, view, saved, out);
+            resolve_sets(b, view, saved, out);
+        }
+        And(ks) => ks.iter().for_each(|k| resolve_sets(k, view, saved, out)),
+        _ => {}
+    }
 }
 
 fn eval(key: &SearchKey, c: &Candidate<'_>) -> Result<bool, String> {
@@ -82,8 +111,10 @@ fn eval(key: &SearchKey, c: &Candidate<'_>) -> Result<bool, String> {
         Header(name, s) => content().is_some_and(|p| p.header_contains(name, s)),
         Body(s) => content().is_some_and(|p| p.body_contains(s)),
         Text(s) => content().is_some_and(|p| p.text_contains(s)),
-        Uid(set) => set_contains(set, c, true)?,
-        SequenceSet(set) => set_contains(set, c, false)?,
+        Uid(set) | SequenceSet(set) => c
+            .sets
+            .get(&(std::ptr::from_ref(set) as usize))
+            .is_some_and(|uids| uids.binary_search(&c.uid).is_ok()),
         Not(k) => !eval(k, c)?,
         Or(a, b) => eval(a, c)? || eval(b, c)?,
         And(ks) => {
@@ -94,20 +125,6 @@ fn eval(key: &SearchKey, c: &Candidate<'_>) -> Result<bool, String> {
             }
             true
         }
-    })
-}
-
-fn set_contains(
-    set: &crate::syntax::types::SequenceSet,
-    c: &Candidate<'_>,
-    uid: bool,
-) -> Result<bool, String> {
-    // Out-of-range sequence numbers in SEARCH match nothing rather than failing (a search
-    // key is a filter, §6.4.4); UIDs never fail.
-    Ok(match sequence::resolve(set, c.view, uid, c.saved) {
-        Ok(uids) => uids.binary_search(&c.uid).is_ok(),
-        Err(sequence::SetError::NoSavedResult) => return Err("no saved search result ($)".into()),
-        Err(_) => false,
     })
 }
 
@@ -132,6 +149,8 @@ pub(super) fn matching(
     criteria: &SearchKey,
 ) -> Result<Vec<(u32, Uid)>, Outcome> {
     let content = needs_content(criteria);
+    let mut sets = HashMap::new();
+    resolve_sets(criteria, &sel.view, &sel.saved, &mut sets);
     let mut hits = Vec::new();
     for (i, &u) in sel.view.uids().iter().enumerate() {
         let data = if content {
@@ -143,7 +162,7 @@ pub(super) fn matching(
             seq: i as u32 + 1,
             uid: u,
             view: &sel.view,
-            saved: Some(&sel.saved),
+            sets: &sets,
             content: data.as_deref().map(Parsed::new),
         };
         match eval(criteria, &cand) {

@@ -167,6 +167,11 @@ impl FolderCache {
         }
     }
 
+    /// The folder directory this cache belongs to.
+    pub fn folder(&self) -> &Path {
+        &self.folder
+    }
+
     fn path(&self) -> PathBuf {
         self.folder.join(FILE_NAME)
     }

@@ -810,7 +810,20 @@ impl Store for MaildirStore {
 impl MaildirStore {
     /// The folder path, base name and file identity of a message, for the cache.
     fn file_id(&mut self, mailbox: &str, uid: Uid) -> Option<(PathBuf, String, FileId)> {
-        let path = self.folder(mailbox).ok()?;
+        let path = match self.caches.get(mailbox) {
+            Some(c) => c.folder().to_owned(),
+            None => self.folder(mailbox).ok()?,
+        };
+        // Fast path: one stat of the file this handle last saw for the UID.
+        let seen = self.state.get(mailbox).and_then(|st| {
+            let base = st.uids.get(&uid)?;
+            Some((base.clone(), st.files.get(base)?.path(&path)))
+        });
+        if let Some((base, file)) = seen {
+            if let Ok(meta) = std::fs::metadata(file) {
+                return Some((path, base, FileId::of(&meta)));
+            }
+        }
         let (base, entry) = self.locate(mailbox, &path, uid).ok()??;
         let meta = std::fs::metadata(entry.path(&path)).ok()?;
         Some((path, base, FileId::of(&meta)))

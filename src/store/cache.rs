@@ -13,6 +13,10 @@
 //! * The name has no leading dot, so it can never be a Maildir++ folder (`.name`,
 //!   maildirplusplus.txt), and Courier ignores unknown files in a folder directory.
 //!
+//! Loading only splits the file into records; a record's checksum and summary are checked
+//! and decoded when that message is asked for, so a command touching a few messages of a big
+//! folder does not decode them all.
+//!
 //! Layout: `MAGIC`, then records `u32 length | u64 FNV-1a of the body | body`, where body is
 //! `u32 name length | name | u64 size | i64 mtime seconds | u32 mtime nanoseconds |
 //! summary` ([`crate::message::codec`]).
@@ -60,10 +64,24 @@ impl FileId {
     }
 }
 
+/// One message's cache entry: its record as read from the file (checked and decoded only
+/// when asked for), or a summary in memory.
+#[derive(Debug, Clone)]
+enum Body {
+    /// The `summary` part of a record as read (checksum not yet verified).
+    Raw {
+        record: Arc<[u8]>,
+        sum: u64,
+        at: usize,
+    },
+    /// Decoded or freshly computed.
+    Parsed(Arc<Summary>),
+}
+
 #[derive(Debug, Clone)]
 struct Entry {
     id: FileId,
-    summary: Arc<Summary>,
+    body: Body,
 }
 
 /// The cache of one folder, loaded on first use.
@@ -91,8 +109,8 @@ fn read_u64(d: &[u8], at: usize) -> Option<u64> {
     Some(u64::from_le_bytes(d.get(at..at + 8)?.try_into().ok()?))
 }
 
-/// Decodes one record body.
-fn record(body: &[u8]) -> Option<(String, Entry)> {
+/// The name and identity of one record body; the summary stays undecoded.
+fn record(body: &[u8], sum: u64) -> Option<(String, Entry)> {
     let n = read_u32(body, 0)? as usize;
     let name = std::str::from_utf8(body.get(4..4 + n)?).ok()?.to_owned();
     let at = 4 + n;
@@ -101,17 +119,22 @@ fn record(body: &[u8]) -> Option<(String, Entry)> {
         mtime: read_u64(body, at + 8)? as i64,
         mtime_nsec: read_u32(body, at + 16)?,
     };
-    let summary = codec::decode(body.get(at + 20..)?)?;
+    body.get(at + 20..)?;
     Some((
         name,
         Entry {
             id,
-            summary: Arc::new(summary),
+            body: Body::Raw {
+                record: body.into(),
+                sum,
+                at: at + 20,
+            },
         },
     ))
 }
 
-/// Parses a whole cache file; damaged records are skipped, a wrong magic gives nothing.
+/// Splits a whole cache file into records; a truncated tail is dropped, a wrong magic gives
+/// nothing. Checksums and summaries are checked when an entry is used ([`decode`]).
 fn parse(data: &[u8]) -> HashMap<String, Entry> {
     let mut out = HashMap::new();
     let Some(mut rest) = data.strip_prefix(MAGIC) else {
@@ -124,14 +147,25 @@ fn parse(data: &[u8]) -> HashMap<String, Entry> {
         let Some(body) = rest.get(12..12 + len as usize) else {
             break; // truncated: keep what came before
         };
-        if fnv1a(body) == sum {
-            if let Some((name, e)) = record(body) {
-                out.insert(name, e);
-            }
+        if let Some((name, e)) = record(body, sum) {
+            out.insert(name, e);
         }
         rest = &rest[12 + len as usize..];
     }
     out
+}
+
+/// The summary of an entry, verifying and decoding a raw record (`None` if damaged).
+fn decode(body: &Body) -> Option<Arc<Summary>> {
+    match body {
+        Body::Parsed(s) => Some(s.clone()),
+        Body::Raw { record, sum, at } => {
+            if fnv1a(record) != *sum {
+                return None;
+            }
+            codec::decode(&record[*at..]).map(Arc::new)
+        }
+    }
 }
 
 fn serialise(entries: &HashMap<String, Entry>) -> Vec<u8> {
@@ -141,16 +175,26 @@ fn serialise(entries: &HashMap<String, Entry>) -> Vec<u8> {
     let mut body = Vec::new();
     for name in names {
         let e = &entries[name];
-        body.clear();
-        body.extend_from_slice(&(name.len() as u32).to_le_bytes());
-        body.extend_from_slice(name.as_bytes());
-        body.extend_from_slice(&e.id.size.to_le_bytes());
-        body.extend_from_slice(&e.id.mtime.to_le_bytes());
-        body.extend_from_slice(&e.id.mtime_nsec.to_le_bytes());
-        codec::encode(&e.summary, &mut body);
-        out.extend_from_slice(&(body.len() as u32).to_le_bytes());
-        out.extend_from_slice(&fnv1a(&body).to_le_bytes());
-        out.extend_from_slice(&body);
+        match &e.body {
+            // records read from disk are copied as they are (their checksum with them)
+            Body::Raw { record, sum, .. } => {
+                out.extend_from_slice(&(record.len() as u32).to_le_bytes());
+                out.extend_from_slice(&sum.to_le_bytes());
+                out.extend_from_slice(record);
+            }
+            Body::Parsed(summary) => {
+                body.clear();
+                body.extend_from_slice(&(name.len() as u32).to_le_bytes());
+                body.extend_from_slice(name.as_bytes());
+                body.extend_from_slice(&e.id.size.to_le_bytes());
+                body.extend_from_slice(&e.id.mtime.to_le_bytes());
+                body.extend_from_slice(&e.id.mtime_nsec.to_le_bytes());
+                codec::encode(summary, &mut body);
+                out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+                out.extend_from_slice(&fnv1a(&body).to_le_bytes());
+                out.extend_from_slice(&body);
+            }
+        }
     }
     out
 }
@@ -203,16 +247,30 @@ impl FolderCache {
     /// The cached summary of the file `base` if the entry matches the file's identity.
     pub fn get(&mut self, base: &str, id: FileId) -> Option<Arc<Summary>> {
         self.load();
-        self.entries
-            .get(base)
-            .filter(|e| e.id == id)
-            .map(|e| e.summary.clone())
+        let e = self.entries.get_mut(base).filter(|e| e.id == id)?;
+        match decode(&e.body) {
+            Some(s) => {
+                e.body = Body::Parsed(s.clone());
+                Some(s)
+            }
+            None => {
+                // damaged: forget it (the caller parses the message and offers it again)
+                self.entries.remove(base);
+                None
+            }
+        }
     }
 
     /// Records the summary of the file `base` (written at the next [`FolderCache::flush`]).
     pub fn put(&mut self, base: &str, id: FileId, summary: Arc<Summary>) {
         self.load();
-        self.entries.insert(base.to_owned(), Entry { id, summary });
+        self.entries.insert(
+            base.to_owned(),
+            Entry {
+                id,
+                body: Body::Parsed(summary),
+            },
+        );
         self.dirty = true;
     }
 

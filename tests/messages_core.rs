@@ -435,3 +435,22 @@ fn fetch_from_summary_matches_parsing() {
     assert_eq!(strip(&cold), strip(&with_content));
     assert!(cold.contains("BODYSTRUCTURE ("), "{cold}");
 }
+
+#[test]
+fn search_recent_new_old() {
+    let store = MemoryStore::new();
+    let mut c = Client::new(&store);
+    store.deliver("INBOX", b"Subject: a\n\nx\n").unwrap();
+    store.deliver("INBOX", b"Subject: b\n\nx\n").unwrap();
+    // delivered from outside: this session's SELECT claims both as \Recent (RFC 3501 §2.3.2)
+    c.run("SELECT INBOX");
+    c.run("STORE 2 +FLAGS (\\Seen)");
+    assert_eq!(search(&mut c, "RECENT"), "* SEARCH 1 2");
+    assert_eq!(search(&mut c, "NEW"), "* SEARCH 1");
+    assert_eq!(search(&mut c, "OLD"), "* SEARCH");
+    // a second session sees them as old
+    let mut d = Client::new(&store);
+    d.run("SELECT INBOX");
+    assert_eq!(search(&mut d, "OLD"), "* SEARCH 1 2");
+    assert_eq!(search(&mut d, "NEW"), "* SEARCH");
+}

@@ -22,6 +22,10 @@ pub const IMPLEMENTED: &[&str] = &[
     "LIST-EXTENDED",
     "LIST-STATUS",
     "QUOTA",
+    "SEARCHRES",
+    "SORT",
+    "THREAD=ORDEREDSUBJECT",
+    "THREAD=REFERENCES",
     "UTF8=ACCEPT",
 ];
 

@@ -7,6 +7,9 @@
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
+use std::sync::Arc;
+
+use crate::message::summary::Summary;
 
 use crate::syntax::types::{Date, DateTime};
 
@@ -36,6 +39,8 @@ pub struct MemoryQuota {
 struct Message {
     meta: MessageMeta,
     data: Vec<u8>,
+    /// Parsed metadata offered by the core (content never changes, so it never goes stale).
+    summary: Option<Arc<Summary>>,
     claimed: bool,
 }
 
@@ -187,6 +192,7 @@ impl Inner {
                 size: crlf_size(&msg.data),
             },
             data: msg.data,
+            summary: None,
             claimed,
         });
         Ok((mb.uid_validity, uid))
@@ -506,5 +512,24 @@ impl Store for MemoryStore {
             });
         }
         Ok(Some(out))
+    }
+
+    fn cached_summary(&mut self, mailbox: &str, uid: Uid) -> Option<Arc<Summary>> {
+        let mut inner = self.0.borrow_mut();
+        let mb = inner.mailbox(mailbox).ok()?;
+        let i = mb
+            .messages
+            .binary_search_by_key(&uid, |m| m.meta.uid)
+            .ok()?;
+        mb.messages[i].summary.clone()
+    }
+
+    fn keep_summary(&mut self, mailbox: &str, uid: Uid, summary: Arc<Summary>) {
+        let mut inner = self.0.borrow_mut();
+        if let Ok(mb) = inner.mailbox(mailbox) {
+            if let Ok(i) = mb.messages.binary_search_by_key(&uid, |m| m.meta.uid) {
+                mb.messages[i].summary = Some(summary);
+            }
+        }
     }
 }

@@ -28,7 +28,9 @@ pub mod names;
 pub mod render;
 pub mod sequence;
 pub mod session;
+pub mod sort;
 pub mod store;
+pub mod thread;
 pub mod view;
 
 pub use config::SessionConfig;

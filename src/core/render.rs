@@ -2,11 +2,45 @@
 //! message's octets (parsed once per message per command).
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use crate::message::search::contains_folded;
 use crate::message::section::BinaryError;
+use crate::message::summary::Summary;
 use crate::message::Message;
 use crate::syntax::types::{Date, FetchAtt, FetchValue, Partial, Section, SectionText};
+
+use super::store::{Store, StoreError, Uid};
+
+/// A message's parsed metadata: from the store's cache, or parsed from its content and
+/// offered back to the cache.
+pub fn summary(store: &mut dyn Store, mailbox: &str, uid: Uid) -> Result<Arc<Summary>, StoreError> {
+    if let Some(s) = store.cached_summary(mailbox, uid) {
+        return Ok(s);
+    }
+    let data = store.content(mailbox, uid)?;
+    let s = Arc::new(Summary::of(&Message::parse(&data)));
+    store.keep_summary(mailbox, uid, s.clone());
+    Ok(s)
+}
+
+/// True for FETCH items a [`Summary`] answers without the message's content.
+pub fn from_summary(att: &FetchAtt) -> bool {
+    matches!(
+        att,
+        FetchAtt::Envelope | FetchAtt::Body | FetchAtt::BodyStructure
+    )
+}
+
+/// A FETCH item answered from a summary (see [`from_summary`]); `None` for other items.
+pub fn summary_item(s: &Summary, att: &FetchAtt) -> Option<FetchValue> {
+    Some(match att {
+        FetchAtt::Envelope => FetchValue::Envelope(Box::new(s.envelope.clone())),
+        FetchAtt::Body => FetchValue::Body(Box::new(s.body())),
+        FetchAtt::BodyStructure => FetchValue::BodyStructure(Box::new(s.body_structure.clone())),
+        _ => return None,
+    })
+}
 
 /// Why an item could not be rendered.
 #[derive(Debug, Clone, PartialEq, Eq)]

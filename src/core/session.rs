@@ -21,6 +21,8 @@ pub struct Selected {
     pub read_only: bool,
     /// The client's view of it.
     pub view: MailboxView,
+    /// The SEARCHRES result variable `$` (RFC 5182 §2.1), as UIDs; empty after SELECT.
+    pub saved: Vec<crate::core::Uid>,
 }
 
 /// Protocol state (RFC 3501 §3), with IDLE (RFC 2177) as a sub-state.

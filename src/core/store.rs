@@ -5,6 +5,9 @@
 //! Every method is one atomic step from the core's point of view: the Maildir store does its
 //! locking and fsyncs inside (a returned `Ok` means the change is durable).
 
+use std::sync::Arc;
+
+use crate::message::summary::Summary;
 use crate::syntax::types::DateTime;
 
 use super::flags::FlagSet;
@@ -202,4 +205,12 @@ pub trait Store {
         let _ = root;
         Ok(None)
     }
+    /// The message's parsed metadata from the store's cache, if it keeps one and the entry
+    /// still matches the message. An optimisation only: `None` makes the caller parse
+    /// [`Store::content`] and offer the result back with [`Store::keep_summary`].
+    fn cached_summary(&mut self, _mailbox: &str, _uid: Uid) -> Option<Arc<Summary>> {
+        None
+    }
+    /// Offers freshly parsed metadata for the cache; a store without one ignores it.
+    fn keep_summary(&mut self, _mailbox: &str, _uid: Uid, _summary: Arc<Summary>) {}
 }

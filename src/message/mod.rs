@@ -19,10 +19,12 @@
 //! - A nonexistent section is `None`; the core writes it as NIL ([`section`]).
 
 pub mod address;
+pub mod codec;
 pub mod date;
 pub mod decode;
 pub mod envelope;
 pub mod header;
+pub mod keys;
 pub mod mime;
 pub mod params;
 pub mod search;
@@ -30,6 +32,7 @@ pub mod section;
 pub mod size;
 pub mod structure;
 pub mod subject;
+pub mod summary;
 
 #[cfg(test)]
 mod proptests;

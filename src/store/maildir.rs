@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::core::flags::FlagSet;
@@ -13,9 +14,11 @@ use crate::core::store::{
     Copied, FlagChange, MailboxEntry, MessageMeta, NewMessage, QuotaResource, Snapshot, Store,
     StoreError, Uid,
 };
+use crate::message::summary::Summary;
 use crate::syntax::types::{Atom, DateTime, Flag};
 
 use super::atomic;
+use super::cache::{FileId, FolderCache};
 use super::deliver::{self, Target};
 use super::flags;
 use super::folder::{self, DbPolicy, FileEntry, Files};
@@ -85,6 +88,8 @@ pub struct MaildirStore {
     /// The last snapshot of each folder with the folder's stamp, reused while the folder
     /// provably has not changed (stamp.rs).
     scanned: HashMap<String, (Stamp, Snapshot)>,
+    /// Parsed-metadata caches by mailbox name (see `cache.rs`).
+    caches: HashMap<String, FolderCache>,
 }
 
 fn io_err(what: &str, e: io::Error) -> StoreError {
@@ -145,6 +150,7 @@ impl MaildirStore {
             quota: options.quota,
             state: HashMap::new(),
             scanned: HashMap::new(),
+            caches: HashMap::new(),
         })
     }
 
@@ -176,6 +182,10 @@ impl MaildirStore {
             keywords::read(&path)
         }
         .map_err(|e| io_err("reading keywords", e))?;
+        if let Some(c) = self.caches.get_mut(mailbox).filter(|c| c.is_dirty()) {
+            // best effort: the cache is an optimisation (cache.rs)
+            let _ = c.flush(|base| files.contains_key(base));
+        }
         let st = self.remember(mailbox, &db, files);
         if due {
             st.housekept = Some(Instant::now());
@@ -1025,6 +1035,23 @@ impl Store for MaildirStore {
         Err(StoreError::Io("message keeps being renamed".into()))
     }
 
+    fn cached_summary(&mut self, mailbox: &str, uid: Uid) -> Option<Arc<Summary>> {
+        let (path, base, id) = self.file_id(mailbox, uid)?;
+        self.caches
+            .entry(mailbox.to_owned())
+            .or_insert_with(|| FolderCache::new(&path))
+            .get(&base, id)
+    }
+
+    fn keep_summary(&mut self, mailbox: &str, uid: Uid, summary: Arc<Summary>) {
+        if let Some((path, base, id)) = self.file_id(mailbox, uid) {
+            self.caches
+                .entry(mailbox.to_owned())
+                .or_insert_with(|| FolderCache::new(&path))
+                .put(&base, id, summary);
+        }
+    }
+
     fn quota_roots(&mut self, mailbox: &str) -> Result<Vec<String>, StoreError> {
         self.folder(mailbox)?;
         // One Maildir++ quota covers the whole Maildir (maildirplusplus.txt).
@@ -1110,5 +1137,28 @@ impl MaildirStore {
             .map_err(|e| io_err("renaming INBOX", e))?;
         self.state.clear();
         Ok(())
+    }
+}
+
+impl MaildirStore {
+    /// The folder path, base name and file identity of a message, for the cache.
+    fn file_id(&mut self, mailbox: &str, uid: Uid) -> Option<(PathBuf, String, FileId)> {
+        let path = match self.caches.get(mailbox) {
+            Some(c) => c.folder().to_owned(),
+            None => self.folder(mailbox).ok()?,
+        };
+        // Fast path: one stat of the file this handle last saw for the UID.
+        let seen = self.state.get(mailbox).and_then(|st| {
+            let base = st.uids.get(&uid)?;
+            Some((base.clone(), st.files.get(base)?.path(&path)))
+        });
+        if let Some((base, file)) = seen {
+            if let Ok(meta) = std::fs::metadata(file) {
+                return Some((path, base, FileId::of(&meta)));
+            }
+        }
+        let (base, entry) = self.locate(mailbox, &path, uid).ok()??;
+        let meta = std::fs::metadata(entry.path(&path)).ok()?;
+        Some((path, base, FileId::of(&meta)))
     }
 }

@@ -6,7 +6,8 @@
 //! (`courierimapkeywords/`), [`lock`] (dot-lock `tmp/courier.lock`), [`folder`] (scanning,
 //! claiming `\Recent`, UID assignment, tmp/ cleanup), [`deliver`] (unique names, tmp → cur),
 //! [`quota`] (Maildir++ `maildirsize`), [`atomic`] (write–fsync–rename), [`time`] (mtime ↔
-//! INTERNALDATE), [`maildir`] (the store).
+//! INTERNALDATE), [`cache`] (the parsed-metadata cache `imapd.cache`), [`stamp`] (proof that a
+//! folder is unchanged), [`maildir`] (the store).
 //!
 //! Open one handle per session: `MaildirStore::open(path, MaildirOptions::default())`.
 //!
@@ -35,6 +36,7 @@
 //!   just before the rename; only the dot-lock closes that last window (as with Courier).
 
 pub mod atomic;
+pub mod cache;
 pub mod deliver;
 pub mod flags;
 pub mod folder;

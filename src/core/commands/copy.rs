@@ -33,7 +33,7 @@ pub(crate) fn copy(
             "Mailbox is read-only (EXAMINE)",
         );
     }
-    let uids = match sequence::resolve(set, &sel.view, uid, None) {
+    let uids = match sequence::resolve(set, &sel.view, uid, Some(&sel.saved)) {
         Ok(u) => u,
         Err(e) => return Outcome::bad(e.to_string()),
     };

@@ -19,7 +19,7 @@ pub(crate) fn expunge(ctx: &mut Ctx<'_>, state: &mut State, uids: Option<&Sequen
         );
     }
     let within = match uids {
-        Some(set) => match sequence::resolve(set, &sel.view, true, None) {
+        Some(set) => match sequence::resolve(set, &sel.view, true, Some(&sel.saved)) {
             Ok(u) => Some(u),
             Err(e) => return Outcome::bad(e.to_string()),
         },

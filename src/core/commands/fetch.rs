@@ -41,7 +41,7 @@ pub(crate) fn fetch(
     let State::Selected(sel) = state else {
         return Outcome::bad("No mailbox selected");
     };
-    let uids = match sequence::resolve(set, &sel.view, uid, None) {
+    let uids = match sequence::resolve(set, &sel.view, uid, Some(&sel.saved)) {
         Ok(u) => u,
         Err(e) => return Outcome::bad(e.to_string()),
     };
@@ -51,7 +51,10 @@ pub(crate) fn fetch(
         atts.insert(0, FetchAtt::Uid);
     }
     let mark_seen = !sel.read_only && atts.iter().any(sets_seen);
-    let want_content = atts.iter().any(needs_content);
+    let want_content = atts
+        .iter()
+        .any(|a| needs_content(a) && !render::from_summary(a));
+    let want_summary = !want_content && atts.iter().any(render::from_summary);
     let mut missing = 0usize;
     let mut unknown_cte = false;
     for u in uids {
@@ -74,6 +77,17 @@ pub(crate) fn fetch(
         if want_content && content.is_none() {
             continue;
         }
+        let summary = if want_summary {
+            match render::summary(ctx.store, &sel.mailbox, u) {
+                Ok(s) => Some(s),
+                Err(_) => {
+                    missing += 1;
+                    continue;
+                }
+            }
+        } else {
+            None
+        };
         let parsed = content.as_deref().map(render::Parsed::new);
         let mut values = Vec::with_capacity(atts.len() + 1);
         if mark_seen && sel.view.flags(u).is_some_and(|f| !f.seen()) {
@@ -101,6 +115,15 @@ pub(crate) fn fetch(
                     Some(m) => FetchValue::Rfc822Size(m.size),
                     None => continue,
                 },
+                other if summary.is_some() => {
+                    match summary
+                        .as_deref()
+                        .and_then(|s| render::summary_item(s, other))
+                    {
+                        Some(v) => v,
+                        None => continue,
+                    }
+                }
                 other => match parsed.as_ref().map(|p| p.item(other)) {
                     Some(Ok(v)) => v,
                     Some(Err(render::RenderError::UnknownCte)) => {

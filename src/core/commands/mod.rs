@@ -13,7 +13,9 @@ mod mailboxes;
 mod quota;
 mod search;
 mod select;
+mod sort;
 mod store_flags;
+mod thread;
 
 use crate::syntax::types::{
     Code, CommandBody, Data, Mailbox, Response, Rfc5530Code, StatusKind, StatusResponse, Tag,
@@ -277,9 +279,18 @@ pub(crate) fn dispatch(
         } => store_flags::store(ctx, state, uid, &set, mode, silent, &flags),
         Copy { uid, set, mailbox } => copy::copy(ctx, state, uid, &set, &mailbox, false),
         Move { uid, set, mailbox } => copy::copy(ctx, state, uid, &set, &mailbox, true),
-        Sort { .. } | Thread { .. } => {
-            Outcome::bad("SORT and THREAD are not supported by this server (not advertised)")
-        }
+        Sort {
+            uid,
+            criteria,
+            charset,
+            search,
+        } => sort::sort(ctx, state, uid, &criteria, &charset, &search),
+        Thread {
+            uid,
+            algorithm,
+            charset,
+            search,
+        } => thread::thread(ctx, state, uid, &algorithm, &charset, &search),
     };
     if let State::Selected(sel) = state {
         let updates = sync_selected(ctx.store, sel, allow_expunge);

@@ -1,10 +1,12 @@
 //! SEARCH and UID SEARCH (RFC 3501 §6.4.4), ESEARCH results (RFC 4731).
 
+use std::collections::HashMap;
+
 use crate::syntax::types::{Code, Data, Flag, SearchKey, SearchReturn, Tag};
 
 use super::super::render::Parsed;
 use super::super::sequence;
-use super::super::session::State;
+use super::super::session::{Selected, State};
 use super::super::store::Uid;
 use super::super::view::MailboxView;
 use super::append::uid_set;
@@ -29,7 +31,35 @@ struct Candidate<'a> {
     seq: u32,
     uid: Uid,
     view: &'a MailboxView,
+    /// The UIDs each `UID set` / sequence-set key names, resolved once per SEARCH (keyed by
+    /// the key's address), so a set costs a binary search per message.
+    sets: &'a HashMap<usize, Vec<Uid>>,
     content: Option<Parsed<'a>>,
+}
+
+/// Resolves every set in `key` against the view. Out-of-range sequence numbers in SEARCH
+/// match nothing rather than failing (a search key is a filter, §6.4.4); UIDs never fail.
+fn resolve_sets(
+    key: &SearchKey,
+    view: &MailboxView,
+    saved: &[Uid],
+    out: &mut HashMap<usize, Vec<Uid>>,
+) {
+    use SearchKey::*;
+    match key {
+        Uid(set) | SequenceSet(set) => {
+            let uid = matches!(key, Uid(_));
+            let uids = sequence::resolve(set, view, uid, Some(saved)).unwrap_or_default();
+            out.insert(std::ptr::from_ref(set) as usize, uids);
+        }
+        Not(k) => resolve_sets(k, view, saved, out),
+        Or(a, b) => {
+            resolve_sets(a, view, saved, out);
+            resolve_sets(b, view, saved, out);
+        }
+        And(ks) => ks.iter().for_each(|k| resolve_sets(k, view, saved, out)),
+        _ => {}
+    }
 }
 
 fn eval(key: &SearchKey, c: &Candidate<'_>) -> Result<bool, String> {
@@ -81,8 +111,10 @@ fn eval(key: &SearchKey, c: &Candidate<'_>) -> Result<bool, String> {
         Header(name, s) => content().is_some_and(|p| p.header_contains(name, s)),
         Body(s) => content().is_some_and(|p| p.body_contains(s)),
         Text(s) => content().is_some_and(|p| p.text_contains(s)),
-        Uid(set) => set_contains(set, c.view, true, c.uid)?,
-        SequenceSet(set) => set_contains(set, c.view, false, c.uid)?,
+        Uid(set) | SequenceSet(set) => c
+            .sets
+            .get(&(std::ptr::from_ref(set) as usize))
+            .is_some_and(|uids| uids.binary_search(&c.uid).is_ok()),
         Not(k) => !eval(k, c)?,
         Or(a, b) => eval(a, c)? || eval(b, c)?,
         And(ks) => {
@@ -96,22 +128,54 @@ fn eval(key: &SearchKey, c: &Candidate<'_>) -> Result<bool, String> {
     })
 }
 
-fn set_contains(
-    set: &crate::syntax::types::SequenceSet,
-    view: &MailboxView,
-    uid: bool,
-    u: Uid,
-) -> Result<bool, String> {
-    // Out-of-range sequence numbers in SEARCH match nothing rather than failing (a search
-    // key is a filter, §6.4.4); UIDs never fail.
-    Ok(match sequence::resolve(set, view, uid, None) {
-        Ok(uids) => uids.binary_search(&u).is_ok(),
-        Err(sequence::SetError::NoSavedResult) => return Err("no saved search result ($)".into()),
-        Err(_) => false,
-    })
+/// Checks a CHARSET argument (§6.4.4: an unsupported one is `NO [BADCHARSET (...)]`).
+pub(super) fn check_charset(charset: Option<&str>) -> Result<(), Outcome> {
+    match charset {
+        Some(cs) if !CHARSETS.iter().any(|c| c.eq_ignore_ascii_case(cs)) => Err(Outcome::no(
+            Some(Code::BadCharset(
+                CHARSETS.iter().map(|s| s.to_string()).collect(),
+            )),
+            format!("Charset {cs} is not supported"),
+        )),
+        _ => Ok(()),
+    }
 }
 
-/// SEARCH: `* SEARCH n...` or, with RETURN, `* ESEARCH` (RFC 4731 §3.1).
+/// The messages of the selected mailbox that match `criteria`, as (sequence number, UID)
+/// in sequence order; `saved` is the SEARCHRES result `$` refers to (RFC 5182).
+pub(super) fn matching(
+    ctx: &mut Ctx<'_>,
+    sel: &Selected,
+    criteria: &SearchKey,
+) -> Result<Vec<(u32, Uid)>, Outcome> {
+    let content = needs_content(criteria);
+    let mut sets = HashMap::new();
+    resolve_sets(criteria, &sel.view, &sel.saved, &mut sets);
+    let mut hits = Vec::new();
+    for (i, &u) in sel.view.uids().iter().enumerate() {
+        let data = if content {
+            ctx.store.content(&sel.mailbox, u).ok()
+        } else {
+            None
+        };
+        let cand = Candidate {
+            seq: i as u32 + 1,
+            uid: u,
+            view: &sel.view,
+            sets: &sets,
+            content: data.as_deref().map(Parsed::new),
+        };
+        match eval(criteria, &cand) {
+            Ok(true) => hits.push((cand.seq, cand.uid)),
+            Ok(false) => {}
+            Err(e) => return Err(Outcome::bad(e)),
+        }
+    }
+    Ok(hits)
+}
+
+/// SEARCH: `* SEARCH n...` or, with RETURN, `* ESEARCH` (RFC 4731 §3.1); RETURN (SAVE)
+/// keeps the result for `$` (RFC 5182 §2).
 pub(crate) fn search(
     ctx: &mut Ctx<'_>,
     state: &mut State,
@@ -124,44 +188,34 @@ pub(crate) fn search(
     let State::Selected(sel) = state else {
         return Outcome::bad("No mailbox selected");
     };
-    if let Some(cs) = &charset {
-        if !CHARSETS.iter().any(|c| c.eq_ignore_ascii_case(cs)) {
-            return Outcome::no(
-                Some(Code::BadCharset(
-                    CHARSETS.iter().map(|s| s.to_string()).collect(),
-                )),
-                format!("Charset {cs} is not supported"),
-            );
+    let save = ret
+        .as_ref()
+        .is_some_and(|r| r.contains(&SearchReturn::Save));
+    let found = check_charset(charset.as_deref()).and_then(|()| matching(ctx, sel, criteria));
+    let found = match found {
+        Ok(f) => f,
+        Err(o) => {
+            // RFC 5182 §2.1: a failed SEARCH ... RETURN (SAVE) empties the saved result.
+            if save {
+                sel.saved = Vec::new();
+            }
+            return o;
         }
-    }
-    let content = needs_content(criteria);
-    let mut hits = Vec::new();
-    for (i, &u) in sel.view.uids().iter().enumerate() {
-        let data = if content {
-            ctx.store.content(&sel.mailbox, u).ok()
-        } else {
-            None
-        };
-        let cand = Candidate {
-            seq: i as u32 + 1,
-            uid: u,
-            view: &sel.view,
-            content: data.as_deref().map(Parsed::new),
-        };
-        match eval(criteria, &cand) {
-            Ok(true) => hits.push(if uid { cand.uid } else { cand.seq }),
-            Ok(false) => {}
-            Err(e) => return Outcome::bad(e),
-        }
+    };
+    let hits: Vec<u32> = found
+        .iter()
+        .map(|&(seq, u)| if uid { u } else { seq })
+        .collect();
+    if save {
+        sel.saved = saved_result(ret.as_deref().unwrap_or_default(), &found);
     }
     match ret {
         None => ctx.data(Data::Search(hits)),
         Some(opts) => {
             use crate::syntax::types::ESearchItem as I;
-            if opts.contains(&SearchReturn::Save) {
-                return Outcome::bad(
-                    "RETURN (SAVE) is not supported (SEARCHRES is not advertised)",
-                );
+            // RFC 5182 §2.1: SAVE alone returns no ESEARCH response.
+            if opts == [SearchReturn::Save] {
+                return done(uid);
             }
             let opts = if opts.is_empty() {
                 vec![SearchReturn::All]
@@ -185,9 +239,35 @@ pub(crate) fn search(
             });
         }
     }
+    done(uid)
+}
+
+fn done(uid: bool) -> Outcome {
     Outcome::ok(if uid {
         "UID SEARCH completed"
     } else {
         "SEARCH completed"
     })
+}
+
+/// What RETURN (SAVE) keeps (RFC 5182 §2.4): with MIN and/or MAX only those messages,
+/// otherwise every match. Kept as UIDs so later expunges cannot shift it.
+fn saved_result(opts: &[SearchReturn], found: &[(u32, Uid)]) -> Vec<Uid> {
+    let (min, max) = (
+        opts.contains(&SearchReturn::Min),
+        opts.contains(&SearchReturn::Max),
+    );
+    if !min && !max {
+        return found.iter().map(|&(_, u)| u).collect();
+    }
+    let mut out: Vec<Uid> = Vec::new();
+    if min {
+        out.extend(found.first().map(|&(_, u)| u));
+    }
+    if max {
+        out.extend(found.last().map(|&(_, u)| u));
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
 }

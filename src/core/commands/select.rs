@@ -73,6 +73,7 @@ pub(crate) fn select(
         mailbox: name,
         read_only,
         view,
+        saved: Vec::new(),
     });
     if read_only {
         Outcome::ok_code(Code::ReadOnly, "EXAMINE completed")

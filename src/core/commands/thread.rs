@@ -1,0 +1,42 @@
+//! THREAD and UID THREAD (RFC 5256 §3): SEARCH, then thread the matches.
+
+use crate::syntax::types::{Data, SearchKey, ThreadAlgorithm};
+
+use super::super::session::State;
+use super::super::sort::Item;
+use super::super::thread;
+use super::sort::search_keyed;
+use super::{Ctx, Outcome};
+
+/// THREAD: `* THREAD (…)…` by ORDEREDSUBJECT or REFERENCES.
+pub(crate) fn thread(
+    ctx: &mut Ctx<'_>,
+    state: &mut State,
+    uid: bool,
+    algorithm: &ThreadAlgorithm,
+    charset: &str,
+    search: &SearchKey,
+) -> Outcome {
+    let State::Selected(sel) = state else {
+        return Outcome::bad("No mailbox selected");
+    };
+    if let ThreadAlgorithm::Other(a) = algorithm {
+        // §3: only advertised algorithms may be used; an unknown one is an invalid argument.
+        return Outcome::bad(format!("Unsupported threading algorithm {}", a.as_str()));
+    }
+    let keyed = match search_keyed(ctx, sel, charset, search) {
+        Ok(k) => k,
+        Err(o) => return o,
+    };
+    let items: Vec<Item<'_>> = keyed.iter().map(|k| k.item(uid)).collect();
+    let threads = match algorithm {
+        ThreadAlgorithm::References => thread::references(&items),
+        _ => thread::ordered_subject(&items),
+    };
+    ctx.data(Data::Thread(threads));
+    Outcome::ok(if uid {
+        "UID THREAD completed"
+    } else {
+        "THREAD completed"
+    })
+}

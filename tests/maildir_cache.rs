@@ -1,0 +1,123 @@
+//! The Maildir store's parsed-metadata cache (`imapd.cache`): written after a FETCH,
+//! used by the next process, checked against each file's identity, rebuilt when damaged.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use imapd::core::store::Store;
+use imapd::message::summary::Summary;
+use imapd::message::Message;
+use imapd::store::cache::FILE_NAME;
+use imapd::store::{MaildirOptions, MaildirStore};
+
+fn open(p: &Path) -> MaildirStore {
+    MaildirStore::open(p, MaildirOptions::default()).unwrap()
+}
+
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = ["new", "cur"]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(dir.join(d)).unwrap())
+        .map(|e| e.unwrap().path())
+        .collect();
+    v.sort();
+    v
+}
+
+fn subject(s: &Summary) -> String {
+    String::from_utf8_lossy(s.envelope.subject.as_deref().unwrap_or_default()).into_owned()
+}
+
+/// What the core does: the cache, else parse and offer.
+fn summary(store: &mut MaildirStore, uid: u32) -> (Arc<Summary>, bool) {
+    if let Some(s) = store.cached_summary("INBOX", uid) {
+        return (s, true);
+    }
+    let data = store.content("INBOX", uid).unwrap();
+    let s = Arc::new(Summary::of(&Message::parse(&data)));
+    store.keep_summary("INBOX", uid, s.clone());
+    (s, false)
+}
+
+#[test]
+fn cache_is_written_shared_and_verified() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("Maildir");
+    {
+        let mut s = open(&root);
+        s.deliver("INBOX", b"Subject: one\n\nbody\n").unwrap();
+        s.deliver("INBOX", b"Subject: two\n\nbody\n").unwrap();
+        s.snapshot("INBOX", true).unwrap();
+        assert!(!summary(&mut s, 1).1, "cold");
+        assert!(!summary(&mut s, 2).1, "cold");
+        // written at the next snapshot (the end of the command)
+        s.snapshot("INBOX", false).unwrap();
+        assert!(root.join(FILE_NAME).exists());
+    }
+    // another process (handle) reads it
+    let mut s = open(&root);
+    s.snapshot("INBOX", false).unwrap();
+    let (one, hit) = summary(&mut s, 1);
+    assert!(hit, "warm");
+    assert_eq!(subject(&one), "one");
+    // same size, same mtime, different bytes: the cache cannot tell (Maildir files never
+    // change in place); a different mtime is a miss and the file is parsed again
+    let f = &files(&root)[0];
+    let mtime = std::fs::metadata(f).unwrap().modified().unwrap();
+    std::fs::write(f, b"Subject: ONE\n\nbody\n").unwrap();
+    let file = std::fs::File::options().write(true).open(f).unwrap();
+    file.set_modified(mtime).unwrap();
+    drop(file);
+    let mut s = open(&root);
+    s.snapshot("INBOX", false).unwrap();
+    assert_eq!(subject(&summary(&mut s, 1).0), "one");
+    let file = std::fs::File::options().write(true).open(f).unwrap();
+    file.set_modified(mtime + std::time::Duration::from_secs(1))
+        .unwrap();
+    drop(file);
+    let (s1, hit) = summary(&mut s, 1);
+    assert!(!hit);
+    assert_eq!(subject(&s1), "ONE");
+    s.snapshot("INBOX", false).unwrap();
+    // a damaged cache file is ignored and rebuilt
+    std::fs::write(
+        root.join(FILE_NAME),
+        b"imapd-cache 1\n\xff\xff\xff\xff garbage",
+    )
+    .unwrap();
+    let mut s = open(&root);
+    s.snapshot("INBOX", false).unwrap();
+    assert!(!summary(&mut s, 2).1);
+    s.snapshot("INBOX", false).unwrap();
+    let mut s = open(&root);
+    s.snapshot("INBOX", false).unwrap();
+    assert!(summary(&mut s, 2).1);
+    // no temporary files are left behind
+    let leftovers: Vec<_> = std::fs::read_dir(root.join("tmp"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn expunged_messages_leave_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("Maildir");
+    let mut s = open(&root);
+    s.deliver("INBOX", b"Subject: a\n\n").unwrap();
+    s.deliver("INBOX", b"Subject: b\n\n").unwrap();
+    s.snapshot("INBOX", true).unwrap();
+    summary(&mut s, 1);
+    summary(&mut s, 2);
+    s.remove("INBOX", &[1]).unwrap();
+    s.snapshot("INBOX", false).unwrap();
+    let size_two = std::fs::metadata(root.join(FILE_NAME)).unwrap().len();
+    let mut t = open(&root);
+    t.snapshot("INBOX", false).unwrap();
+    assert!(summary(&mut t, 2).1);
+    // the record of the expunged message was dropped: the file holds one record
+    let mut one = Vec::new();
+    imapd::message::codec::encode(&summary(&mut t, 2).0, &mut one);
+    assert!(size_two < 2 * one.len() as u64, "{size_two}");
+}

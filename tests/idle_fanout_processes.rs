@@ -12,7 +12,6 @@
 mod imapd_proc;
 
 use std::fs;
-use std::path::Path;
 use std::time::Duration;
 
 use imapd_proc::Imapd;
@@ -87,7 +86,7 @@ fn courier_seed_with_real_processes() {
         .unwrap();
     }
     let mut all = Vec::new();
-    let mut spawn = |name: &'static str, all: &mut Vec<String>| {
+    let spawn = |name: &'static str, all: &mut Vec<String>| {
         let mut p = Party {
             name,
             p: Imapd::spawn(&md, &[], &[]),

@@ -601,3 +601,19 @@ mod tests {
         assert_eq!(bare.empty_trash, [("Deleted Items".into(), 3)]);
     }
 }
+
+#[cfg(test)]
+mod docs_tests {
+    /// docs/configuration.md lists every known setting.
+    #[test]
+    fn every_setting_is_documented() {
+        let doc = include_str!("../../docs/configuration.md");
+        for k in super::KNOWN {
+            assert!(
+                doc.contains(&format!("| `{}` |", k.name)),
+                "{} missing from docs/configuration.md",
+                k.name
+            );
+        }
+    }
+}

@@ -97,7 +97,7 @@ known! {
     "IMAPDSTART", "", NoEffect, "Read by Courier's init script.";
     "MAILDIRPATH", "Maildir", Network, "The Maildir under a user's home directory.";
     "IMAP_DISABLE_CAPABILITY", "", Implemented, "imapd's own: capabilities never advertised and refused as unknown (a named quirk switch).";
-    "IMAP_AUTOLOGOUT", "1800", Implemented, "imapd's own: seconds without a command before `* BYE` (RFC 3501 §5.4: at least 1800).";
+    "IMAP_AUTOLOGOUT", "1800", Implemented, "imapd's own: seconds without client input before `* BYE Disconnected for inactivity.` (RFC 3501 §5.4: at least 1800); any input counts, so a client that re-issues IDLE every 29 minutes (RFC 2177) stays.";
     "IMAP_IDLE_KEEPALIVE", "120", Implemented, "imapd's own: seconds between `* OK Still here` while idling (0: never), so NATs keep the connection.";
 }
 

@@ -1,22 +1,41 @@
-//! The `imapd` binary: `imapd [--create] [MAILDIR]` serves one IMAP session on stdin/stdout.
+//! The `imapd` binary: `imapd [--create] [--config FILE] [MAILDIR]` serves one IMAP session
+//! on stdin/stdout; `imapd --sample DIR` writes a sample Maildir.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: imapd [--create] [MAILDIR]
+const USAGE: &str = "usage: imapd [--create] [--config FILE] [MAILDIR]
+       imapd --sample DIR
 
 Serves IMAP4rev1 for MAILDIR on stdin/stdout (PREAUTH), like Courier's imapd.
 The MAILDIR environment variable overrides the argument (default ./Maildir).
   --create   create the Maildir (cur/ new/ tmp/) if it does not exist
+  --config FILE
+             read settings from FILE, in the format of Courier's imapd file
+             (docs/configuration.md); the environment overrides it
+  --sample DIR
+             write a deterministic sample Maildir into DIR (which must not exist) and exit
   --help     show this text
   --version  show the version";
 
 fn main() -> ExitCode {
     let mut create = false;
     let mut path: Option<PathBuf> = None;
-    for arg in std::env::args_os().skip(1) {
+    let mut config: Option<PathBuf> = None;
+    let mut args = std::env::args_os().skip(1);
+    while let Some(arg) = args.next() {
         match arg.to_str() {
             Some("--create") => create = true,
+            Some(opt @ ("--config" | "--sample")) => {
+                let Some(value) = args.next().map(PathBuf::from) else {
+                    eprintln!("imapd: {opt} needs an argument\n{USAGE}");
+                    return ExitCode::from(2);
+                };
+                if opt == "--sample" {
+                    return imapd::shell::sample::run(&value);
+                }
+                config = Some(value);
+            }
             Some("--help" | "-h") => {
                 println!("{USAGE}");
                 return ExitCode::SUCCESS;
@@ -42,5 +61,9 @@ fn main() -> ExitCode {
         .map(PathBuf::from)
         .or(path)
         .unwrap_or_else(|| PathBuf::from("./Maildir"));
-    imapd::shell::stdio::run(&maildir, create)
+    imapd::shell::stdio::run_with(&imapd::shell::stdio::Options {
+        maildir,
+        create,
+        config,
+    })
 }

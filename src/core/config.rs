@@ -41,6 +41,9 @@ pub struct SessionConfig {
     pub namespace_prefix: String,
     /// Value sent in the ID response's "name" field.
     pub server_name: String,
+    /// Custom keywords may be stored (Courier's IMAP_KEYWORDS; when false, PERMANENTFLAGS has
+    /// no `\*` and STORE/APPEND of a new keyword is refused).
+    pub keywords: bool,
 }
 
 impl Default for SessionConfig {
@@ -50,6 +53,7 @@ impl Default for SessionConfig {
             disabled: Vec::new(),
             namespace_prefix: "INBOX.".into(),
             server_name: "imapd".into(),
+            keywords: true,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Drives one client connection: bytes in → framer → parser → core → encoder → bytes out,
-//! with IDLE push from the [`Watcher`] and the autologout timer. Used by stdio mode and,
-//! after authentication, by the network front end.
+//! with IDLE push from the [`Watcher`], the autologout timer (RFC 3501 §5.4), `* OK Still
+//! here` keepalives while idling, and SIGTERM/SIGHUP ([`Signals`]) ending the session with
+//! `* BYE`. Used by stdio mode and, after authentication, by the network front end.
 
 use std::io::{self, Read, Write};
 use std::os::fd::AsFd;
@@ -15,7 +16,9 @@ use crate::syntax::frame::{FrameEvent, FrameLimits, Framer, RawCommand};
 use crate::syntax::parse::parse_command;
 use crate::syntax::types::{Code, Response, Rfc5530Code, StatusKind, StatusResponse, Tag};
 
+use super::log::Counters;
 use super::settings::Settings;
+use super::signals::Signals;
 use super::watch::{Watch, Watcher};
 
 /// A store that can tell which directories to watch for a mailbox's changes.
@@ -42,6 +45,16 @@ pub enum End {
     Disconnected,
     /// No command within the autologout time.
     Autologout,
+    /// SIGTERM or SIGHUP.
+    Signal,
+}
+
+/// What woke the poll loop.
+#[derive(Debug, Default, Clone, Copy)]
+struct Ready {
+    input: bool,
+    change: bool,
+    signal: bool,
 }
 
 /// One client connection over a readable descriptor and a writer.
@@ -53,7 +66,9 @@ pub struct Connection<'s, R, W, S> {
     framer: Framer,
     watcher: Watcher,
     settings: Settings,
-    traffic: Traffic,
+    counters: Counters,
+    greeting: Option<Response>,
+    signals: Option<Signals>,
     out: Vec<u8>,
 }
 
@@ -83,17 +98,41 @@ impl<'s, R: Read + AsFd, W: Write, S: Store + Watchable> Connection<'s, R, W, S>
             framer: Framer::new(FrameLimits::default()),
             watcher: Watcher::new(),
             settings,
-            traffic: Traffic::default(),
+            counters: Counters::default(),
+            greeting: None,
+            signals: None,
             out: Vec::with_capacity(64 * 1024),
         }
     }
 
+    /// Sends `first` instead of the session's greeting (e.g. `tag OK LOGIN Ok.` when a login
+    /// program answered the LOGIN command).
+    pub fn with_greeting(mut self, first: Response) -> Self {
+        self.greeting = Some(first);
+        self
+    }
+
+    /// Ends the session with `* BYE` when one of these signals arrives.
+    pub fn with_signals(mut self, signals: Signals) -> Self {
+        self.signals = Some(signals);
+        self
+    }
+
     /// Bytes moved so far.
     pub fn traffic(&self) -> Traffic {
-        self.traffic
+        Traffic {
+            received: self.counters.received,
+            sent: self.counters.sent,
+        }
+    }
+
+    /// Bytes moved so far, with the message header/body octets sent in FETCH responses.
+    pub fn counters(&self) -> Counters {
+        self.counters
     }
 
     fn send(&mut self, r: &Response) {
+        self.counters.note(r);
         encode_response(r, &mut self.out);
     }
 
@@ -101,19 +140,44 @@ impl<'s, R: Read + AsFd, W: Write, S: Store + Watchable> Connection<'s, R, W, S>
         if !self.out.is_empty() {
             self.output.write_all(&self.out)?;
             self.output.flush()?;
-            self.traffic.sent += self.out.len() as u64;
+            self.counters.sent += self.out.len() as u64;
             self.out.clear();
         }
         Ok(())
     }
 
-    /// Sends the greeting, then serves until LOGOUT, EOF, autologout or an I/O error.
+    /// Ends the session from the server side: `* BYE reason` (RFC 3501 §7.1.5).
+    fn bye(&mut self, reason: &str, end: End) -> io::Result<End> {
+        let bye = self.session.handle_shutdown(reason);
+        self.send(&bye);
+        match self.flush() {
+            Ok(()) => Ok(end),
+            // The client is gone already: the end is still the server's decision.
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(end),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Sends the greeting, then serves until LOGOUT, EOF, autologout, a signal or an I/O
+    /// error. A client that vanished (EOF, or a broken pipe on write) is `Disconnected`.
     pub fn run(&mut self) -> io::Result<End> {
-        let greeting = self.session.greeting();
+        match self.serve() {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(End::Disconnected),
+            other => other,
+        }
+    }
+
+    fn serve(&mut self) -> io::Result<End> {
+        let greeting = self
+            .greeting
+            .take()
+            .unwrap_or_else(|| self.session.greeting());
         self.send(&greeting);
         self.flush()?;
         let mut buf = vec![0u8; 64 * 1024];
         let mut last_command = Instant::now();
+        // While idling: when the last keepalive (or the IDLE itself) went out.
+        let mut idle_mark: Option<Instant> = None;
         loop {
             self.drain_events();
             self.flush()?;
@@ -127,10 +191,15 @@ impl<'s, R: Read + AsFd, W: Write, S: Store + Watchable> Connection<'s, R, W, S>
                 } => Some(self.store.watch_dirs(&sel.mailbox)),
                 _ => None,
             };
+            idle_mark = match (self.session.is_idle(), idle_mark) {
+                (true, Some(t)) => Some(t),
+                (true, None) => Some(Instant::now()),
+                (false, _) => None,
+            };
             self.framer.set_line_mode(self.session.is_idle());
             let watch = match &idle_dirs {
-                Some(dirs) => self.watcher.watch(dirs),
-                None => {
+                Some(dirs) if self.settings.inotify => self.watcher.watch(dirs),
+                _ => {
                     self.watcher.unwatch();
                     Watch::Poll
                 }
@@ -149,64 +218,98 @@ impl<'s, R: Read + AsFd, W: Write, S: Store + Watchable> Connection<'s, R, W, S>
                 .autologout
                 .saturating_sub(last_command.elapsed());
             if remaining.is_zero() {
-                let bye = self
-                    .session
-                    .handle_shutdown("Autologout; idle for too long");
-                self.send(&bye);
-                self.flush()?;
-                return Ok(End::Autologout);
+                // RFC 3501 §5.4 autologout; Courier's text (imaptoken.c).
+                return self.bye("Disconnected for inactivity.", End::Autologout);
             }
-            let wait = match (&idle_dirs, inotify) {
+            let mut wait = match (&idle_dirs, inotify) {
                 (Some(_), false) => remaining.min(self.settings.idle_poll),
                 _ => remaining,
             };
-            let (input_ready, change_ready) = self.wait(wait, inotify)?;
-            if change_ready || (idle_dirs.is_some() && !inotify && !input_ready) {
+            let keepalive_due = match (idle_mark, self.settings.idle_keepalive) {
+                (Some(mark), Some(every)) => {
+                    let left = every.saturating_sub(mark.elapsed());
+                    wait = wait.min(left);
+                    left.is_zero()
+                }
+                _ => false,
+            };
+            if keepalive_due {
+                // While idling, an untagged OK now and then keeps NAT and firewall state alive
+                // (RFC 2177 §3 allows any untagged response during IDLE).
+                let r = tagged(None, StatusKind::Ok, None, "Still here".into());
+                self.send(&r);
+                self.flush()?;
+                idle_mark = Some(Instant::now());
+                continue;
+            }
+            let ready = self.wait(wait, inotify)?;
+            if ready.signal {
+                return self.bye("imapd shut down by signal.", End::Signal);
+            }
+            if ready.change || (idle_dirs.is_some() && !inotify && !ready.input) {
                 self.watcher.drain();
                 let updates = self.session.handle_store_changed(self.store);
                 for r in &updates {
                     self.send(r);
                 }
             }
-            if input_ready {
+            if ready.input {
                 let n = match self.input.read(&mut buf) {
                     Ok(0) => return Ok(End::Disconnected),
                     Ok(n) => n,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) if e.kind() == io::ErrorKind::ConnectionReset => {
+                        return Ok(End::Disconnected)
+                    }
                     Err(e) => return Err(e),
                 };
-                self.traffic.received += n as u64;
+                self.counters.received += n as u64;
                 self.framer.handle_input(&buf[..n]);
                 last_command = Instant::now();
             }
         }
     }
 
-    /// Waits for client input or a change event; returns (input ready, change ready).
-    fn wait(&mut self, timeout: Duration, inotify: bool) -> io::Result<(bool, bool)> {
+    /// Waits for client input, a change event or a signal.
+    fn wait(&mut self, timeout: Duration, inotify: bool) -> io::Result<Ready> {
         let ts = Timespec {
             tv_sec: timeout.as_secs().min(i64::MAX as u64) as i64,
             tv_nsec: timeout.subsec_nanos() as i64,
         };
         let input_fd = self.input.as_fd();
         let mut fds = vec![PollFd::new(&input_fd, PollFlags::IN)];
-        if inotify {
-            if let Some(fd) = self.watcher.fd() {
+        let signal_at = self.signals.as_ref().map(|s| {
+            fds.push(PollFd::from_borrowed_fd(s.fd(), PollFlags::IN));
+            fds.len() - 1
+        });
+        let change_at = match (inotify, self.watcher.fd()) {
+            (true, Some(fd)) => {
                 fds.push(PollFd::from_borrowed_fd(fd, PollFlags::IN));
+                Some(fds.len() - 1)
             }
-        }
+            _ => None,
+        };
         match poll(&mut fds, Some(&ts)) {
             Ok(_) => {}
-            Err(rustix::io::Errno::INTR) => return Ok((false, false)),
+            // A signal interrupted the wait: its pipe byte is read on the next round.
+            Err(rustix::io::Errno::INTR) => return Ok(Ready::default()),
             Err(e) => return Err(e.into()),
         }
-        let ready = |f: &PollFd<'_>| {
-            f.revents()
-                .intersects(PollFlags::IN | PollFlags::HUP | PollFlags::ERR)
+        let ready = |i: Option<usize>| {
+            i.is_some_and(|i| {
+                fds[i]
+                    .revents()
+                    .intersects(PollFlags::IN | PollFlags::HUP | PollFlags::ERR)
+            })
         };
-        let input = ready(&fds[0]);
-        let change = fds.get(1).is_some_and(ready);
-        Ok((input, change))
+        let out = Ready {
+            input: ready(Some(0)),
+            signal: ready(signal_at),
+            change: ready(change_at),
+        };
+        drop(fds);
+        let signal = out.signal && self.signals.as_mut().is_some_and(Signals::take);
+        Ok(Ready { signal, ..out })
     }
 
     /// Handles every complete command the framer has.

@@ -1,8 +1,15 @@
-//! The shell: the only place with stdin/stdout, sockets, inotify, timers, environment and
-//! configuration. It moves bytes between the client and the codec, feeds the pure core, and
+//! The shell: the only place with stdin/stdout, sockets, inotify, timers, signals, environment
+//! and configuration. It moves bytes between the client and the codec, feeds the pure core, and
 //! decides no protocol behaviour itself.
 
+pub mod config_file;
 pub mod connection;
+pub mod limits;
+pub mod log;
+pub mod login;
+pub mod sample;
 pub mod settings;
+pub mod signals;
 pub mod stdio;
+pub mod trash;
 pub mod watch;

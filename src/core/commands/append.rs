@@ -2,7 +2,9 @@
 
 use std::num::NonZeroU32;
 
-use crate::syntax::types::{AppendMessage, Code, Mailbox, SeqNo, SeqRange, SequenceSet};
+use crate::syntax::types::{
+    AppendMessage, Code, Flag, Mailbox, Rfc5530Code, SeqNo, SeqRange, SequenceSet,
+};
 
 use super::super::flags::FlagSet;
 use super::super::store::{NewMessage, StoreError};
@@ -30,12 +32,27 @@ pub(crate) fn uid_set(uids: &[u32]) -> SequenceSet {
     SequenceSet::Ranges(ranges)
 }
 
+/// Keywords are switched off (Courier's IMAP_KEYWORDS=0): Courier refuses the command too.
+pub(crate) fn keywords_disabled() -> Outcome {
+    Outcome::no(
+        Some(Code::Rfc5530(Rfc5530Code::Cannot)),
+        "Keywords are disabled on this server",
+    )
+}
+
 /// Appends every message or none (RFC 3502 §6.3.11: a failure undoes the earlier ones).
 pub(crate) fn append(ctx: &mut Ctx<'_>, m: &Mailbox, messages: Vec<AppendMessage>) -> Outcome {
     let name = match ctx.mailbox(m) {
         Ok(n) => n,
         Err(o) => return o,
     };
+    if !ctx.config.keywords
+        && messages
+            .iter()
+            .any(|m| m.flags.iter().any(|f| matches!(f, Flag::Keyword(_))))
+    {
+        return keywords_disabled();
+    }
     let mut uids = Vec::new();
     let mut validity = 0;
     for msg in messages {

@@ -29,6 +29,9 @@ pub(crate) fn select(
     ctx.data(Data::Flags(flags_list(view.keywords())));
     let permanent = if read_only {
         Vec::new()
+    } else if !ctx.config.keywords {
+        // Keywords switched off (Courier's IMAP_KEYWORDS=0): the system flags only, no `\*`.
+        flags_list(&[]).into_iter().map(FlagPerm::Flag).collect()
     } else {
         let mut p: Vec<FlagPerm> = flags_list(view.keywords())
             .into_iter()

@@ -32,6 +32,12 @@ pub(crate) fn store(
         Ok(u) => u,
         Err(e) => return Outcome::bad(e.to_string()),
     };
+    if !ctx.config.keywords
+        && mode != StoreMode::Remove
+        && flags.iter().any(|f| matches!(f, Flag::Keyword(_)))
+    {
+        return super::append::keywords_disabled();
+    }
     let set_of = FlagSet::from_flags(flags);
     let change = match mode {
         StoreMode::Replace => FlagChange::Replace(set_of),

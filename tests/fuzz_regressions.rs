@@ -27,3 +27,13 @@ fn message_stray_close_paren_in_address() {
     assert_eq!(list.len(), 1);
     assert!(parse_list(b")").len() <= 1);
 }
+
+#[test]
+fn message_content_type_comment_ending_in_backslash() {
+    // postmortem: `skip_cfws` steps over the octet after a `\` in a comment; a header value
+    // ending in `(…\` left the index one past the end, and slicing there panicked
+    // (fuzz/message, crash-63f2ba72…). The index is now clamped to the value's end.
+    assert!(imapd::message::params::content_type(b"(a\\").is_none());
+    message_target(b"From: a@example.com\nContent-Type:(multipart/a\\\\\\ccc\\");
+    message_target(b"Content-Type:(multipart/a\\");
+}

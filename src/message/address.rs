@@ -79,6 +79,11 @@ fn lex(s: &[u8]) -> Vec<(Tok, usize, usize)> {
                 while i < s.len() && !b" \t\r\n\"[()<>@,;:".contains(&s[i]) {
                     i += 1;
                 }
+                // A stray `)` stops the loop at once: take it as a one-octet atom, or the
+                // lexer would push empty tokens forever (found by fuzz/message).
+                if i == start {
+                    i += 1;
+                }
                 Tok::Atom
             }
         };

@@ -13,19 +13,20 @@ const MAX_SHOWN_DIGITS: usize = 24;
 
 /// The bytes of any string-valued rule: `astring`, `mailbox`, `userid`, `password`,
 /// `header_fld_name`, `list_mailbox`, `charset`, `nstring` (non-NIL) — whichever of
-/// `astring_atom` / `list_chars` / `atom` / `quoted` / `literal` it holds — or of a bare
-/// `quoted` or `literal`.
+/// `atom` / `quoted` / `literal` it holds, or its own text when it has no inner pair (the
+/// atom form, `ASTRING_CHARS` / `LIST_CHARS`, is silent) — or of a bare `quoted` or
+/// `literal`.
 pub(super) fn parse_string(ctx: &mut Ctx<'_>, pair: Pair<'_, Rule>) -> R<Vec<u8>> {
     match pair.as_rule() {
-        Rule::astring_atom | Rule::list_chars | Rule::atom => Ok(pair.as_str().as_bytes().to_vec()),
+        Rule::atom => Ok(pair.as_str().as_bytes().to_vec()),
         Rule::quoted => parse_quoted(ctx, pair),
         Rule::literal => parse_literal(ctx, pair),
         Rule::literal8 => Err(Fail::at(&pair, ParseErrorKind::Literal8NotAllowed)),
         _ => {
-            let outer = pair.clone();
+            let text = pair.as_str();
             match pair.into_inner().next() {
                 Some(inner) => parse_string(ctx, inner),
-                None => Err(Fail::internal(&outer)),
+                None => Ok(text.as_bytes().to_vec()),
             }
         }
     }

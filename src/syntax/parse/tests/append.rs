@@ -20,7 +20,7 @@ fn append_grammar() {
         input: "APPEND x (\\Seen) {1}\r\n\u{1}",
         rule: Rule::append,
         tokens: [append(0, 23, [
-            SP(6, 7), mailbox(7, 8, [astring_atom(7, 8)]),
+            SP(6, 7), mailbox(7, 8),
             append_message(8, 23, [SP(8, 9), flag_list(9, 16, [flag(10, 15), flag_list_close(15, 16)]), SP(16, 17), literal(17, 23)])
         ])]
     };

@@ -43,9 +43,9 @@ fn fetch_att_grammar() {
                     section_text(14, 37, [section_msgtext(14, 37, [header_fields(14, 37, [
                         SP(27, 28),
                         header_list(28, 37, [
-                            header_fld_name(29, 33, [astring_atom(29, 33)]),
+                            header_fld_name(29, 33),
                             SP(33, 34),
-                            header_fld_name(34, 36, [astring_atom(34, 36)]),
+                            header_fld_name(34, 36),
                             header_list_close(36, 37)
                         ])
                     ])])])

@@ -21,7 +21,7 @@ fn list_grammar() {
         rule: Rule::list,
         tokens: [list(0, 9, [
             SP(4, 5), mailbox(5, 7, [quoted(5, 7, [quoted_inner(6, 6), quoted_close(6, 7)])]),
-            SP(7, 8), list_mailbox(8, 9, [list_chars(8, 9)])
+            SP(7, 8), list_mailbox(8, 9)
         ])]
     };
     assert_accepts(

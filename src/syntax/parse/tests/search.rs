@@ -45,7 +45,7 @@ fn search_key_grammar() {
         tokens: [search_key(0, 17, [search_or(0, 17, [
             SP(2, 3),
             search_key(3, 9, [search_key_string(3, 9, [
-                search_string_name(3, 7), SP(7, 8), astring(8, 9, [astring_atom(8, 9)])
+                search_string_name(3, 7), SP(7, 8), astring(8, 9)
             ])]),
             SP(9, 10),
             search_key(10, 17, [search_not(10, 17, [

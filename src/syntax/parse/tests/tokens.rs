@@ -112,7 +112,7 @@ fn astring_forms() {
         parser: ImapParser,
         input: "a]b",
         rule: Rule::astring,
-        tokens: [astring(0, 3, [astring_atom(0, 3)])]
+        tokens: [astring(0, 3)]
     };
     parses_to! {
         parser: ImapParser,

@@ -7,12 +7,15 @@ use imapd::store::{MaildirOptions, MaildirStore};
 
 pub enum Backend {
     Memory(MemoryStore),
-    Maildir {
-        // Kept alive for the run; removed on drop.
-        _dir: tempfile::TempDir,
-        sessions: Vec<MaildirStore>,
-        other: MaildirStore,
-    },
+    Maildir(Box<Maildir>),
+}
+
+/// A Maildir in a temporary directory and the handles on it.
+pub struct Maildir {
+    // Kept alive for the run; removed on drop.
+    _dir: tempfile::TempDir,
+    sessions: Vec<MaildirStore>,
+    other: MaildirStore,
 }
 
 impl Backend {
@@ -25,18 +28,18 @@ impl Backend {
         let open = || MaildirStore::open(dir.path(), MaildirOptions::default()).expect("open");
         let other = open();
         let sessions = (0..n).map(|_| open()).collect();
-        Backend::Maildir {
+        Backend::Maildir(Box::new(Maildir {
             _dir: dir,
             sessions,
             other,
-        }
+        }))
     }
 
     /// The store session `sid` talks to.
     pub fn session(&mut self, sid: usize) -> &mut dyn Store {
         match self {
             Backend::Memory(m) => m,
-            Backend::Maildir { sessions, .. } => &mut sessions[sid],
+            Backend::Maildir(m) => &mut m.sessions[sid],
         }
     }
 
@@ -44,7 +47,7 @@ impl Backend {
     pub fn other(&mut self) -> &mut dyn Store {
         match self {
             Backend::Memory(m) => m,
-            Backend::Maildir { other, .. } => other,
+            Backend::Maildir(m) => &mut m.other,
         }
     }
 
@@ -53,7 +56,8 @@ impl Backend {
     pub fn deliver(&mut self, mailbox: &str, data: &[u8]) -> Result<u32, String> {
         match self {
             Backend::Memory(m) => m.deliver(mailbox, data).map_err(|e| e.to_string()),
-            Backend::Maildir { other, .. } => {
+            Backend::Maildir(m) => {
+                let other = &mut m.other;
                 other.deliver(mailbox, data).map_err(|e| e.to_string())?;
                 let snap = other.snapshot(mailbox, false).map_err(|e| e.to_string())?;
                 snap.messages

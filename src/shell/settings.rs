@@ -564,6 +564,9 @@ mod tests {
                 "NAMESPACE",
                 "UIDPLUS",
                 "CHILDREN",
+                "QUOTA",
+                "SORT",
+                "THREAD=REFERENCES",
                 "UTF8=ACCEPT"
             ]
         );

@@ -199,7 +199,7 @@ fn courier_debian_config_file_is_accepted() {
     // Courier's IMAP_CAPABILITY, less what imapd does not implement, plus ENABLE/UTF8=ACCEPT.
     assert_eq!(
         s.line(T).unwrap(),
-        "* PREAUTH [CAPABILITY IMAP4rev1 ENABLE IDLE NAMESPACE UIDPLUS CHILDREN UTF8=ACCEPT] imapd ready."
+        "* PREAUTH [CAPABILITY IMAP4rev1 ENABLE IDLE NAMESPACE UIDPLUS CHILDREN QUOTA SORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES UTF8=ACCEPT] imapd ready."
     );
     s.cmd("a", "LOGOUT");
     assert!(s.finish().0);

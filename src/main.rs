@@ -4,6 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: imapd [--create] [MAILDIR]
+       imapd serve [OPTIONS]   (IMAP over TCP/TLS with login; imapd serve --help)
+       imapd passwd            (hash a password for a passwd-file)
 
 Serves IMAP4rev1 for MAILDIR on stdin/stdout (PREAUTH), like Courier's imapd.
 The MAILDIR environment variable overrides the argument (default ./Maildir).
@@ -12,6 +14,16 @@ The MAILDIR environment variable overrides the argument (default ./Maildir).
   --version  show the version";
 
 fn main() -> ExitCode {
+    // Subcommands of the network front end (src/shell/net, src/auth).
+    let args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    match args.first().map(String::as_str) {
+        Some("serve") => return imapd::shell::net::main(&args[1..]),
+        Some("passwd") => return imapd::auth::cli::main(&args[1..]),
+        _ => {}
+    }
     let mut create = false;
     let mut path: Option<PathBuf> = None;
     for arg in std::env::args_os().skip(1) {

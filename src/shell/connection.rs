@@ -110,8 +110,18 @@ impl<'s, R: Read + AsFd, W: Write, S: Store + Watchable> Connection<'s, R, W, S>
     /// Sends the greeting, then serves until LOGOUT, EOF, autologout or an I/O error.
     pub fn run(&mut self) -> io::Result<End> {
         let greeting = self.session.greeting();
-        self.send(&greeting);
+        self.run_after(&[greeting], &[])
+    }
+
+    /// Like [`Connection::run`], but sends `first` instead of the greeting and treats
+    /// `pipelined` as already received: a network session after LOGIN starts with the tagged
+    /// OK and whatever the client sent behind its LOGIN command.
+    pub fn run_after(&mut self, first: &[Response], pipelined: &[u8]) -> io::Result<End> {
+        for r in first {
+            self.send(r);
+        }
         self.flush()?;
+        self.framer.handle_input(pipelined);
         let mut buf = vec![0u8; 64 * 1024];
         let mut last_command = Instant::now();
         loop {

@@ -3,6 +3,7 @@
 //! decides no protocol behaviour itself.
 
 pub mod connection;
+pub mod net;
 pub mod settings;
 pub mod stdio;
 pub mod watch;

@@ -99,6 +99,7 @@ pub fn check(program: &Path, reply: &Path, user: &str, password: &[u8]) -> Looku
     drop(w);
     let spawned = Command::new(program)
         .arg(reply)
+        .arg("serve")
         .env("IMAPD_NET_ROLE", REPLY_ROLE)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -132,7 +132,8 @@ pub fn run(args: &[String]) -> ExitCode {
     };
     // Keep same-uid processes (sessions of a server running without root) out of our memory.
     let _ = rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable);
-    let sock = match std::io::stdin().as_fd().try_clone_to_owned() {
+    // Above the low descriptors: checkpassword needs descriptor 3 free.
+    let sock = match rustix::io::fcntl_dupfd_cloexec(std::io::stdin().as_fd(), 10) {
         Ok(fd) => TcpStream::from(fd),
         Err(e) => {
             eprintln!("ERR: login process without a socket: {e}");

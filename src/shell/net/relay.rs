@@ -49,6 +49,11 @@ pub fn run(
                 }
                 Ok(n) => to_session.extend_from_slice(&buf[..n]),
                 Err(e) if would_block(&e) => break,
+                // A client that closes without close_notify (most IMAP clients after LOGOUT).
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                    client_eof = true;
+                    break;
+                }
                 Err(e) => return Err(e),
             }
         }

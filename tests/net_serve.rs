@@ -129,7 +129,7 @@ impl Server {
 /// A line-oriented raw client over cleartext or TLS.
 enum Raw {
     Plain(BufReader<TcpStream>),
-    Tls(BufReader<StreamOwned<ClientConnection, TcpStream>>),
+    Tls(Box<BufReader<StreamOwned<ClientConnection, TcpStream>>>),
 }
 
 impl Raw {
@@ -147,7 +147,7 @@ impl Raw {
             ServerName::try_from("localhost").unwrap(),
         )
         .unwrap();
-        Raw::Tls(BufReader::new(StreamOwned::new(conn, s)))
+        Raw::Tls(Box::new(BufReader::new(StreamOwned::new(conn, s))))
     }
 
     /// Upgrades after `OK Begin TLS`; any bytes already buffered in cleartext are a failure.
@@ -165,7 +165,7 @@ impl Raw {
             ServerName::try_from("localhost").unwrap(),
         )
         .unwrap();
-        Raw::Tls(BufReader::new(StreamOwned::new(conn, s)))
+        Raw::Tls(Box::new(BufReader::new(StreamOwned::new(conn, s))))
     }
 
     fn send(&mut self, bytes: &[u8]) {

@@ -419,7 +419,7 @@ impl LoginSession {
                             Some(tag),
                             StatusKind::Bad,
                             None,
-                            "Malformed PLAIN message (RFC 4616 §2)",
+                            "Malformed PLAIN message (RFC 4616 section 2)",
                         )],
                         event: None,
                     };
@@ -515,5 +515,211 @@ impl LoginSession {
             )),
         }
         step
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::encode::encode_response;
+
+    /// Accepts alice/secret; counts calls.
+    struct Fixed(u32);
+    impl Authenticator for Fixed {
+        fn authenticate(&mut self, user: &str, password: &Secret<Vec<u8>>) -> Verdict {
+            self.0 += 1;
+            match (user, password.expose().as_slice()) {
+                ("alice", b"secret") => Verdict::Accepted,
+                ("down", _) => Verdict::Unavailable,
+                _ => Verdict::Rejected,
+            }
+        }
+    }
+
+    fn cmd(tag: &str, body: CommandBody) -> Command {
+        Command {
+            tag: Tag::new(tag).unwrap(),
+            body,
+        }
+    }
+
+    fn login(user: &str, pass: &str) -> CommandBody {
+        CommandBody::Login {
+            username: user.as_bytes().to_vec(),
+            password: Secret::new(pass.as_bytes().to_vec()),
+        }
+    }
+
+    fn wire(rs: &[Response]) -> String {
+        let mut out = Vec::new();
+        for r in rs {
+            encode_response(r, &mut out);
+        }
+        String::from_utf8(out).unwrap()
+    }
+
+    fn tls() -> LoginConfig {
+        LoginConfig {
+            tls_active: true,
+            ..LoginConfig::default()
+        }
+    }
+
+    #[test]
+    fn not_authenticated_cleartext_advertises_logindisabled() {
+        let s = LoginSession::new(SessionConfig::default(), LoginConfig::default());
+        let g = wire(&[s.greeting()]);
+        assert!(g.starts_with("* OK [CAPABILITY IMAP4rev1 "), "{g}");
+        assert!(g.contains(" STARTTLS LOGINDISABLED]"), "{g}");
+        assert!(!g.contains("AUTH=") && !g.contains("SASL-IR"), "{g}");
+    }
+
+    #[test]
+    fn not_authenticated_cleartext_login_privacy_required() {
+        let mut s = LoginSession::new(SessionConfig::default(), LoginConfig::default());
+        let mut a = Fixed(0);
+        let step = s.handle_command(cmd("a", login("alice", "secret")), &mut a);
+        assert_eq!(
+            wire(&step.responses),
+            "a NO [PRIVACYREQUIRED] Plaintext authentication is disabled; use STARTTLS first\r\n"
+        );
+        assert_eq!(a.0, 0, "the database is not even asked");
+    }
+
+    #[test]
+    fn not_authenticated_starttls_then_tls_capabilities() {
+        let mut s = LoginSession::new(SessionConfig::default(), LoginConfig::default());
+        let mut a = Fixed(0);
+        let step = s.handle_command(cmd("a", CommandBody::StartTls), &mut a);
+        assert_eq!(wire(&step.responses), "a OK Begin TLS negotiation now\r\n");
+        assert_eq!(step.event, Some(LoginEvent::StartTls));
+        s.handle_tls_established();
+        let caps: Vec<String> = s.capabilities().iter().map(|c| c.to_string()).collect();
+        assert!(caps.contains(&"AUTH=PLAIN".into()) && caps.contains(&"SASL-IR".into()));
+        assert!(!caps.contains(&"STARTTLS".into()) && !caps.contains(&"LOGINDISABLED".into()));
+        let step = s.handle_command(cmd("b", CommandBody::StartTls), &mut a);
+        assert_eq!(wire(&step.responses), "b BAD TLS is already active\r\n");
+    }
+
+    #[test]
+    fn not_authenticated_login_accepted_is_an_event_without_response() {
+        let mut s = LoginSession::new(SessionConfig::default(), tls());
+        let step = s.handle_command(cmd("a", login("alice", "secret")), &mut Fixed(0));
+        assert!(step.responses.is_empty());
+        assert_eq!(
+            step.event,
+            Some(LoginEvent::Authenticated {
+                tag: Tag::new("a").unwrap(),
+                user: "alice".into(),
+                command: "LOGIN"
+            })
+        );
+        let ok = wire(&[login_completed(
+            Tag::new("a").unwrap(),
+            &SessionConfig::default(),
+            "LOGIN",
+        )]);
+        assert!(
+            ok.starts_with("a OK [CAPABILITY IMAP4rev1 ") && ok.ends_with("] LOGIN completed\r\n"),
+            "{ok}"
+        );
+        assert!(!ok.contains("SASL-IR"));
+    }
+
+    #[test]
+    fn not_authenticated_failures_then_bye() {
+        let mut s = LoginSession::new(SessionConfig::default(), tls());
+        let mut a = Fixed(0);
+        for i in 1..=3 {
+            let step = s.handle_command(cmd("a", login("alice", "x")), &mut a);
+            let w = wire(&step.responses);
+            assert!(w.starts_with("a NO [AUTHENTICATIONFAILED] Authentication failed.\r\n"));
+            assert_eq!(s.failures(), i);
+            if i < 3 {
+                assert_eq!(step.event, Some(LoginEvent::Failed));
+            } else {
+                assert!(
+                    w.ends_with("* BYE Too many authentication failures\r\n"),
+                    "{w}"
+                );
+                assert_eq!(step.event, Some(LoginEvent::Close));
+            }
+        }
+        let mut s = LoginSession::new(SessionConfig::default(), tls());
+        let step = s.handle_command(cmd("u", login("down", "x")), &mut a);
+        assert!(wire(&step.responses).starts_with("u NO [UNAVAILABLE]"));
+        assert_eq!(s.failures(), 0);
+    }
+
+    #[test]
+    fn sasl_plain_without_initial_response_and_cancel() {
+        let mut s = LoginSession::new(SessionConfig::default(), tls());
+        let mut a = Fixed(0);
+        let auth = |ir: Option<&[u8]>| CommandBody::Authenticate {
+            mechanism: Atom::new("plain").unwrap(),
+            initial_response: ir.map(|v| Secret::new(v.to_vec())),
+        };
+        let step = s.handle_command(cmd("a", auth(None)), &mut a);
+        assert_eq!(wire(&step.responses), "+ \r\n");
+        assert!(s.wants_sasl_line());
+        let step = s.handle_sasl_line(Ok(AuthenticateLine::Cancel), &mut a);
+        assert_eq!(wire(&step.responses), "a BAD AUTHENTICATE cancelled\r\n");
+        assert!(!s.wants_sasl_line());
+        let step = s.handle_command(cmd("b", auth(Some(b"alice\0alice\0secret"))), &mut a);
+        assert!(matches!(
+            step.event,
+            Some(LoginEvent::Authenticated {
+                command: "AUTHENTICATE",
+                ..
+            })
+        ));
+        let mut s = LoginSession::new(SessionConfig::default(), tls());
+        let step = s.handle_command(cmd("c", auth(Some(b"no-nuls"))), &mut a);
+        assert_eq!(
+            wire(&step.responses),
+            "c BAD Malformed PLAIN message (RFC 4616 section 2)\r\n"
+        );
+    }
+
+    #[test]
+    fn sasl_login_two_challenges() {
+        let mut s = LoginSession::new(SessionConfig::default(), tls());
+        let mut a = Fixed(0);
+        let step = s.handle_command(
+            cmd(
+                "a",
+                CommandBody::Authenticate {
+                    mechanism: Atom::new("LOGIN").unwrap(),
+                    initial_response: None,
+                },
+            ),
+            &mut a,
+        );
+        assert_eq!(wire(&step.responses), "+ VXNlcm5hbWU6\r\n");
+        let step = s.handle_sasl_line(
+            Ok(AuthenticateLine::Response(Secret::new(b"alice".to_vec()))),
+            &mut a,
+        );
+        assert_eq!(wire(&step.responses), "+ UGFzc3dvcmQ6\r\n");
+        let step = s.handle_sasl_line(
+            Ok(AuthenticateLine::Response(Secret::new(b"secret".to_vec()))),
+            &mut a,
+        );
+        assert!(matches!(step.event, Some(LoginEvent::Authenticated { .. })));
+    }
+
+    #[test]
+    fn not_authenticated_other_commands_bad_then_bye() {
+        let mut s = LoginSession::new(SessionConfig::default(), tls());
+        let mut a = Fixed(0);
+        for i in 1..=10 {
+            let step = s.handle_command(cmd("x", CommandBody::Namespace), &mut a);
+            let w = wire(&step.responses);
+            assert!(
+                w.starts_with("x BAD NAMESPACE requires authentication first\r\n"),
+                "{w}"
+            );
+            assert_eq!(step.event.is_some(), i == 10, "{w}");
+        }
     }
 }

@@ -140,7 +140,11 @@ impl Raw {
     }
 
     fn connect_tls(server: &Server) -> Raw {
-        let s = TcpStream::connect(("127.0.0.1", server.tls)).unwrap();
+        Raw::connect_tls_to(server, server.tls)
+    }
+
+    fn connect_tls_to(server: &Server, port: u16) -> Raw {
+        let s = TcpStream::connect(("127.0.0.1", port)).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
         let conn = ClientConnection::new(
             server.client_config(),
@@ -829,4 +833,126 @@ eve:{PLAIN}pw:60102:60102::{dir}/eve::mail={dir}/bob/Maildir
     assert_eq!(groups.trim(), "Groups:", "{groups}");
     c.send(b"z LOGOUT\r\n");
     c.until("z");
+}
+
+fn wait_log(s: &Server, needle: &str) {
+    let start = Instant::now();
+    while !s.log().contains(needle) {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "no {needle:?} in log: {}",
+            s.log()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn proxy_protocol_header_gives_the_client_address() {
+    let s = Server::start(
+        ALICE,
+        "AUTH_FAILURE_DELAY=0\n",
+        &["--proxy-protocol", "--allow-plaintext"],
+    );
+    let mut c = Raw::connect(s.plain);
+    c.send(b"PROXY TCP4 192.0.2.9 127.0.0.1 5555 143\r\n");
+    assert!(c.line().starts_with("* OK"));
+    c.send(b"a LOGIN alice wrong\r\n");
+    c.until("a");
+    wait_log(&s, "LOGIN FAILED, user=alice, ip=[192.0.2.9]");
+    // A connection without the header is dropped and logged.
+    let mut c = Raw::connect(s.plain);
+    c.send(b"a LOGIN alice secret\r\n");
+    assert_eq!(c.line(), "");
+    wait_log(&s, "does not start with a PROXY protocol header");
+}
+
+#[test]
+fn sighup_checks_the_certificate_again() {
+    let s = Server::start(ALICE, "", &[]);
+    let hup = || {
+        Command::new("kill")
+            .args(["-HUP", &s.child.id().to_string()])
+            .status()
+            .unwrap()
+    };
+    hup();
+    wait_log(&s, "INFO: SIGHUP: certificate and user database checked");
+    std::fs::write(s.cert_path(), "not a certificate").unwrap();
+    hup();
+    wait_log(&s, "ERR: SIGHUP: certificate");
+}
+
+#[test]
+fn tls_listener_without_certificate_is_a_startup_error() {
+    let out = Command::new(BIN)
+        .args([
+            "serve",
+            "--tls-listen",
+            &format!("127.0.0.1:{}", free_port()),
+            "--passwd-file",
+            "/dev/null",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("has no certificate: give --cert and --key"),
+        "{err}"
+    );
+    let out = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no user database"));
+}
+
+#[test]
+fn systemd_socket_activation_with_an_imaps_socket() {
+    if !have("systemd-socket-activate") {
+        eprintln!("SKIPPED: systemd-socket-activate is not installed");
+        return;
+    }
+    let s = Server::start(ALICE, "", &[]); // for the certificate and passwd-file
+    let port = free_port();
+    struct Kill(Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _sa = Kill(
+        Command::new("systemd-socket-activate")
+            .args([
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "--fdname=imaps",
+                BIN,
+                "serve",
+                "--cert",
+            ])
+            .arg(s.cert_path())
+            .arg("--key")
+            .arg(s.path().join("key.pem"))
+            .arg("--passwd-file")
+            .arg(s.path().join("passwd"))
+            .stderr(Stdio::null())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let start = Instant::now();
+    let mut c = loop {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break Raw::connect_tls_to(&s, port);
+        }
+        assert!(start.elapsed() < Duration::from_secs(10));
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(c.line().starts_with("* OK [CAPABILITY IMAP4rev1"));
+    c.send(b"a LOGIN alice secret\r\n");
+    assert!(c.until("a").last().unwrap().starts_with("a OK"));
 }

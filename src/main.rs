@@ -6,6 +6,8 @@ use std::process::ExitCode;
 
 const USAGE: &str = "usage: imapd [--create] [--config FILE] [MAILDIR]
        imapd --sample DIR
+       imapd serve [OPTIONS]   (IMAP over TCP/TLS with login; imapd serve --help)
+       imapd passwd            (hash a password for a passwd-file)
 
 Serves IMAP4rev1 for MAILDIR on stdin/stdout (PREAUTH), like Courier's imapd.
 The MAILDIR environment variable overrides the argument (default ./Maildir).
@@ -19,6 +21,16 @@ The MAILDIR environment variable overrides the argument (default ./Maildir).
   --version  show the version";
 
 fn main() -> ExitCode {
+    // Subcommands of the network front end (src/shell/net, src/auth).
+    let args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    match args.first().map(String::as_str) {
+        Some("serve") => return imapd::shell::net::main(&args[1..]),
+        Some("passwd") => return imapd::auth::cli::main(&args[1..]),
+        _ => {}
+    }
     let mut create = false;
     let mut path: Option<PathBuf> = None;
     let mut config: Option<PathBuf> = None;

@@ -23,6 +23,7 @@
 mod commands;
 pub mod config;
 pub mod flags;
+pub mod login;
 pub mod memory;
 pub mod names;
 pub mod render;

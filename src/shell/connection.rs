@@ -161,19 +161,29 @@ impl<'s, R: Read + AsFd, W: Write, S: Store + Watchable> Connection<'s, R, W, S>
     /// Sends the greeting, then serves until LOGOUT, EOF, autologout, a signal or an I/O
     /// error. A client that vanished (EOF, or a broken pipe on write) is `Disconnected`.
     pub fn run(&mut self) -> io::Result<End> {
-        match self.serve() {
+        let greeting = self
+            .greeting
+            .take()
+            .unwrap_or_else(|| self.session.greeting());
+        self.run_after(&[greeting], &[])
+    }
+
+    /// Like [`Connection::run`], but sends `first` instead of the greeting and treats
+    /// `pipelined` as already received: a network session after LOGIN starts with the tagged
+    /// OK and whatever the client sent behind its LOGIN command.
+    pub fn run_after(&mut self, first: &[Response], pipelined: &[u8]) -> io::Result<End> {
+        match self.serve(first, pipelined) {
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(End::Disconnected),
             other => other,
         }
     }
 
-    fn serve(&mut self) -> io::Result<End> {
-        let greeting = self
-            .greeting
-            .take()
-            .unwrap_or_else(|| self.session.greeting());
-        self.send(&greeting);
+    fn serve(&mut self, first: &[Response], pipelined: &[u8]) -> io::Result<End> {
+        for r in first {
+            self.send(r);
+        }
         self.flush()?;
+        self.framer.handle_input(pipelined);
         let mut buf = vec![0u8; 64 * 1024];
         let mut last_command = Instant::now();
         // While idling: when the last keepalive (or the IDLE itself) went out.

@@ -7,6 +7,7 @@ pub mod connection;
 pub mod limits;
 pub mod log;
 pub mod login;
+pub mod net;
 pub mod sample;
 pub mod settings;
 pub mod signals;

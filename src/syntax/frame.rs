@@ -380,6 +380,15 @@ impl Framer {
         dropped
     }
 
+    /// Takes the octets no event has consumed yet and empties the framer. Call it at a command
+    /// boundary (right after a [`FrameEvent::Command`]), e.g. to hand the input a client
+    /// pipelined behind LOGIN to the session process that serves the rest of the connection.
+    pub fn take_unread(&mut self) -> Vec<u8> {
+        let rest = self.input[self.pos..].to_vec();
+        self.reset();
+        rest
+    }
+
     fn available(&self) -> &[u8] {
         &self.input[self.pos..]
     }

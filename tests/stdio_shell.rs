@@ -307,3 +307,31 @@ fn sticky_working_directory_locks_the_account_only_for_login_programs() {
     );
     assert!(run(&[]).starts_with("* PREAUTH"));
 }
+
+/// Without inotify (IMAP_ENHANCEDIDLE=0, as on NFS where the writer is another host) IDLE
+/// still delivers other processes' changes, by rescanning every IMAP_IDLE_TIMEOUT seconds.
+#[test]
+fn idle_without_inotify_polls_and_still_pushes() {
+    let (_dir, md) = sample();
+    let env = [("IMAP_ENHANCEDIDLE", "0"), ("IMAP_IDLE_TIMEOUT", "1")];
+    let mut idler = Imapd::spawn(&md, &[], &env);
+    idler.line(Duration::from_secs(10)).expect("greeting");
+    idler.cmd("s", "SELECT INBOX");
+    idler.send("i IDLE");
+    idler.until("+ ", Duration::from_secs(10));
+    let mut actor = Imapd::spawn(&md, &[], &[]);
+    actor.line(Duration::from_secs(10)).expect("greeting");
+    actor.cmd("a", "SELECT INBOX");
+    actor.cmd("b", "STORE 1 +FLAGS (\\Flagged)");
+    let pushed = idler.until("* 1 FETCH", Duration::from_secs(10));
+    let last = pushed.last().cloned().unwrap_or_default();
+    assert!(
+        last.starts_with("* 1 FETCH (FLAGS (") && last.contains("\\Flagged"),
+        "{pushed:?}"
+    );
+    idler.send("DONE");
+    assert!(idler
+        .until("i ", Duration::from_secs(10))
+        .last()
+        .is_some_and(|l| l.starts_with("i OK")));
+}

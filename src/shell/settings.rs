@@ -75,7 +75,7 @@ known! {
     "IMAP_MAILBOX_SANITY_CHECK", "1", Implemented, "Refuse a Maildir not owned by the process's effective uid and gid.";
     "IMAP_CAPABILITY_TLS", "", Network, "Capabilities after STARTTLS.";
     "IMAP_CAPABILITY_TLS_ORIG", "", NoEffect, "For Courier's webadmin only.";
-    "IMAP_DISABLETHREADSORT", "0", NoEffect, "Refuse SORT and THREAD; imapd implements neither, so there is nothing to refuse.";
+    "IMAP_DISABLETHREADSORT", "0", Implemented, "1: do not advertise SORT and THREAD, and refuse them (Courier's switch for slow servers).";
     "IMAP_CHECK_ALL_FOLDERS", "0", OffOnly, "Check every folder for new mail in LIST; not implemented (imapd marks no folder).";
     "IMAP_OBSOLETE_CLIENT", "0", OffOnly, "Send \\NoInferiors for \\HasNoChildren; not implemented.";
     "IMAP_UMASK", "(inherited)", Implemented, "Octal umask of the session process (Courier's startup script runs `umask`; imapd sets it itself).";
@@ -403,6 +403,13 @@ impl Settings {
         if let Some(v) = get("IMAP_ENHANCEDIDLE") {
             s.inotify = flag(v, "IMAP_ENHANCEDIDLE")?;
         }
+        if let Some(v) = get("IMAP_DISABLETHREADSORT") {
+            if flag(v, "IMAP_DISABLETHREADSORT")? {
+                s.session.disabled.extend(
+                    ["SORT", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES"].map(String::from),
+                );
+            }
+        }
         if let Some(v) = get("IMAP_USELOCKS") {
             s.use_locks = flag(v, "IMAP_USELOCKS")?;
         }
@@ -570,6 +577,14 @@ mod tests {
                 "UTF8=ACCEPT"
             ]
         );
+    }
+
+    #[test]
+    fn disablethreadsort_hides_sort_and_thread() {
+        let s = Settings::from_lookup(env(&[("IMAP_DISABLETHREADSORT", "1")])).unwrap();
+        assert!(!s.session.has("SORT"));
+        assert!(!s.session.has("THREAD=REFERENCES"));
+        assert!(s.session.has("IDLE"));
     }
 
     #[test]

@@ -71,6 +71,9 @@ pub(crate) fn sort(
     charset: &str,
     search: &SearchKey,
 ) -> Outcome {
+    if !ctx.config.has("SORT") {
+        return Outcome::bad("SORT is not enabled on this server");
+    }
     let State::Selected(sel) = state else {
         return Outcome::bad("No mailbox selected");
     };

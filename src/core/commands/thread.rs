@@ -20,9 +20,19 @@ pub(crate) fn thread(
     let State::Selected(sel) = state else {
         return Outcome::bad("No mailbox selected");
     };
-    if let ThreadAlgorithm::Other(a) = algorithm {
+    let advertised = match algorithm {
+        ThreadAlgorithm::OrderedSubject => ctx.config.has("THREAD=ORDEREDSUBJECT"),
+        ThreadAlgorithm::References => ctx.config.has("THREAD=REFERENCES"),
+        ThreadAlgorithm::Other(_) => false,
+    };
+    if !advertised {
         // §3: only advertised algorithms may be used; an unknown one is an invalid argument.
-        return Outcome::bad(format!("Unsupported threading algorithm {}", a.as_str()));
+        let name = match algorithm {
+            ThreadAlgorithm::OrderedSubject => "ORDEREDSUBJECT",
+            ThreadAlgorithm::References => "REFERENCES",
+            ThreadAlgorithm::Other(a) => a.as_str(),
+        };
+        return Outcome::bad(format!("Unsupported threading algorithm {name}"));
     }
     let keyed = match search_keyed(ctx, sel, charset, search) {
         Ok(k) => k,

@@ -55,20 +55,7 @@ fn lex(s: &[u8]) -> Vec<(Tok, usize, usize)> {
                 }
             }
             b'(' => {
-                let mut depth = 0usize;
-                while i < s.len() {
-                    match s[i] {
-                        b'\\' => i += 1,
-                        b'(' => depth += 1,
-                        b')' => depth -= 1,
-                        _ => {}
-                    }
-                    i += 1;
-                    if depth == 0 {
-                        break;
-                    }
-                }
-                i = i.min(s.len());
+                i = super::header::skip_comment(s, i);
                 Tok::Comment
             }
             c @ (b'<' | b'>' | b'@' | b',' | b';' | b':') => {

@@ -85,10 +85,15 @@ pub fn charset(bytes: &[u8], label: &[u8]) -> String {
 
 /// Decodes `%XX` escapes (RFC 2231 §4); other bytes are copied.
 pub fn percent(s: &[u8]) -> Vec<u8> {
+    unescape_hex(s, b'%')
+}
+
+/// Decodes `<escape>XX` hex escapes; other bytes (and malformed escapes) are copied.
+fn unescape_hex(s: &[u8], escape: u8) -> Vec<u8> {
     let mut out = Vec::with_capacity(s.len());
     let mut i = 0;
     while i < s.len() {
-        if s[i] == b'%' {
+        if s[i] == escape {
             if let Some(v) = hex_pair(s, i + 1) {
                 out.push(v);
                 i += 3;
@@ -125,28 +130,12 @@ fn encoded_word(w: &[u8]) -> Option<String> {
                 .iter()
                 .map(|&b| if b == b'_' { b' ' } else { b })
                 .collect();
-            percent_like_q(&t)
+            // RFC 2047 §4.2: "=XX" escapes, "_" for space.
+            unescape_hex(&t, b'=')
         }
         _ => return None,
     };
     Some(charset(&bytes, cs))
-}
-
-fn percent_like_q(s: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(s.len());
-    let mut i = 0;
-    while i < s.len() {
-        if s[i] == b'=' {
-            if let Some(v) = hex_pair(s, i + 1) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(s[i]);
-        i += 1;
-    }
-    out
 }
 
 /// Decodes RFC 2047 encoded words in an unstructured header value to UTF-8. Whitespace

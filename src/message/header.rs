@@ -124,6 +124,25 @@ pub fn has_blank_line(data: &[u8], header: &Range<usize>) -> bool {
     h == b"\n" || h == b"\r\n" || h.ends_with(b"\n\n") || h.ends_with(b"\n\r\n")
 }
 
+/// The index just past the (nested) comment that starts at `s[i] == b'('` (RFC 5322
+/// §3.2.2: comments nest, `\` quotes the next octet). An unclosed comment runs to the end.
+pub fn skip_comment(s: &[u8], mut i: usize) -> usize {
+    let mut depth = 0usize;
+    while i < s.len() {
+        match s[i] {
+            b'\\' => i += 1,
+            b'(' => depth += 1,
+            b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+        if depth == 0 {
+            break;
+        }
+    }
+    i.min(s.len())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -50,7 +50,7 @@ pub fn message_ids(value: &[u8]) -> Vec<String> {
     let mut i = 0;
     while i < value.len() {
         match value[i] {
-            b'(' => i = skip_comment(value, i),
+            b'(' => i = header::skip_comment(value, i),
             b'<' => {
                 let (id, next) = one_id(value, i + 1);
                 out.extend(id);
@@ -60,26 +60,6 @@ pub fn message_ids(value: &[u8]) -> Vec<String> {
         }
     }
     out
-}
-
-/// Past the comment starting at `i` (nested, with quoted pairs).
-fn skip_comment(s: &[u8], mut i: usize) -> usize {
-    let mut depth = 0usize;
-    while i < s.len() {
-        match s[i] {
-            b'\\' => i += 1,
-            b'(' => depth += 1,
-            b')' => {
-                depth -= 1;
-                if depth == 0 {
-                    return i + 1;
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    s.len()
 }
 
 /// The id whose text starts at `i` (after `<`), and the position after its `>`.
@@ -95,7 +75,7 @@ fn one_id(s: &[u8], mut i: usize) -> (Option<String>, usize) {
             }
             b'"' => quoted = !quoted,
             b'(' if !quoted => {
-                i = skip_comment(s, i);
+                i = header::skip_comment(s, i);
                 continue;
             }
             b'>' if !quoted => {

@@ -87,19 +87,7 @@ fn skip_cfws(s: &[u8], mut i: usize) -> usize {
         match s[i] {
             b' ' | b'\t' | b'\r' | b'\n' => i += 1,
             b'(' => {
-                let mut depth = 0usize;
-                while i < s.len() {
-                    match s[i] {
-                        b'\\' => i += 1,
-                        b'(' => depth += 1,
-                        b')' => depth -= 1,
-                        _ => {}
-                    }
-                    i += 1;
-                    if depth == 0 {
-                        break;
-                    }
-                }
+                i = super::header::skip_comment(s, i);
             }
             _ => break,
         }

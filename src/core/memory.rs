@@ -357,7 +357,7 @@ impl Store for MemoryStore {
         Ok(Snapshot {
             uid_validity: mb.uid_validity,
             uid_next: mb.uid_next,
-            messages: mb.messages.iter().map(|m| m.meta.clone()).collect(),
+            messages: std::sync::Arc::new(mb.messages.iter().map(|m| m.meta.clone()).collect()),
             claimed_recent,
             unclaimed_recent: mb.messages.iter().filter(|m| !m.claimed).count() as u32,
             keywords: keywords.into_iter().collect(),

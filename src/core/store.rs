@@ -35,8 +35,9 @@ pub struct Snapshot {
     pub uid_validity: u32,
     /// The UID the next message will get; never decreases.
     pub uid_next: Uid,
-    /// The messages, in ascending UID order.
-    pub messages: Vec<MessageMeta>,
+    /// The messages, in ascending UID order; shared, so a store can hand out the same list
+    /// again while nothing changed and a view can tell (`Arc::ptr_eq`).
+    pub messages: Arc<Vec<MessageMeta>>,
     /// UIDs whose `\Recent` this caller was just granted (only when it asked to claim);
     /// each message is granted to at most one session (design invariant 4).
     pub claimed_recent: Vec<Uid>,

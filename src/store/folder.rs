@@ -1,7 +1,7 @@
 //! One folder on disk: its message files in `new/` and `cur/`, claiming `\Recent`, and the
 //! UID database update under the lock.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::io;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
@@ -30,38 +30,63 @@ impl FileEntry {
     }
 }
 
-/// Message files by base name.
-pub type Files = HashMap<String, FileEntry>;
+/// Message files by base name (FxHash: the keys are local file names, and a rescan of a
+/// large folder hashes every one of them).
+pub type Files = rustc_hash::FxHashMap<String, FileEntry>;
 
-fn scan_dir(dir: &Path, in_new: bool, out: &mut Files) -> io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
+/// Calls `each` with every message file name in `dir` (maildir.txt: names starting with a
+/// dot are skipped, as are directories). Reads the directory with `getdents64` into one
+/// buffer: no allocation per entry (a folder rescan lists every file at every change).
+fn each_name(dir: &Path, mut each: impl FnMut(&str)) -> io::Result<()> {
+    use rustix::fs::{FileType, Mode, OFlags, RawDir};
+    let fd = rustix::fs::open(
+        dir,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC | OFlags::NOFOLLOW,
+        Mode::empty(),
+    )?;
+    let mut buf = Vec::with_capacity(64 * 1024);
+    let mut entries = RawDir::new(fd, buf.spare_capacity_mut());
+    while let Some(entry) = entries.next() {
         let entry = entry?;
-        let Ok(name) = entry.file_name().into_string() else {
+        let Ok(name) = entry.file_name().to_str() else {
             continue;
         };
-        // maildir.txt: readers skip names starting with a dot.
-        if name.starts_with('.') || entry.file_type().is_ok_and(|t| t.is_dir()) {
+        if name.starts_with('.') {
             continue;
         }
-        let base = flags::split(&name).0.to_owned();
-        // A name in cur/ wins over the same base in new/ (a claim seen half-way).
-        if in_new && out.contains_key(&base) {
-            continue;
+        match entry.file_type() {
+            FileType::Directory => continue,
+            // Some file systems do not fill in d_type: ask.
+            FileType::Unknown if dir.join(name).is_dir() => continue,
+            _ => {}
         }
-        out.insert(base, FileEntry { name, in_new });
+        each(name);
     }
     Ok(())
 }
 
 /// Lists `new/` then `cur/` (in that order, so a file moved from new/ to cur/ meanwhile is
-/// seen at least once).
+/// seen at least once); a name in `cur/` wins over the same base in `new/` (a claim seen
+/// half-way).
 pub fn scan(folder: &Path) -> io::Result<Files> {
-    let mut files = Files::new();
-    let mut from_new = Files::new();
-    scan_dir(&folder.join("new"), true, &mut from_new)?;
-    scan_dir(&folder.join("cur"), false, &mut files)?;
-    for (base, e) in from_new {
-        files.entry(base).or_insert(e);
+    let mut from_new: Vec<String> = Vec::new();
+    each_name(&folder.join("new"), |name| from_new.push(name.to_owned()))?;
+    let mut files = Files::default();
+    each_name(&folder.join("cur"), |name| {
+        let base = flags::split(name).0.to_owned();
+        files.insert(
+            base,
+            FileEntry {
+                name: name.to_owned(),
+                in_new: false,
+            },
+        );
+    })?;
+    for name in from_new {
+        let base = flags::split(&name).0;
+        if !files.contains_key(base) {
+            files.insert(base.to_owned(), FileEntry { name, in_new: true });
+        }
     }
     Ok(files)
 }

@@ -28,7 +28,7 @@ use super::names::{self, FolderDir};
 use super::quota::{self, QuotaSpec, Usage};
 use super::stamp::Stamp;
 use super::time;
-use super::uiddb::UidDb;
+use super::uiddb::{FileIdentity, UidDb};
 
 /// The subscription list in the Maildir root (peers.md §5): full IMAP names, one per line.
 pub const SUBSCRIPTIONS: &str = "courierimapsubscribed";
@@ -64,10 +64,14 @@ pub const QUOTA_ROOT: &str = "ROOT";
 /// What this handle remembers of one folder since its last look.
 #[derive(Debug, Default)]
 struct FolderState {
-    uids: BTreeMap<Uid, String>,
+    /// The UID database as last read or written.
+    db: UidDb,
+    /// The identity of the file `db` was read from; `None` until it is read again (after
+    /// this handle changed it, or while it is missing or damaged).
+    db_id: Option<FileIdentity>,
     files: Files,
     /// RFC822.SIZE and INTERNALDATE by base name (neither changes with renames).
-    meta: HashMap<String, (u64, DateTime)>,
+    meta: rustc_hash::FxHashMap<String, (u64, DateTime)>,
     /// When this handle last did the folder's housekeeping (tmp/ cleanup, keyword
     /// compaction).
     housekept: Option<Instant>,
@@ -162,8 +166,8 @@ impl MaildirStore {
         claim_recent: bool,
     ) -> Result<Snapshot, StoreError> {
         let path = path.to_path_buf();
-        let (db, files, claimed) = self
-            .sync(&path, claim_recent)
+        let (files, claimed) = self
+            .sync(mailbox, &path, claim_recent)
             .map_err(|e| folder_err("reading the folder", e))?;
         let due = claim_recent
             && self
@@ -186,31 +190,40 @@ impl MaildirStore {
             // best effort: the cache is an optimisation (cache.rs)
             let _ = c.flush(|base| files.contains_key(base));
         }
-        let st = self.remember(mailbox, &db, files);
+        let st = self.remember(mailbox, files);
         if due {
             st.housekept = Some(Instant::now());
         }
+        let FolderState {
+            db, files, meta, ..
+        } = st;
         let mut messages = Vec::with_capacity(db.entries.len());
         let mut all_keywords = BTreeSet::new();
         for (uid, base) in &db.entries {
-            let Some(mut entry) = st.files.get(base).cloned() else {
+            let Some(entry) = files.get(base) else {
                 continue;
             };
-            let (size, internal_date) = match st.meta.get(base) {
+            let (size, internal_date) = match meta.get(base) {
                 Some(m) => *m,
-                None => match Self::meta_following(&path, base, &mut entry)
-                    .map_err(|e| io_err("reading a message", e))?
-                {
-                    Some(m) => {
-                        st.meta.insert(base.clone(), m);
-                        st.files.insert(base.clone(), entry.clone());
-                        m
+                None => {
+                    let mut followed = entry.clone();
+                    match Self::meta_following(&path, base, &mut followed)
+                        .map_err(|e| io_err("reading a message", e))?
+                    {
+                        Some(m) => {
+                            meta.insert(base.clone(), m);
+                            files.insert(base.clone(), followed);
+                            m
+                        }
+                        // Really gone: expunged meanwhile; the next snapshot drops its UID.
+                        None => continue,
                     }
-                    // Really gone: expunged meanwhile; the next snapshot drops its UID.
-                    None => continue,
-                },
+                }
             };
-            let flags = flags_of(&entry, &kws, base);
+            let Some(entry) = files.get(base) else {
+                continue;
+            };
+            let flags = flags_of(entry, &kws, base);
             all_keywords.extend(flags.keywords().map(str::to_owned));
             messages.push(MessageMeta {
                 uid: *uid,
@@ -219,18 +232,21 @@ impl MaildirStore {
                 size,
             });
         }
-        let by_base: HashMap<&str, Uid> =
-            db.entries.iter().map(|(u, b)| (b.as_str(), *u)).collect();
-        let mut claimed_recent: Vec<Uid> = claimed
-            .iter()
-            .filter_map(|b| by_base.get(b.as_str()).copied())
-            .collect();
-        claimed_recent.sort_unstable();
-        let unclaimed_recent = st.files.values().filter(|e| e.in_new).count() as u32;
+        let mut claimed_recent: Vec<Uid> = Vec::new();
+        if !claimed.is_empty() {
+            let by_base: HashMap<&str, Uid> =
+                db.entries.iter().map(|(u, b)| (b.as_str(), *u)).collect();
+            claimed_recent = claimed
+                .iter()
+                .filter_map(|b| by_base.get(b.as_str()).copied())
+                .collect();
+            claimed_recent.sort_unstable();
+        }
+        let unclaimed_recent = files.values().filter(|e| e.in_new).count() as u32;
         Ok(Snapshot {
             uid_validity: db.validity,
             uid_next: db.next,
-            messages,
+            messages: Arc::new(messages),
             claimed_recent,
             unclaimed_recent,
             keywords: all_keywords.into_iter().collect(),
@@ -368,32 +384,52 @@ impl MaildirStore {
         Ok((db.validity, uids))
     }
 
-    /// Brings the folder's database up to date; with `claim`, first moves `new/` to `cur/`.
-    /// Returns the database, the files and the base names this call claimed.
-    fn sync(&self, path: &Path, claim: bool) -> io::Result<(UidDb, Files, Vec<String>)> {
+    /// Brings the folder's database (kept in the folder's state) up to date; with `claim`,
+    /// first moves `new/` to `cur/`. Returns the files and the base names this call claimed.
+    fn sync(
+        &mut self,
+        mailbox: &str,
+        path: &Path,
+        claim: bool,
+    ) -> io::Result<(Files, Vec<String>)> {
         let claimed = if claim {
             folder::claim_new(path)?
         } else {
             Vec::new()
         };
-        // Fast path without the lock: nothing new, nothing gone.
-        if let Some(db) = folder::peek_db(path)? {
-            let files = folder::scan(path)?;
-            if folder::in_sync(&db, &files) {
-                return Ok((db, files, claimed));
+        let files = folder::scan(path)?;
+        let st = self.state.entry(mailbox.to_owned()).or_default();
+        // The database is parsed again only if its file was replaced since it was read.
+        let id = FileIdentity::current(path)?;
+        if id.is_none() || st.db_id != id {
+            st.db_id = None;
+            if let Some((Ok(db), id)) = UidDb::read_with_id(path)? {
+                st.db = db;
+                st.db_id = Some(id);
             }
         }
+        // Fast path without the lock: nothing new, nothing gone.
+        if st.db_id.is_some() && folder::in_sync(&st.db, &files) {
+            return Ok((files, claimed));
+        }
         let (db, files) = folder::update_db(path, &self.policy, |db| folder::reconcile(path, db))?;
-        Ok((db, files, claimed))
+        st.db = db;
+        st.db_id = None;
+        Ok((files, claimed))
     }
 
-    /// Remembers what a sync found.
-    fn remember(&mut self, mailbox: &str, db: &UidDb, files: Files) -> &mut FolderState {
+    /// Remembers the files a sync found.
+    fn remember(&mut self, mailbox: &str, files: Files) -> &mut FolderState {
         let st = self.state.entry(mailbox.to_owned()).or_default();
-        st.uids = db.entries.iter().cloned().collect();
         st.meta.retain(|b, _| files.contains_key(b));
         st.files = files;
         st
+    }
+
+    /// The base name of `uid` in this handle's copy of the database.
+    fn base_of(st: &FolderState, uid: Uid) -> Option<&String> {
+        let i = st.db.entries.binary_search_by_key(&uid, |(u, _)| *u).ok()?;
+        Some(&st.db.entries[i].1)
     }
 
     /// The base name and current file of `uid`, from this handle's memory or (for a UID it
@@ -407,7 +443,7 @@ impl MaildirStore {
         let known = self
             .state
             .get(mailbox)
-            .and_then(|st| st.uids.get(&uid).cloned());
+            .and_then(|st| Self::base_of(st, uid).cloned());
         let base = match known {
             Some(b) => b,
             None => {
@@ -415,8 +451,10 @@ impl MaildirStore {
                     return Ok(None);
                 };
                 let files = folder::scan(path)?;
-                self.remember(mailbox, &db, files);
-                match self.state[mailbox].uids.get(&uid) {
+                let st = self.remember(mailbox, files);
+                st.db = db;
+                st.db_id = None;
+                match Self::base_of(st, uid) {
                     Some(b) => b.clone(),
                     None => return Ok(None),
                 }
@@ -568,7 +606,9 @@ impl MaildirStore {
             Ok((removed, files, counted))
         })
         .map_err(|e| folder_err("expunging", e))?;
-        self.remember(mailbox, &db, files);
+        let st = self.remember(mailbox, files);
+        st.db = db;
+        st.db_id = None;
         Ok((removed, counted))
     }
 
@@ -1149,7 +1189,7 @@ impl MaildirStore {
         };
         // Fast path: one stat of the file this handle last saw for the UID.
         let seen = self.state.get(mailbox).and_then(|st| {
-            let base = st.uids.get(&uid)?;
+            let base = Self::base_of(st, uid)?;
             Some((base.clone(), st.files.get(base)?.path(&path)))
         });
         if let Some((base, file)) = seen {

@@ -71,15 +71,10 @@ fn epoch() -> DateTime {
 
 /// Octets in CRLF form: bare LFs count two (RFC 3501 §2.3.4 sizes are on the wire form).
 pub fn crlf_size(data: &[u8]) -> u64 {
-    let mut n = data.len() as u64;
-    let mut prev = 0u8;
-    for &b in data {
-        if b == b'\n' && prev != b'\r' {
-            n += 1;
-        }
-        prev = b;
-    }
-    n
+    let bare = memchr::memchr_iter(b'\n', data)
+        .filter(|&i| i == 0 || data[i - 1] != b'\r')
+        .count();
+    data.len() as u64 + bare as u64
 }
 
 impl Default for MemoryStore {

@@ -26,6 +26,7 @@ use super::keywords::{self, KeywordMap};
 use super::lock::{FolderLock, LockOptions};
 use super::names::{self, FolderDir};
 use super::quota::{self, QuotaSpec, Usage};
+use super::sizes::{self, Measured, Sizes};
 use super::stamp::Stamp;
 use super::time;
 use super::uiddb::{FileIdentity, UidDb};
@@ -71,11 +72,28 @@ struct FolderState {
     db_id: Option<FileIdentity>,
     files: Files,
     /// RFC822.SIZE and INTERNALDATE by base name (neither changes with renames).
-    meta: rustc_hash::FxHashMap<String, (u64, DateTime)>,
+    meta: rustc_hash::FxHashMap<String, FileMeta>,
     /// When this handle last did the folder's housekeeping (tmp/ cleanup, keyword
     /// compaction).
     housekept: Option<Instant>,
 }
+
+/// What a scan learns of one message file.
+#[derive(Debug, Clone, Copy)]
+struct FileMeta {
+    /// RFC822.SIZE.
+    size: u64,
+    /// INTERNALDATE (the mtime, `time.rs`).
+    internal_date: DateTime,
+    /// How the size was learnt: from the size file (`sizes.rs`) or by reading the file.
+    /// `None` when the name's `,W=` hint gave it.
+    measured: Option<Measured>,
+}
+
+/// A scan that finds at least this many messages it has no size for loads `imapd.sizes`,
+/// and writes it back when it had to read at least this many files (a session opening a
+/// folder); a few new deliveries are simply read.
+const SIZES_BATCH: usize = 32;
 
 /// Housekeeping runs at a read-write rescan at most this often per handle and folder (Courier
 /// does it at every scan; a session rescans at every command).
@@ -197,20 +215,32 @@ impl MaildirStore {
         let FolderState {
             db, files, meta, ..
         } = st;
+        let unknown = db.entries.len().saturating_sub(meta.len());
+        let known_sizes = if unknown >= SIZES_BATCH {
+            sizes::load(&path)
+        } else {
+            Sizes::default()
+        };
+        let mut read = 0usize;
         let mut messages = Vec::with_capacity(db.entries.len());
         let mut all_keywords = BTreeSet::new();
         for (uid, base) in &db.entries {
             let Some(entry) = files.get(base) else {
                 continue;
             };
-            let (size, internal_date) = match meta.get(base) {
+            let FileMeta {
+                size,
+                internal_date,
+                ..
+            } = match meta.get(base) {
                 Some(m) => *m,
                 None => {
                     let mut followed = entry.clone();
-                    match Self::meta_following(&path, base, &mut followed)
+                    match Self::meta_following(&path, base, &mut followed, &known_sizes)
                         .map_err(|e| io_err("reading a message", e))?
                     {
-                        Some(m) => {
+                        Some((m, was_read)) => {
+                            read += usize::from(was_read);
                             meta.insert(base.clone(), m);
                             files.insert(base.clone(), followed);
                             m
@@ -231,6 +261,16 @@ impl MaildirStore {
                 internal_date,
                 size,
             });
+        }
+        drop(known_sizes);
+        if read >= SIZES_BATCH {
+            let measured = meta
+                .iter()
+                .filter_map(|(b, m)| Some((b.as_str(), m.measured?)));
+            if let Err(e) = sizes::store(&path, measured) {
+                // best effort: the sizes file is an optimisation (sizes.rs)
+                eprintln!("imapd: {}: writing {}: {e}", path.display(), sizes::FILE_NAME);
+            }
         }
         let mut claimed_recent: Vec<Uid> = Vec::new();
         if !claimed.is_empty() {
@@ -474,16 +514,42 @@ impl MaildirStore {
         Ok(entry.map(|e| (base, e)))
     }
 
-    /// RFC822.SIZE and INTERNALDATE of a file: the `,W=` hint or a read of the content
-    /// (bare LFs count two, RFC 3501 §2.3.4); the mtime (see `time.rs`).
-    fn file_meta(path: &Path, base: &str, entry: &FileEntry) -> io::Result<(u64, DateTime)> {
+    /// RFC822.SIZE and INTERNALDATE of a file: the `,W=` hint, the sizes file, or a read of
+    /// the content (bare LFs count two, RFC 3501 §2.3.4); the mtime (see `time.rs`). The flag
+    /// says whether the file was read.
+    fn file_meta(
+        path: &Path,
+        base: &str,
+        entry: &FileEntry,
+        known: &Sizes,
+    ) -> io::Result<(FileMeta, bool)> {
         let p = entry.path(path);
         let m = std::fs::metadata(&p)?;
-        let size = match flags::size_hint(base, 'W') {
-            Some(w) => w,
-            None => crlf_size(&std::fs::read(&p)?),
+        let internal_date = time::from_system_time(m.modified()?);
+        if let Some(w) = flags::size_hint(base, 'W') {
+            let meta = FileMeta {
+                size: w,
+                internal_date,
+                measured: None,
+            };
+            return Ok((meta, false));
+        }
+        let mtime_ns = i128::from(m.mtime()) * 1_000_000_000 + i128::from(m.mtime_nsec());
+        let (size, was_read) = match sizes::lookup(known, base, m.size(), mtime_ns) {
+            Some(s) => (s, false),
+            None => (crlf_size(&std::fs::read(&p)?), true),
         };
-        Ok((size, time::from_system_time(m.modified()?)))
+        let measured = Measured {
+            bytes: m.size(),
+            mtime_ns,
+            rfc822_size: size,
+        };
+        let meta = FileMeta {
+            size,
+            internal_date,
+            measured: Some(measured),
+        };
+        Ok((meta, was_read))
     }
 
     /// [`Self::file_meta`], following renames by others: leaving a message out of a
@@ -494,9 +560,10 @@ impl MaildirStore {
         path: &Path,
         base: &str,
         entry: &mut FileEntry,
-    ) -> io::Result<Option<(u64, DateTime)>> {
+        known: &Sizes,
+    ) -> io::Result<Option<(FileMeta, bool)>> {
         for _ in 0..20 {
-            match Self::file_meta(path, base, entry) {
+            match Self::file_meta(path, base, entry, known) {
                 Ok(m) => return Ok(Some(m)),
                 Err(e) if e.kind() == io::ErrorKind::NotFound => match folder::find(path, base)? {
                     Some(e) => *entry = e,

@@ -10,7 +10,7 @@ use super::atomic;
 use super::deliver::arrival_key;
 use super::flags;
 use super::lock::{FolderLock, LockOptions};
-use super::uiddb::{self, UidDb};
+use super::uiddb::{self, FileIdentity, UidDb};
 
 /// A message file as found on disk.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -279,21 +279,38 @@ pub fn update_db<T>(
     folder: &Path,
     policy: &DbPolicy,
     f: impl FnMut(&mut UidDb) -> io::Result<T>,
-) -> io::Result<(UidDb, T)> {
+) -> io::Result<(UidDb, Option<FileIdentity>, T)> {
     let _lock = FolderLock::acquire(folder, &policy.lock)?;
-    update_db_held(folder, policy, f)
+    update_db_held(folder, policy, None, f)
 }
 
 /// [`update_db`] for a caller that already holds the folder's lock (e.g. to publish a file
-/// and give it its UID in one step).
+/// and give it its UID in one step). Also returns the identity of the database file as it
+/// stands with the lock still held (with the dot-lock, that is the file of the returned
+/// database, so a later rescan need not read it again); `None` without the dot-lock.
+///
+/// `known` is a database the caller read or wrote before, with its file's identity: with
+/// the dot-lock held, a file that still has that identity holds those bytes, so it is not
+/// read and parsed again.
 pub fn update_db_held<T>(
     folder: &Path,
     policy: &DbPolicy,
+    known: Option<(&UidDb, FileIdentity)>,
     mut f: impl FnMut(&mut UidDb) -> io::Result<T>,
-) -> io::Result<(UidDb, T)> {
+) -> io::Result<(UidDb, Option<FileIdentity>, T)> {
     for _ in 0..20 {
-        let raw = read_raw(folder)?;
-        let (mut db, mut dirty) = interpret(folder, raw.as_deref());
+        let unchanged = match known.filter(|_| policy.lock.dot_lock) {
+            Some((db, id)) if FileIdentity::current(folder)? == Some(id) => Some(db.clone()),
+            _ => None,
+        };
+        let (raw, mut db, mut dirty) = match unchanged {
+            Some(db) => (None, db, false),
+            None => {
+                let raw = read_raw(folder)?;
+                let (db, dirty) = interpret(folder, raw.as_deref());
+                (raw, db, dirty)
+            }
+        };
         let before = db.clone();
         let out = f(&mut db)?;
         dirty |= db != before;
@@ -308,7 +325,12 @@ pub fn update_db_held<T>(
                 db.format().as_bytes(),
             )?;
         }
-        return Ok((db, out));
+        let id = if policy.lock.dot_lock {
+            FileIdentity::current(folder)?
+        } else {
+            None
+        };
+        return Ok((db, id, out));
     }
     Err(io::Error::other("uid database keeps changing"))
 }

@@ -392,7 +392,16 @@ impl MaildirStore {
     /// concurrent scanner already gave one of them. Returns (UIDVALIDITY, UIDs).
     fn register(&self, path: &Path, bases: &[String]) -> io::Result<(u32, Vec<Uid>)> {
         let _lock = FolderLock::acquire(path, &self.policy.lock)?;
-        self.register_held(path, bases)
+        let (db, _, uids) = self.register_held(None, path, bases)?;
+        Ok((db.validity, uids))
+    }
+
+    /// Keeps a database this handle just wrote (and the identity of its file, if known), so
+    /// the next rescan need not read it back.
+    fn keep_db(&mut self, mailbox: &str, db: UidDb, id: Option<FileIdentity>) {
+        let st = self.state.entry(mailbox.to_owned()).or_default();
+        st.db = db;
+        st.db_id = id;
     }
 
     /// [`Self::register`] with the folder lock already held. APPEND and COPY publish their
@@ -400,8 +409,18 @@ impl MaildirStore {
     /// give the file a UID, expunge it under that UID, and our registration would then hand
     /// the client a second UID for a message that no longer exists (found by
     /// tests/torture.rs: an APPENDUID naming nothing).
-    fn register_held(&self, path: &Path, bases: &[String]) -> io::Result<(u32, Vec<Uid>)> {
-        let (db, uids) = folder::update_db_held(path, &self.policy, |db| {
+    /// `mailbox` names the folder's state in this handle, whose database is reused if its file
+    /// is unchanged.
+    fn register_held(
+        &self,
+        mailbox: Option<&str>,
+        path: &Path,
+        bases: &[String],
+    ) -> io::Result<(UidDb, Option<FileIdentity>, Vec<Uid>)> {
+        let known = mailbox
+            .and_then(|m| self.state.get(m))
+            .and_then(|st| Some((&st.db, st.db_id?)));
+        folder::update_db_held(path, &self.policy, known, |db| {
             let known: HashMap<&str, Uid> =
                 db.entries.iter().map(|(u, b)| (b.as_str(), *u)).collect();
             let mut fresh = Vec::new();
@@ -420,8 +439,7 @@ impl MaildirStore {
                 .into_iter()
                 .map(|u| u.unwrap_or_else(|| db.push(fresh.next().expect("counted"))))
                 .collect::<Vec<Uid>>())
-        })?;
-        Ok((db.validity, uids))
+        })
     }
 
     /// Brings the folder's database (kept in the folder's state) up to date; with `claim`,
@@ -452,9 +470,10 @@ impl MaildirStore {
         if st.db_id.is_some() && folder::in_sync(&st.db, &files) {
             return Ok((files, claimed));
         }
-        let (db, files) = folder::update_db(path, &self.policy, |db| folder::reconcile(path, db))?;
+        let (db, id, files) =
+            folder::update_db(path, &self.policy, |db| folder::reconcile(path, db))?;
         st.db = db;
-        st.db_id = None;
+        st.db_id = id;
         Ok((files, claimed))
     }
 
@@ -625,7 +644,7 @@ impl MaildirStore {
     ) -> Result<(Vec<Uid>, Usage), StoreError> {
         let path = self.folder(mailbox)?;
         let wanted: Option<BTreeSet<Uid>> = uids.map(|u| u.iter().copied().collect());
-        let (db, (removed, files, counted)) = folder::update_db(&path, &self.policy, |db| {
+        let (db, id, (removed, files, counted)) = folder::update_db(&path, &self.policy, |db| {
             let mut files = folder::scan(&path)?;
             let mut removed = Vec::new();
             // What the removed files counted against the quota (not those marked deleted).
@@ -675,7 +694,7 @@ impl MaildirStore {
         .map_err(|e| folder_err("expunging", e))?;
         let st = self.remember(mailbox, files);
         st.db = db;
-        st.db_id = None;
+        st.db_id = id;
         Ok((removed, counted))
     }
 
@@ -960,10 +979,12 @@ impl Store for MaildirStore {
                 FolderLock::acquire(&path, &policy.lock)
             })
             .map_err(|e| folder_err("appending", e))?;
-        let (validity, uids) = self
-            .register_held(&path, std::slice::from_ref(&base))
+        let (db, id, uids) = self
+            .register_held(Some(mailbox), &path, std::slice::from_ref(&base))
             .map_err(|e| folder_err("appending", e))?;
         drop(lock);
+        let validity = db.validity;
+        self.keep_db(mailbox, db, id);
         self.quota_add(&path, counted);
         Ok((validity, uids[0]))
     }
@@ -1082,10 +1103,12 @@ impl Store for MaildirStore {
         }
         atomic::fsync_dir(&dst.join("cur")).map_err(|e| folder_err("copying", e))?;
         let bases: Vec<String> = made.iter().map(|(_, b)| b.clone()).collect();
-        let (uid_validity, new_uids) = self
-            .register_held(&dst, &bases)
+        let (db, id, new_uids) = self
+            .register_held(Some(to), &dst, &bases)
             .map_err(|e| folder_err("copying", e))?;
         drop(lock);
+        let uid_validity = db.validity;
+        self.keep_db(to, db, id);
         self.quota_add(&dst, counted);
         Ok(Copied {
             uid_validity,
@@ -1213,7 +1236,7 @@ impl MaildirStore {
         })?;
         let kws = keywords::read(inbox).map_err(|e| io_err("reading keywords", e))?;
         let policy = self.policy.clone();
-        let (_, moved) = folder::update_db(inbox, &policy, |db| {
+        let (_, _, moved) = folder::update_db(inbox, &policy, |db| {
             let files = folder::reconcile(inbox, db)?;
             let mut moved = Vec::new();
             for (_, base) in &db.entries {

@@ -10,7 +10,6 @@
 //! base name twice), is treated as lost: the folder gets a new UIDVALIDITY (design
 //! invariant 1).
 
-use std::collections::HashSet;
 use std::io;
 use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -114,7 +113,7 @@ impl UidDb {
             return Err(bad(old, "truncated (no final newline)"));
         }
         let mut entries = Vec::new();
-        let mut seen = HashSet::new();
+        let mut seen = rustc_hash::FxHashSet::default();
         let mut last = 0;
         for line in lines {
             let (uid, base) = line
@@ -142,9 +141,11 @@ impl UidDb {
 
     /// The file's text.
     pub fn format(&self) -> String {
-        let mut out = format!("1 {} {}\n", self.validity, self.next);
+        use std::fmt::Write;
+        let mut out = String::with_capacity(32 + self.entries.len() * (12 + 48));
+        let _ = writeln!(out, "1 {} {}", self.validity, self.next);
         for (uid, base) in &self.entries {
-            out.push_str(&format!("{uid} {base}\n"));
+            let _ = writeln!(out, "{uid} {base}");
         }
         out
     }

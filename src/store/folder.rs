@@ -13,15 +13,35 @@ use super::lock::{FolderLock, LockOptions};
 use super::uiddb::{self, FileIdentity, UidDb};
 
 /// A message file as found on disk.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct FileEntry {
     /// The file name (base name plus any `:2,…` info).
     pub name: String,
     /// True if it is in `new/` (not yet claimed by any session).
     pub in_new: bool,
+    /// The number of the last [`rescan`] that saw the file (not part of its identity).
+    pass: u32,
 }
 
+/// Entries are equal when they name the same file.
+impl PartialEq for FileEntry {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.in_new == other.in_new
+    }
+}
+
+impl Eq for FileEntry {}
+
 impl FileEntry {
+    /// The entry of the file `name` in `new/` (`in_new`) or `cur/`.
+    pub fn new(name: String, in_new: bool) -> FileEntry {
+        FileEntry {
+            name,
+            in_new,
+            pass: 0,
+        }
+    }
+
     /// The file's path inside the folder at `folder`.
     pub fn path(&self, folder: &Path) -> PathBuf {
         folder
@@ -74,21 +94,60 @@ pub fn scan(folder: &Path) -> io::Result<Files> {
     let mut files = Files::default();
     each_name(&folder.join("cur"), |name| {
         let base = flags::split(name).0.to_owned();
-        files.insert(
-            base,
-            FileEntry {
-                name: name.to_owned(),
-                in_new: false,
-            },
-        );
+        files.insert(base, FileEntry::new(name.to_owned(), false));
     })?;
     for name in from_new {
         let base = flags::split(&name).0;
         if !files.contains_key(base) {
-            files.insert(base.to_owned(), FileEntry { name, in_new: true });
+            files.insert(base.to_owned(), FileEntry::new(name, true));
         }
     }
     Ok(files)
+}
+
+/// Brings `files` (an earlier result of [`scan`] or `rescan`) up to date: the same result as
+/// [`scan`], but entries of unchanged files are kept rather than allocated again (a session
+/// rescans a changed folder at every command). `pass` must differ from the previous call's.
+pub fn rescan(folder: &Path, files: &mut Files, pass: u32) -> io::Result<()> {
+    let mut from_new: Vec<String> = Vec::new();
+    each_name(&folder.join("new"), |name| from_new.push(name.to_owned()))?;
+    each_name(&folder.join("cur"), |name| {
+        let base = flags::split(name).0;
+        match files.get_mut(base) {
+            Some(e) => {
+                if e.in_new || e.name != name {
+                    e.name.clear();
+                    e.name.push_str(name);
+                    e.in_new = false;
+                }
+                e.pass = pass;
+            }
+            None => {
+                let mut e = FileEntry::new(name.to_owned(), false);
+                e.pass = pass;
+                files.insert(base.to_owned(), e);
+            }
+        }
+    })?;
+    for name in from_new {
+        let base = flags::split(&name).0;
+        match files.get_mut(base) {
+            // A name in cur/ wins over the same base in new/ (a claim seen half-way).
+            Some(e) if e.pass == pass => {}
+            Some(e) => {
+                e.name = name.clone();
+                e.in_new = true;
+                e.pass = pass;
+            }
+            None => {
+                let mut e = FileEntry::new(name.clone(), true);
+                e.pass = pass;
+                files.insert(base.to_owned(), e);
+            }
+        }
+    }
+    files.retain(|_, e| e.pass == pass);
+    Ok(())
 }
 
 /// The names a Maildir writer gives the file of `base`: in `new/` the bare name; in `cur/`
@@ -102,20 +161,11 @@ fn candidates(base: &str) -> impl Iterator<Item = FileEntry> + '_ {
             .filter(|(i, _)| mask & (1 << i) != 0)
             .map(|(_, c)| c)
             .collect();
-        FileEntry {
-            name: flags::with_letters(base, &letters),
-            in_new: false,
-        }
+        FileEntry::new(flags::with_letters(base, &letters), false)
     });
     let bare = [
-        FileEntry {
-            name: base.to_owned(),
-            in_new: true,
-        },
-        FileEntry {
-            name: base.to_owned(),
-            in_new: false,
-        },
+        FileEntry::new(base.to_owned(), true),
+        FileEntry::new(base.to_owned(), false),
     ];
     in_cur.chain(bare)
 }
@@ -438,6 +488,49 @@ pub fn check(path: &Path) -> io::Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `rescan` over an earlier listing gives exactly what a fresh `scan` gives, through
+    /// renames, removals, arrivals, a base in both new/ and cur/, and non-message entries.
+    #[test]
+    fn rescan_equals_scan() {
+        let d = tempfile::tempdir().unwrap();
+        let f = d.path().join(".A");
+        create(&f).unwrap();
+        let put = |p: &str| std::fs::write(f.join(p), "m").unwrap();
+        put("cur/1.M1P1.h:2,S");
+        put("cur/2.M1P1.h:2,");
+        put("cur/3.M1P1.h");
+        put("new/4.M1P1.h");
+        let mut files = scan(&f).unwrap();
+        let mut pass = 0;
+        let mut check = |files: &mut Files| {
+            pass += 1;
+            rescan(&f, files, pass).unwrap();
+            assert_eq!(*files, scan(&f).unwrap());
+        };
+        check(&mut files);
+        std::fs::rename(f.join("cur/1.M1P1.h:2,S"), f.join("cur/1.M1P1.h:2,FS")).unwrap();
+        std::fs::remove_file(f.join("cur/2.M1P1.h:2,")).unwrap();
+        put("new/5.M1P1.h");
+        put("cur/4.M1P1.h:2,"); // a claim seen half-way: cur/ wins
+        put(".hidden-not-listed");
+        std::fs::create_dir(f.join("cur/subdir")).unwrap();
+        put("cur/.dotfile");
+        check(&mut files);
+        assert_eq!(files.len(), 4);
+        assert!(!files["4.M1P1.h"].in_new);
+        std::fs::remove_file(f.join("cur/4.M1P1.h:2,")).unwrap();
+        check(&mut files);
+        assert!(files["4.M1P1.h"].in_new);
+        for e in std::fs::read_dir(f.join("cur")).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_file() {
+                std::fs::remove_file(p).unwrap();
+            }
+        }
+        check(&mut files);
+        assert_eq!(files.len(), 2);
+    }
 
     #[test]
     fn claims_and_reconciles_in_arrival_order() {

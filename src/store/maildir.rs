@@ -73,6 +73,8 @@ struct FolderState {
     files: Files,
     /// RFC822.SIZE and INTERNALDATE by base name (neither changes with renames).
     meta: rustc_hash::FxHashMap<String, FileMeta>,
+    /// The number of the last rescan of `files` (`folder::rescan`).
+    pass: u32,
     /// When this handle last did the folder's housekeeping (tmp/ cleanup, keyword
     /// compaction).
     housekept: Option<Instant>,
@@ -184,9 +186,10 @@ impl MaildirStore {
         claim_recent: bool,
     ) -> Result<Snapshot, StoreError> {
         let path = path.to_path_buf();
-        let (files, claimed) = self
+        let claimed = self
             .sync(mailbox, &path, claim_recent)
             .map_err(|e| folder_err("reading the folder", e))?;
+        let files = &self.state[mailbox].files;
         let due = claim_recent
             && self
                 .state
@@ -206,9 +209,10 @@ impl MaildirStore {
         .map_err(|e| io_err("reading keywords", e))?;
         if let Some(c) = self.caches.get_mut(mailbox).filter(|c| c.is_dirty()) {
             // best effort: the cache is an optimisation (cache.rs)
+            let files = &self.state[mailbox].files;
             let _ = c.flush(|base| files.contains_key(base));
         }
-        let st = self.remember(mailbox, files);
+        let st = self.state.get_mut(mailbox).expect("synced above");
         if due {
             st.housekept = Some(Instant::now());
         }
@@ -269,7 +273,11 @@ impl MaildirStore {
                 .filter_map(|(b, m)| Some((b.as_str(), m.measured?)));
             if let Err(e) = sizes::store(&path, measured) {
                 // best effort: the sizes file is an optimisation (sizes.rs)
-                eprintln!("imapd: {}: writing {}: {e}", path.display(), sizes::FILE_NAME);
+                eprintln!(
+                    "imapd: {}: writing {}: {e}",
+                    path.display(),
+                    sizes::FILE_NAME
+                );
             }
         }
         let mut claimed_recent: Vec<Uid> = Vec::new();
@@ -442,21 +450,17 @@ impl MaildirStore {
         })
     }
 
-    /// Brings the folder's database (kept in the folder's state) up to date; with `claim`,
-    /// first moves `new/` to `cur/`. Returns the files and the base names this call claimed.
-    fn sync(
-        &mut self,
-        mailbox: &str,
-        path: &Path,
-        claim: bool,
-    ) -> io::Result<(Files, Vec<String>)> {
+    /// Brings the folder's files and database (kept in the folder's state) up to date; with
+    /// `claim`, first moves `new/` to `cur/`. Returns the base names this call claimed.
+    fn sync(&mut self, mailbox: &str, path: &Path, claim: bool) -> io::Result<Vec<String>> {
         let claimed = if claim {
             folder::claim_new(path)?
         } else {
             Vec::new()
         };
-        let files = folder::scan(path)?;
         let st = self.state.entry(mailbox.to_owned()).or_default();
+        st.pass = st.pass.wrapping_add(1).max(1);
+        folder::rescan(path, &mut st.files, st.pass)?;
         // The database is parsed again only if its file was replaced since it was read.
         let id = FileIdentity::current(path)?;
         if id.is_none() || st.db_id != id {
@@ -467,14 +471,18 @@ impl MaildirStore {
             }
         }
         // Fast path without the lock: nothing new, nothing gone.
-        if st.db_id.is_some() && folder::in_sync(&st.db, &files) {
-            return Ok((files, claimed));
+        if st.db_id.is_none() || !folder::in_sync(&st.db, &st.files) {
+            let (db, id, files) =
+                folder::update_db(path, &self.policy, |db| folder::reconcile(path, db))?;
+            st.db = db;
+            st.db_id = id;
+            st.files = files;
         }
-        let (db, id, files) =
-            folder::update_db(path, &self.policy, |db| folder::reconcile(path, db))?;
-        st.db = db;
-        st.db_id = id;
-        Ok((files, claimed))
+        if st.meta.len() > st.files.len() {
+            let files = &st.files;
+            st.meta.retain(|b, _| files.contains_key(b));
+        }
+        Ok(claimed)
     }
 
     /// Remembers the files a sync found.
@@ -612,15 +620,7 @@ impl MaildirStore {
                 return Ok(Some((entry, new)));
             }
             match std::fs::rename(entry.path(path), path.join("cur").join(&name)) {
-                Ok(()) => {
-                    return Ok(Some((
-                        FileEntry {
-                            name,
-                            in_new: false,
-                        },
-                        new,
-                    )))
-                }
+                Ok(()) => return Ok(Some((FileEntry::new(name, false), new))),
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {
                     // Renamed by another process meanwhile: find its current name.
                     match folder::find(path, base)? {

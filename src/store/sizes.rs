@@ -75,7 +75,8 @@ pub fn load(folder: &Path) -> Sizes {
         else {
             continue;
         };
-        let (Ok(bytes), Ok(mtime_ns), Ok(rfc822_size)) = (bytes.parse(), mtime.parse(), size.parse())
+        let (Ok(bytes), Ok(mtime_ns), Ok(rfc822_size)) =
+            (bytes.parse(), mtime.parse(), size.parse())
         else {
             continue;
         };

@@ -173,3 +173,100 @@ impl<W: Write + AsFd> Responder for Output<W> {
         self.stop.is_some()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Seek};
+
+    use super::*;
+    use crate::syntax::encode::encode_response;
+    use crate::syntax::types::{Data, FetchValue, Section, StatusKind, StatusResponse};
+
+    fn fetch(seq: u32, body: Vec<u8>, binary: Vec<u8>) -> Response {
+        Response::Data(Data::Fetch {
+            seq,
+            items: vec![
+                FetchValue::Rfc822Size(body.len() as u64),
+                FetchValue::BodySection {
+                    section: Section::default(),
+                    origin: None,
+                    data: Some(body),
+                },
+                FetchValue::Binary {
+                    part: vec![1],
+                    origin: None,
+                    data: Some(binary),
+                },
+            ],
+        })
+    }
+
+    /// Literals below and above DIRECT_AT, with and without NUL (0x80 in a text literal,
+    /// `literal8` for BINARY), between status lines: the bytes are `encode_response`'s.
+    #[test]
+    fn writes_exactly_what_encode_response_gives() {
+        let mut big = vec![b'x'; 3 * CHUNK + 17];
+        big[CHUNK + 5] = 0;
+        let responses = vec![
+            fetch(1, b"short\r\n".to_vec(), b"a\0b".to_vec()),
+            fetch(2, big.clone(), big.clone()),
+            fetch(3, vec![b'y'; DIRECT_AT], vec![0; DIRECT_AT - 1]),
+            Response::Status(StatusResponse {
+                tag: None,
+                kind: StatusKind::Ok,
+                code: None,
+                text: "done".into(),
+            }),
+        ];
+        let mut expected = Vec::new();
+        for r in &responses {
+            encode_response(r, &mut expected);
+        }
+        let file = tempfile::tempfile().unwrap();
+        let mut out = Output::new(file.try_clone().unwrap());
+        for r in responses {
+            out.send(r);
+        }
+        assert!(out.flush().is_ok());
+        assert_eq!(out.counters.sent, expected.len() as u64);
+        let mut written = Vec::new();
+        let mut file = file;
+        file.rewind().unwrap();
+        file.read_to_end(&mut written).unwrap();
+        assert!(written == expected, "output differs from encode_response");
+    }
+
+    /// Small responses stay buffered until FLUSH_AT octets; a large literal is written at
+    /// once, never held in the buffer.
+    #[test]
+    fn buffer_stays_bounded() {
+        let file = tempfile::tempfile().unwrap();
+        let mut out = Output::new(file.try_clone().unwrap());
+        out.send(fetch(1, b"small".to_vec(), b"small".to_vec()));
+        assert_eq!(file.metadata().unwrap().len(), 0);
+        assert!(out.buf.len() < FLUSH_AT);
+        out.send(fetch(2, vec![b'z'; 4 * FLUSH_AT], Vec::new()));
+        assert!(out.buf.len() < DIRECT_AT, "{}", out.buf.len());
+        assert!(file.metadata().unwrap().len() >= 4 * FLUSH_AT as u64);
+        for i in 0..2000 {
+            out.send(fetch(3 + i, b"0123456789".to_vec(), Vec::new()));
+            assert!(out.buf.len() < FLUSH_AT + 256);
+        }
+        assert!(out.flush().is_ok());
+        assert_eq!(file.metadata().unwrap().len(), out.counters.sent);
+    }
+
+    /// A closed reader stops the output with an error, and the responder says so.
+    #[test]
+    fn a_vanished_client_closes_the_responder() {
+        let (reader, writer) = std::os::unix::net::UnixStream::pair().unwrap();
+        drop(reader);
+        let mut out = Output::new(writer);
+        assert!(!out.closed());
+        out.send(fetch(1, vec![b'q'; 2 * DIRECT_AT], Vec::new()));
+        assert!(out.closed());
+        assert!(
+            matches!(out.take_stop(), Some(Stop::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe)
+        );
+    }
+}

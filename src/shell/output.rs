@@ -7,8 +7,9 @@
 //!
 //! Writes go to the descriptor itself (not through `W`'s own buffering), each after `poll`
 //! says it is writable: a slow client blocks the session (backpressure, nothing queues up
-//! here), and SIGTERM/SIGHUP still end it — a write a signal interrupts returns what it
-//! wrote, and the next poll sees the signal pipe. A non-blocking descriptor works the same.
+//! here), and SIGTERM/SIGHUP still end a session whose client takes nothing — a write a
+//! signal interrupts returns what it wrote (poll promised room for some), and the next poll
+//! sees the signal pipe. A non-blocking descriptor works the same.
 
 use std::io::{self, Write};
 use std::os::fd::AsFd;
@@ -118,7 +119,9 @@ impl<W: Write + AsFd> Output<W> {
         }
     }
 
-    /// Blocks until the client can take octets, or a signal arrives.
+    /// Blocks until the client can take octets, or a signal arrives while it cannot. A
+    /// signal pending while writes still progress is left for the main loop (`* BYE` after
+    /// the batch).
     fn wait_writable(&mut self) -> Result<(), Stop> {
         loop {
             let out_fd = self.w.as_fd();
@@ -131,15 +134,14 @@ impl<W: Write + AsFd> Output<W> {
                 Err(rustix::io::Errno::INTR) => {}
                 Err(e) => return Err(Stop::Io(e.into())),
             }
-            let writable = !fds[0].revents().is_empty();
+            // POLLERR/POLLHUP count as writable: the write then reports the error.
+            if !fds[0].revents().is_empty() {
+                return Ok(());
+            }
             let signalled = fds.get(1).is_some_and(|f| !f.revents().is_empty());
             drop(fds);
             if signalled && self.signals.as_mut().is_some_and(Signals::take) {
                 return Err(Stop::Signal);
-            }
-            // POLLERR/POLLHUP count as writable: the write then reports the error.
-            if writable {
-                return Ok(());
             }
         }
     }

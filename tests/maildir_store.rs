@@ -681,3 +681,58 @@ fn sizes_of_hintless_files_are_kept_for_the_next_session() {
     let third = open(d.path()).snapshot("INBOX", false).unwrap();
     assert_eq!(third.messages[3].size, expect(3));
 }
+
+/// STATUS counts read from the file names alone agree with a full snapshot, through
+/// unclaimed deliveries, flag changes, keywords, expunges and an outside rename.
+#[test]
+fn counts_agree_with_snapshots() {
+    use imapd::core::store::Counts;
+    let d = tempfile::tempdir().unwrap();
+    let mut a = open(d.path());
+    let mut b = open(d.path());
+    let check = |s: &mut MaildirStore, b: &mut MaildirStore| {
+        for with_size in [false, true] {
+            let snap = b.snapshot("INBOX", false).unwrap();
+            assert_eq!(
+                s.counts("INBOX", with_size).unwrap(),
+                Counts::of(&snap, with_size)
+            );
+        }
+    };
+    check(&mut a, &mut b);
+    for i in 0..6 {
+        let flags = if i % 2 == 0 { vec![Flag::Seen] } else { vec![] };
+        a.append("INBOX", msg(&format!("m{i}\n"), &flags)).unwrap();
+    }
+    a.deliver("INBOX", b"delivered\n").unwrap();
+    a.deliver("INBOX", b"delivered too\n").unwrap();
+    check(&mut a, &mut b);
+    let c = a.counts("INBOX", false).unwrap();
+    assert_eq!((c.messages, c.unseen, c.recent), (8, 5, 2));
+    a.change_flags(
+        "INBOX",
+        &[2, 4],
+        &FlagChange::Add(set(&[Flag::Seen, kw("k")])),
+    )
+    .unwrap();
+    a.change_flags("INBOX", &[1, 2, 3], &FlagChange::Add(set(&[Flag::Deleted])))
+        .unwrap();
+    check(&mut a, &mut b);
+    a.expunge_deleted("INBOX", None).unwrap();
+    check(&mut a, &mut b);
+    // A file renamed by hand (an outside client marking it seen).
+    let cur = d.path().join("cur");
+    let unseen = std::fs::read_dir(&cur)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .find(|n| n.ends_with(":2,"))
+        .unwrap();
+    std::fs::rename(cur.join(&unseen), cur.join(format!("{unseen}S"))).unwrap();
+    check(&mut a, &mut b);
+    let c = a.counts("INBOX", false).unwrap();
+    assert_eq!((c.messages, c.unseen, c.recent), (5, 2, 2));
+    // Claiming the deliveries takes them out of RECENT.
+    a.snapshot("INBOX", true).unwrap();
+    check(&mut a, &mut b);
+    assert_eq!(a.counts("INBOX", false).unwrap().recent, 0);
+}

@@ -47,6 +47,37 @@ pub struct Snapshot {
     pub keywords: Vec<String>,
 }
 
+/// What STATUS reports of a mailbox (RFC 3501 §6.3.10; SIZE: RFC 8438).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    /// UIDVALIDITY.
+    pub uid_validity: u32,
+    /// UIDNEXT.
+    pub uid_next: Uid,
+    /// MESSAGES.
+    pub messages: u64,
+    /// UNSEEN: messages without `\Seen`.
+    pub unseen: u64,
+    /// RECENT: messages no session has claimed yet.
+    pub recent: u64,
+    /// SIZE: the sum of RFC822.SIZE, when asked for.
+    pub size: Option<u64>,
+}
+
+impl Counts {
+    /// The counts of a snapshot.
+    pub fn of(snap: &Snapshot, with_size: bool) -> Counts {
+        Counts {
+            uid_validity: snap.uid_validity,
+            uid_next: snap.uid_next,
+            messages: snap.messages.len() as u64,
+            unseen: snap.messages.iter().filter(|m| !m.flags.seen()).count() as u64,
+            recent: u64::from(snap.unclaimed_recent),
+            size: with_size.then(|| snap.messages.iter().map(|m| m.size).sum()),
+        }
+    }
+}
+
 /// One entry of the mailbox list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MailboxEntry {
@@ -171,6 +202,11 @@ pub trait Store {
     /// The mailbox now; with `claim_recent`, newly arrived messages become this caller's
     /// `\Recent` ones.
     fn snapshot(&mut self, mailbox: &str, claim_recent: bool) -> Result<Snapshot, StoreError>;
+    /// The STATUS counts of a mailbox, without claiming `\Recent`; `with_size` asks for
+    /// SIZE. A store may answer without the per-message sizes and dates a snapshot needs.
+    fn counts(&mut self, mailbox: &str, with_size: bool) -> Result<Counts, StoreError> {
+        Ok(Counts::of(&self.snapshot(mailbox, false)?, with_size))
+    }
     /// Changes flags of the given messages; returns the resulting flags of those that still
     /// exist (in UID order).
     fn change_flags(

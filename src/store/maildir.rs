@@ -11,8 +11,8 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::core::flags::FlagSet;
 use crate::core::memory::crlf_size;
 use crate::core::store::{
-    Copied, FlagChange, MailboxEntry, MessageMeta, NewMessage, QuotaResource, Snapshot, Store,
-    StoreError, Uid,
+    Copied, Counts, FlagChange, MailboxEntry, MessageMeta, NewMessage, QuotaResource, Snapshot,
+    Store, StoreError, Uid,
 };
 use crate::message::summary::Summary;
 use crate::syntax::types::{Atom, DateTime, Flag};
@@ -885,6 +885,44 @@ impl Store for MaildirStore {
             }
         }
         Ok(snap)
+    }
+
+    fn counts(&mut self, mailbox: &str, with_size: bool) -> Result<Counts, StoreError> {
+        let path = self.folder(mailbox)?;
+        if with_size {
+            return Ok(Counts::of(&self.snapshot(mailbox, false)?, true));
+        }
+        // A snapshot known to be current answers at once (stamp.rs).
+        let stamp = Stamp::read(&path).map_err(|e| folder_err("reading the folder", e))?;
+        if let Some((s, snap)) = self.scanned.get(mailbox) {
+            if *s == stamp {
+                return Ok(Counts::of(snap, false));
+            }
+        }
+        // Otherwise the names say it all: no stat or read per message (RFC 3501 §6.3.10
+        // needs neither sizes nor dates).
+        self.sync(mailbox, &path, false)
+            .map_err(|e| folder_err("reading the folder", e))?;
+        let st = &self.state[mailbox];
+        let mut c = Counts {
+            uid_validity: st.db.validity,
+            uid_next: st.db.next,
+            messages: 0,
+            unseen: 0,
+            recent: st.files.values().filter(|e| e.in_new).count() as u64,
+            size: None,
+        };
+        for (_, base) in &st.db.entries {
+            let Some(entry) = st.files.get(base) else {
+                continue;
+            };
+            c.messages += 1;
+            // \Seen is the `S` of the info suffix (maildir.txt), never a keyword.
+            if !flags::from_letters(flags::letters(&entry.name)).seen() {
+                c.unseen += 1;
+            }
+        }
+        Ok(c)
     }
 
     fn change_flags(

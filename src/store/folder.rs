@@ -320,8 +320,8 @@ pub fn interpret(folder: &Path, raw: Option<&[u8]>) -> (UidDb, bool) {
     }
 }
 
-/// Read-modify-write of the UID database under the folder lock: `f` changes the database;
-/// it is written (tmp/, fsync, rename, fsync dir) if it changed. Without the dot-lock the
+/// Read-modify-write of the UID database under the folder lock: `f` changes the database
+/// (removing entries or pushing new ones, nothing else); it is written (tmp/, fsync, rename, fsync dir) if it changed. Without the dot-lock the
 /// file is re-read just before the rename and the whole step redone if another process
 /// replaced it meanwhile (the remaining window is the few microseconds between that check
 /// and the rename; only the dot-lock closes it, as Courier documents for IMAP_USELOCKS=0).
@@ -345,12 +345,13 @@ pub fn update_db<T>(
 pub fn update_db_held<T>(
     folder: &Path,
     policy: &DbPolicy,
-    known: Option<(&UidDb, FileIdentity)>,
+    known: Option<(UidDb, FileIdentity)>,
     mut f: impl FnMut(&mut UidDb) -> io::Result<T>,
 ) -> io::Result<(UidDb, Option<FileIdentity>, T)> {
+    let mut known = known.filter(|_| policy.lock.dot_lock);
     for _ in 0..20 {
-        let unchanged = match known.filter(|_| policy.lock.dot_lock) {
-            Some((db, id)) if FileIdentity::current(folder)? == Some(id) => Some(db.clone()),
+        let unchanged = match known.take() {
+            Some((db, id)) if FileIdentity::current(folder)? == Some(id) => Some(db),
             _ => None,
         };
         let (raw, mut db, mut dirty) = match unchanged {
@@ -361,9 +362,12 @@ pub fn update_db_held<T>(
                 (raw, db, dirty)
             }
         };
-        let before = db.clone();
+        // `f` only removes entries (`retain`) and adds them (`push`, which advances `next`),
+        // so these three say whether it changed anything, without a copy to compare.
+        let shape = |db: &UidDb| (db.validity, db.next, db.entries.len());
+        let before = shape(&db);
         let out = f(&mut db)?;
-        dirty |= db != before;
+        dirty |= shape(&db) != before;
         if dirty {
             if !policy.lock.dot_lock && read_raw(folder)? != raw {
                 continue;

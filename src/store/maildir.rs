@@ -404,6 +404,14 @@ impl MaildirStore {
         Ok((db.validity, uids))
     }
 
+    /// Takes this handle's copy of a folder's database with its file identity, if it has one
+    /// (handed to [`Self::register_held`]; [`Self::keep_db`] puts the result back).
+    fn take_db(&mut self, mailbox: &str) -> Option<(UidDb, FileIdentity)> {
+        let st = self.state.get_mut(mailbox)?;
+        let id = st.db_id.take()?;
+        Some((std::mem::take(&mut st.db), id))
+    }
+
     /// Keeps a database this handle just wrote (and the identity of its file, if known), so
     /// the next rescan need not read it back.
     fn keep_db(&mut self, mailbox: &str, db: UidDb, id: Option<FileIdentity>) {
@@ -417,17 +425,14 @@ impl MaildirStore {
     /// give the file a UID, expunge it under that UID, and our registration would then hand
     /// the client a second UID for a message that no longer exists (found by
     /// tests/torture.rs: an APPENDUID naming nothing).
-    /// `mailbox` names the folder's state in this handle, whose database is reused if its file
-    /// is unchanged.
+    /// `known` is this handle's copy of the database ([`Self::take_db`]), reused if its file is
+    /// unchanged.
     fn register_held(
         &self,
-        mailbox: Option<&str>,
+        known: Option<(UidDb, FileIdentity)>,
         path: &Path,
         bases: &[String],
     ) -> io::Result<(UidDb, Option<FileIdentity>, Vec<Uid>)> {
-        let known = mailbox
-            .and_then(|m| self.state.get(m))
-            .and_then(|st| Some((&st.db, st.db_id?)));
         folder::update_db_held(path, &self.policy, known, |db| {
             let known: HashMap<&str, Uid> =
                 db.entries.iter().map(|(u, b)| (b.as_str(), *u)).collect();
@@ -1017,8 +1022,9 @@ impl Store for MaildirStore {
                 FolderLock::acquire(&path, &policy.lock)
             })
             .map_err(|e| folder_err("appending", e))?;
+        let known = self.take_db(mailbox);
         let (db, id, uids) = self
-            .register_held(Some(mailbox), &path, std::slice::from_ref(&base))
+            .register_held(known, &path, std::slice::from_ref(&base))
             .map_err(|e| folder_err("appending", e))?;
         drop(lock);
         let validity = db.validity;
@@ -1141,8 +1147,9 @@ impl Store for MaildirStore {
         }
         atomic::fsync_dir(&dst.join("cur")).map_err(|e| folder_err("copying", e))?;
         let bases: Vec<String> = made.iter().map(|(_, b)| b.clone()).collect();
+        let known = self.take_db(to);
         let (db, id, new_uids) = self
-            .register_held(Some(to), &dst, &bases)
+            .register_held(known, &dst, &bases)
             .map_err(|e| folder_err("copying", e))?;
         drop(lock);
         let uid_validity = db.validity;

@@ -354,7 +354,7 @@ pub fn update_db_held<T>(
             Some((db, id)) if FileIdentity::current(folder)? == Some(id) => Some(db),
             _ => None,
         };
-        let (raw, mut db, mut dirty) = match unchanged {
+        let (raw, mut db, dirty) = match unchanged {
             Some(db) => (None, db, false),
             None => {
                 let raw = read_raw(folder)?;
@@ -366,11 +366,28 @@ pub fn update_db_held<T>(
         // so these three say whether it changed anything, without a copy to compare.
         let shape = |db: &UidDb| (db.validity, db.next, db.entries.len());
         let before = shape(&db);
+        let last_before = db.entries.last().map(|e| e.0);
         let out = f(&mut db)?;
-        dirty |= shape(&db) != before;
-        if dirty {
+        let changed = shape(&db) != before;
+        // Only pushed (UIDs ascend, so the old last entry still sits at its index exactly
+        // when nothing before it was removed): the new lines can be appended in place.
+        let first_new = before.2;
+        let appended_only = changed
+            && db.validity == before.0
+            && db.entries.len() > first_new
+            && (first_new == 0 || db.entries.get(first_new - 1).map(|e| e.0) == last_before);
+        if dirty || changed {
             if !policy.lock.dot_lock && read_raw(folder)? != raw {
                 continue;
+            }
+            let in_place = !dirty
+                && appended_only
+                && policy.lock.dot_lock
+                && first_new > 0
+                && uiddb::append_in_place(folder, before.1, &db, first_new)?;
+            if in_place {
+                let id = FileIdentity::current(folder)?;
+                return Ok((db, id, out));
             }
             atomic::replace(
                 &folder.join("tmp"),

@@ -33,6 +33,59 @@ pub struct UidDb {
     pub entries: Vec<(Uid, String)>,
 }
 
+/// Adds the entries `db.entries[first_new..]` (all above every entry already in the file)
+/// to the database file in place, instead of rewriting it: first the header with the new
+/// `next` (same length, over the old one), fsync'd, then the new lines at the end, fsync'd.
+/// A crash in between leaves a header that already counts the new UIDs, so their messages
+/// get new ones later and no UID is ever given twice (Courier trusts the header's `next`).
+/// Only for a caller holding the dot-lock, since readers under the lock must never see the
+/// file half-written. Returns `false`, having written nothing, when the file does not start
+/// with the header of `validity` and `old_next`, does not end in a newline, or the new
+/// header would be longer (the caller then rewrites the file).
+pub fn append_in_place(
+    dir: &Path,
+    old_next: Uid,
+    db: &UidDb,
+    first_new: usize,
+) -> io::Result<bool> {
+    use std::fmt::Write as _;
+    use std::os::unix::fs::FileExt;
+    let old_header = format!("1 {} {}\n", db.validity, old_next);
+    let new_header = format!("1 {} {}\n", db.validity, db.next);
+    if new_header.len() != old_header.len() {
+        return Ok(false);
+    }
+    let file = match std::fs::File::options()
+        .read(true)
+        .write(true)
+        .open(dir.join(FILE))
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(e),
+    };
+    let size = file.metadata()?.len();
+    let mut head = vec![0u8; old_header.len()];
+    let mut last = [0u8; 1];
+    if size <= head.len() as u64
+        || file.read_exact_at(&mut head, 0).is_err()
+        || head != old_header.as_bytes()
+        || file.read_exact_at(&mut last, size - 1).is_err()
+        || last[0] != b'\n'
+    {
+        return Ok(false);
+    }
+    let mut lines = String::new();
+    for (uid, base) in &db.entries[first_new..] {
+        let _ = writeln!(lines, "{uid} {base}");
+    }
+    file.write_all_at(new_header.as_bytes(), 0)?;
+    file.sync_all()?;
+    file.write_all_at(lines.as_bytes(), size)?;
+    file.sync_all()?;
+    Ok(true)
+}
+
 /// Which file a database was read from: every writer replaces the file by a rename (a new
 /// inode, its own mtime and ctime), so an equal identity means the same bytes and the parsed
 /// database can be reused without reading it again.
@@ -109,9 +162,13 @@ impl UidDb {
             Ok(n) if n != 0 => n,
             _ => return Err(bad(old, "bad nextuid")),
         };
-        if !text.ends_with('\n') {
+        if !text.ends_with('\n') && !text.contains('\n') {
             return Err(bad(old, "truncated (no final newline)"));
         }
+        // A last line without its newline is a write cut short by a crash
+        // ([`append_in_place`] writes the header first): it is left out, and its message
+        // gets a new UID above `next`, which the header already counts.
+        let lines = lines.take(text.matches('\n').count().saturating_sub(1));
         let mut entries = Vec::new();
         let mut seen = rustc_hash::FxHashSet::default();
         let mut last = 0;
@@ -300,7 +357,7 @@ mod tests {
             ("2 5 6\n", None),
             ("1 0 1\n", None),
             ("1 77 x\n", Some(77)),
-            ("1 77 5\n2 a", Some(77)),
+            ("1 77 5", Some(77)),
             ("1 77 5\n3 a\n2 b\n", Some(77)),
             ("1 77 5\n5 a\n", Some(77)),
             ("1 77 5\n1 a\n2 a\n", Some(77)),
@@ -311,6 +368,44 @@ mod tests {
             let err = UidDb::parse(text).unwrap_err();
             assert_eq!(err.old_validity, old, "{text:?}");
         }
+    }
+
+    /// A last line cut short (a crash while appending in place) is left out; the header's
+    /// `next` already counts it.
+    #[test]
+    fn a_torn_last_line_is_left_out() {
+        let db = UidDb::parse("1 77 5\n2 a\n4 b").unwrap();
+        assert_eq!((db.next, db.entries.len()), (5, 1));
+        assert_eq!(db.entries[0], (2, "a".to_owned()));
+    }
+
+    #[test]
+    fn appends_in_place_or_declines() {
+        let d = tempfile::tempdir().unwrap();
+        let file = d.path().join(FILE);
+        let mut db = UidDb::parse("1 77 5\n2 a\n4 b\n").unwrap();
+        std::fs::write(&file, db.format()).unwrap();
+        let ino = |p: &Path| std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(p).unwrap());
+        let before = ino(&file);
+        db.push("c".into());
+        db.push("d".into());
+        assert!(append_in_place(d.path(), 5, &db, 2).unwrap());
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), db.format());
+        assert_eq!(ino(&file), before, "written in place");
+        // A header that would grow (9 → 10) is left to a rewrite.
+        let mut db9 = UidDb::parse("1 77 9\n8 a\n").unwrap();
+        std::fs::write(&file, db9.format()).unwrap();
+        db9.push("b".into());
+        assert!(!append_in_place(d.path(), 9, &db9, 1).unwrap());
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "1 77 9\n8 a\n");
+        // Not the file the caller thinks it is (another next), or a torn last line: declined.
+        let mut other = UidDb::parse("1 77 5\n2 a\n").unwrap();
+        std::fs::write(&file, "1 77 6\n2 a\n").unwrap();
+        other.push("b".into());
+        assert!(!append_in_place(d.path(), 5, &other, 1).unwrap());
+        std::fs::write(&file, "1 77 5\n2 a\n3 b").unwrap();
+        assert!(!append_in_place(d.path(), 5, &other, 1).unwrap());
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "1 77 5\n2 a\n3 b");
     }
 
     /// Two processes (here: two claims without the per-process memory's help) deleting and

@@ -2,6 +2,8 @@
 //! RFC 2231 percent encoding, and charsets via `encoding_rs` (the WHATWG encodings, which
 //! cover what mail uses; unknown charsets fall back to UTF-8 with replacement characters).
 
+use std::borrow::Cow;
+
 /// Decodes base64, skipping characters outside the alphabet (RFC 2045 §6.8: "any characters
 /// outside of the base64 alphabet are to be ignored") and stopping at the first `=` pad.
 pub fn base64(input: &[u8]) -> Vec<u8> {
@@ -77,9 +79,15 @@ fn hex_pair(s: &[u8], i: usize) -> Option<u8> {
 /// Decodes `bytes` in the charset labelled `label` to UTF-8 (lossy). Empty or unknown labels
 /// are treated as UTF-8 (US-ASCII is a subset).
 pub fn charset(bytes: &[u8], label: &[u8]) -> String {
+    charset_cow(bytes, label).into_owned()
+}
+
+/// [`charset`] without a copy when `bytes` already are that text (ASCII in an
+/// ASCII-compatible charset, or valid UTF-8 labelled UTF-8 or unknown).
+pub fn charset_cow<'a>(bytes: &'a [u8], label: &[u8]) -> Cow<'a, str> {
     match encoding_rs::Encoding::for_label_no_replacement(label) {
-        Some(enc) => enc.decode_without_bom_handling(bytes).0.into_owned(),
-        None => String::from_utf8_lossy(bytes).into_owned(),
+        Some(enc) => enc.decode_without_bom_handling(bytes).0,
+        None => String::from_utf8_lossy(bytes),
     }
 }
 

@@ -10,24 +10,13 @@
 use std::cell::RefCell;
 use std::ops::Range;
 
+use unicode_normalization::char::decompose_compatible;
 use unicode_normalization::UnicodeNormalization;
 
 use super::date::{self, SentDate};
 use super::mime::{Part, PartKind};
 use super::structure::encoding_of;
 use super::{decode, header, Message};
-
-/// The folded form of one character, as [`casefold`] maps it (NFKD, then each character to
-/// its simple uppercase when that is one character).
-fn fold_char(c: char) -> impl Iterator<Item = char> {
-    std::iter::once(c).nfkd().map(|d| {
-        let mut up = d.to_uppercase();
-        match (up.next(), up.next()) {
-            (Some(u), None) => u,
-            _ => d,
-        }
-    })
-}
 
 /// The i;unicode-casemap canonical form of `s` (see the module doc for the approximation).
 pub fn casefold(s: &str) -> String {
@@ -101,16 +90,65 @@ impl Needle {
         let Some(finder) = &self.ascii else {
             return casefold(haystack).contains(&self.folded);
         };
-        let hay = haystack.as_bytes();
-        if hay.len() < finder.needle().len() && hay.is_ascii() {
+        self.find_chunked(finder, haystack, CHUNK)
+    }
+
+    /// The ASCII-needle search, folding `haystack` in pieces of about `chunk` octets (so the
+    /// scratch buffer stays in the CPU cache), each piece searched together with the last
+    /// `needle length - 1` folded octets of the one before.
+    fn find_chunked(
+        &self,
+        finder: &memchr::memmem::Finder<'_>,
+        haystack: &str,
+        chunk: usize,
+    ) -> bool {
+        let n = finder.needle().len();
+        if n == 0 {
+            return true;
+        }
+        if haystack.len() < n && haystack.is_ascii() {
             return false;
         }
+        let chunk = chunk.max(2 * n);
         let mut buf = self.scratch.borrow_mut();
         buf.clear();
-        lower_ascii_fold(haystack, &mut buf);
-        finder.find(&buf).is_some()
+        let mut rest = haystack;
+        while !rest.is_empty() {
+            let mut cut = chunk.min(rest.len());
+            while !rest.is_char_boundary(cut) {
+                cut += 1;
+            }
+            let drop = buf.len().saturating_sub(n - 1);
+            buf.drain(..drop);
+            lower_ascii_fold(&rest[..cut], &mut buf);
+            if finder.find(&buf).is_some() {
+                return true;
+            }
+            rest = &rest[cut..];
+        }
+        false
     }
 }
+
+/// Non-ASCII characters whose simple uppercase is ASCII (ı → I, ſ → S); the test
+/// `only_these_uppercase_to_ascii` checks the list against every character.
+const UPPER_TO_ASCII: [(char, u8); 2] = [('\u{0131}', b'i'), ('\u{017F}', b's')];
+
+/// One character of an NFKD decomposition as [`lower_ascii_fold`] writes it: the fold
+/// (simple uppercase) lowered if it is ASCII, else 0x80.
+fn ascii_view(d: char) -> u8 {
+    if d.is_ascii() {
+        (d as u8).to_ascii_lowercase()
+    } else {
+        UPPER_TO_ASCII
+            .iter()
+            .find(|&&(c, _)| c == d)
+            .map_or(0x80, |&(_, a)| a)
+    }
+}
+
+/// Octets of text folded at a time by [`Needle::found_in`].
+const CHUNK: usize = 16 * 1024;
 
 /// Appends to `out` the ASCII view of `casefold(s)`, lowercased: ASCII characters of the fold
 /// lowered, every non-ASCII character of the fold as the byte 0x80.
@@ -136,13 +174,7 @@ fn lower_ascii_fold(s: &str, out: &mut Vec<u8>) {
         if i < bytes.len() {
             let c = s[i..].chars().next().expect("char boundary");
             i += c.len_utf8();
-            for f in fold_char(c) {
-                out.push(if f.is_ascii() {
-                    (f as u8).to_ascii_lowercase()
-                } else {
-                    0x80
-                });
-            }
+            decompose_compatible(c, |d| out.push(ascii_view(d)));
         }
     }
 }
@@ -279,6 +311,38 @@ mod tests {
         assert!(Needle::new("café").found_in("CAFE\u{301}")); // non-ASCII needle: full fold
         assert!(!Needle::new("abc").found_in("ab"));
         assert!(Needle::new("").found_in(""));
+        // across the pieces found_in folds at a time
+        let mut long = "x".repeat(CHUNK - 3);
+        long.push_str("WOMBAT");
+        assert!(Needle::new("wombat").found_in(&long));
+        let mut long = "é".repeat(CHUNK / 2 - 1);
+        long.push_str("Wo\u{FB01}x");
+        assert!(Needle::new("wofix").found_in(&long));
+        assert!(!Needle::new("wofiy").found_in(&long));
+    }
+
+    /// The folded form of one character, as [`casefold`] maps it (NFKD, then each character to
+    /// its simple uppercase when that is one character).
+    fn fold_char(c: char) -> impl Iterator<Item = char> {
+        std::iter::once(c).nfkd().map(|d| {
+            let mut up = d.to_uppercase();
+            match (up.next(), up.next()) {
+                (Some(u), None) => u,
+                _ => d,
+            }
+        })
+    }
+
+    #[test]
+    fn only_these_uppercase_to_ascii() {
+        for c in (0x80..=0x10_FFFF).filter_map(char::from_u32) {
+            let view: String = fold_char(c)
+                .map(|f| if f.is_ascii() { f } else { '\u{80}' })
+                .collect();
+            let mut mine = String::new();
+            decompose_compatible(c, |d| mine.push(char::from(ascii_view(d))));
+            assert_eq!(view.to_ascii_lowercase(), mine, "{c:?}");
+        }
     }
 
     /// Characters that stress the fold: ASCII, compatibility and case oddities, marks.
@@ -315,9 +379,15 @@ mod tests {
             let chars: Vec<char> = hay.0.chars().collect();
             let s = start % (chars.len() + 1);
             let cut: String = chars[s..(s + len % 5).min(chars.len())].iter().collect();
-            [needle.0.as_str(), cut.as_str()]
-                .iter()
-                .all(|n| Needle::new(n).found_in(&hay.0) == slow(n))
+            [needle.0.as_str(), cut.as_str()].iter().all(|n| {
+                let fast = Needle::new(n);
+                let want = slow(n);
+                fast.found_in(&hay.0) == want
+                    // tiny chunks: matches across chunk borders
+                    && fast.ascii.as_ref().is_none_or(|f| {
+                        (1..4).all(|c| fast.find_chunked(f, &hay.0, c) == want)
+                    })
+            })
         }
         QuickCheck::new()
             .tests(20_000)

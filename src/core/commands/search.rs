@@ -16,15 +16,27 @@ use super::{Ctx, Outcome};
 /// Charsets a SEARCH may name (§6.4.4: US-ASCII must be supported; imapd also takes UTF-8).
 const CHARSETS: [&str; 2] = ["US-ASCII", "UTF-8"];
 
-fn needs_content(key: &SearchKey) -> bool {
+/// How much of each message a search key looks at (ordered: more is a superset).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Need {
+    /// Flags, sizes, dates from the snapshot.
+    Nothing,
+    /// The top-level header only ([`crate::core::store::Store::header`]).
+    Header,
+    /// The whole message.
+    Content,
+}
+
+fn need(key: &SearchKey) -> Need {
     use SearchKey::*;
     match key {
-        Bcc(_) | Body(_) | Cc(_) | From(_) | Header(..) | Subject(_) | Text(_) | To(_)
-        | SentBefore(_) | SentOn(_) | SentSince(_) => true,
-        Not(k) => needs_content(k),
-        Or(a, b) => needs_content(a) || needs_content(b),
-        And(ks) => ks.iter().any(needs_content),
-        _ => false,
+        Body(_) | Text(_) => Need::Content,
+        Bcc(_) | Cc(_) | From(_) | Header(..) | Subject(_) | To(_) | SentBefore(_) | SentOn(_)
+        | SentSince(_) => Need::Header,
+        Not(k) => need(k),
+        Or(a, b) => need(a).max(need(b)),
+        And(ks) => ks.iter().map(need).max().unwrap_or(Need::Nothing),
+        _ => Need::Nothing,
     }
 }
 
@@ -174,17 +186,17 @@ pub(super) fn matching(
     sel: &Selected,
     criteria: &SearchKey,
 ) -> Result<Vec<(u32, Uid)>, Outcome> {
-    let content = needs_content(criteria);
+    let need = need(criteria);
     let mut sets = HashMap::new();
     resolve_sets(criteria, &sel.view, &sel.saved, &mut sets);
     let mut needles = HashMap::new();
     fold_needles(criteria, &mut needles);
     let mut hits = Vec::new();
     for (i, &u) in sel.view.uids().iter().enumerate() {
-        let data = if content {
-            ctx.store.content(&sel.mailbox, u).ok()
-        } else {
-            None
+        let data = match need {
+            Need::Nothing => None,
+            Need::Header => ctx.store.header(&sel.mailbox, u).ok(),
+            Need::Content => ctx.store.content(&sel.mailbox, u).ok(),
         };
         let cand = Candidate {
             seq: i as u32 + 1,

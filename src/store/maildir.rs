@@ -1018,7 +1018,23 @@ impl Store for MaildirStore {
     }
 
     fn header(&mut self, mailbox: &str, uid: Uid) -> Result<Vec<u8>, StoreError> {
-        self.read_message(mailbox, uid, read_header)
+        // from imapd.cache when it has the header of this very file (one stat), else read
+        // and offered to the cache
+        let Some((path, base, id)) = self.file_id(mailbox, uid) else {
+            return self.read_message(mailbox, uid, read_header);
+        };
+        let cache = self
+            .caches
+            .entry(mailbox.to_owned())
+            .or_insert_with(|| FolderCache::new(&path));
+        if let Some(h) = cache.header(&base, id) {
+            return Ok(h.to_vec());
+        }
+        let h = self.read_message(mailbox, uid, read_header)?;
+        if let Some(c) = self.caches.get_mut(mailbox) {
+            c.put_header(&base, id, &h);
+        }
+        Ok(h)
     }
 
     fn cached_summary(&mut self, mailbox: &str, uid: Uid) -> Option<Arc<Summary>> {

@@ -19,7 +19,8 @@
 //! and decoded when that message is asked for, so a command touching a few messages of a big
 //! folder does not decode them all.
 //!
-//! Layout: `MAGIC`, then records `u32 length | u64 FNV-1a of the body | body`, where body is
+//! Layout: `MAGIC`, then records `u32 length | u64 checksum of the body | body` (FNV-1a over
+//! 64-bit words, [`checksum`]), where body is
 //! `u32 name length | name | u64 size | i64 mtime seconds | u32 mtime nanoseconds |
 //! u32 summary length | summary ([`crate::message::codec`]) | u32 header length | header`;
 //! a length of `u32::MAX` means absent (either may be known without the other). Version 1
@@ -78,7 +79,9 @@ impl FileId {
 /// A record as read from the file; its checksum is verified when first used.
 #[derive(Debug, Clone)]
 struct Raw {
-    record: Arc<[u8]>,
+    /// The whole cache file as read (shared by all its records) and this record's body in it.
+    file: Arc<[u8]>,
+    at: Range<usize>,
     sum: u64,
     checked: bool,
     summary: Option<Range<usize>>,
@@ -86,10 +89,15 @@ struct Raw {
 }
 
 impl Raw {
+    /// The record body.
+    fn record(&self) -> &[u8] {
+        &self.file[self.at.clone()]
+    }
+
     /// True if the checksum matches (computed once).
     fn verify(&mut self) -> bool {
         if !self.checked {
-            if fnv1a(&self.record) != self.sum {
+            if checksum(self.record()) != self.sum {
                 return false;
             }
             self.checked = true;
@@ -133,10 +141,19 @@ pub struct FolderCache {
     dirty: bool,
 }
 
-fn fnv1a(data: &[u8]) -> u64 {
-    data.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+/// The records' checksum: FNV-1a over 64-bit little-endian words (then the remaining
+/// octets), eight times faster than bytewise FNV-1a. Each step is a bijection of the state,
+/// so any change confined to one word is always detected.
+fn checksum(data: &[u8]) -> u64 {
+    const PRIME: u64 = 0x0100_0000_01b3;
+    let mut words = data.chunks_exact(8);
+    let h = words.by_ref().fold(0xcbf2_9ce4_8422_2325, |h, w| {
+        (h ^ u64::from_le_bytes(w.try_into().expect("8 octets"))).wrapping_mul(PRIME)
+    });
+    words
+        .remainder()
+        .iter()
+        .fold(h, |h, &b| (h ^ u64::from(b)).wrapping_mul(PRIME))
 }
 
 fn read_u32(d: &[u8], at: usize) -> Option<u32> {
@@ -159,7 +176,8 @@ fn slot(body: &[u8], at: usize) -> Option<(Option<Range<usize>>, usize)> {
 }
 
 /// The name and identity of one record body; summary and header stay undecoded.
-fn record(body: &[u8], sum: u64) -> Option<(String, Entry)> {
+fn record(file: &Arc<[u8]>, range: Range<usize>, sum: u64) -> Option<(String, Entry)> {
+    let body = &file[range.clone()];
     let n = read_u32(body, 0)? as usize;
     let name = std::str::from_utf8(body.get(4..4 + n)?).ok()?.to_owned();
     let at = 4 + n;
@@ -177,7 +195,8 @@ fn record(body: &[u8], sum: u64) -> Option<(String, Entry)> {
         name,
         Entry {
             raw: Some(Raw {
-                record: body.into(),
+                file: file.clone(),
+                at: range,
                 sum,
                 checked: false,
                 summary,
@@ -193,22 +212,24 @@ fn record(body: &[u8], sum: u64) -> Option<(String, Entry)> {
 
 /// Splits a whole cache file into records; a truncated tail is dropped, a wrong magic gives
 /// nothing. Checksums and summaries are checked when an entry is used ([`decode`]).
-fn parse(data: &[u8]) -> HashMap<String, Entry> {
+fn parse(file: Arc<[u8]>) -> HashMap<String, Entry> {
     let mut out = HashMap::new();
-    let Some(mut rest) = data.strip_prefix(MAGIC) else {
+    if !file.starts_with(MAGIC) {
         return out;
-    };
-    while rest.len() >= 12 {
-        let (Some(len), Some(sum)) = (read_u32(rest, 0), read_u64(rest, 4)) else {
+    }
+    let mut pos = MAGIC.len();
+    while file.len() - pos >= 12 {
+        let (Some(len), Some(sum)) = (read_u32(&file, pos), read_u64(&file, pos + 4)) else {
             break;
         };
-        let Some(body) = rest.get(12..12 + len as usize) else {
+        let body = pos + 12..pos + 12 + len as usize;
+        if body.end > file.len() {
             break; // truncated: keep what came before
-        };
-        if let Some((name, e)) = record(body, sum) {
+        }
+        pos = body.end;
+        if let Some((name, e)) = record(&file, body, sum) {
             out.insert(name, e);
         }
-        rest = &rest[12 + len as usize..];
     }
     out
 }
@@ -235,15 +256,15 @@ fn serialise(entries: &HashMap<String, Entry>) -> Vec<u8> {
         match &e.raw {
             // records read from disk are copied as they are (their checksum with them)
             Some(raw) if !e.fresh => {
-                out.extend_from_slice(&(raw.record.len() as u32).to_le_bytes());
+                out.extend_from_slice(&(raw.at.len() as u32).to_le_bytes());
                 out.extend_from_slice(&raw.sum.to_le_bytes());
-                out.extend_from_slice(&raw.record);
+                out.extend_from_slice(raw.record());
             }
             raw => {
                 // a fresh entry keeps a raw record only if it was verified (see `touch`)
                 let old = |r: &Option<Range<usize>>| {
                     let raw = raw.as_ref()?;
-                    Some(&raw.record[r.clone()?])
+                    Some(&raw.record()[r.clone()?])
                 };
                 summary.clear();
                 let summary = match &e.summary {
@@ -266,7 +287,7 @@ fn serialise(entries: &HashMap<String, Entry>) -> Vec<u8> {
                 put_slot(&mut body, summary);
                 put_slot(&mut body, header);
                 out.extend_from_slice(&(body.len() as u32).to_le_bytes());
-                out.extend_from_slice(&fnv1a(&body).to_le_bytes());
+                out.extend_from_slice(&checksum(&body).to_le_bytes());
                 out.extend_from_slice(&body);
             }
         }
@@ -305,7 +326,7 @@ impl FolderCache {
             return (HashMap::new(), None);
         }
         match std::fs::read(&path) {
-            Ok(data) => (parse(&data), Some(FileId::of(&meta))),
+            Ok(data) => (parse(data.into()), Some(FileId::of(&meta))),
             Err(_) => (HashMap::new(), None),
         }
     }
@@ -350,7 +371,7 @@ impl FolderCache {
             return Some(s.clone());
         }
         let raw = e.raw.as_ref()?;
-        let s = Arc::new(codec::decode(&raw.record[raw.summary.clone()?])?);
+        let s = Arc::new(codec::decode(&raw.record()[raw.summary.clone()?])?);
         e.summary = Some(s.clone());
         Some(s)
     }
@@ -367,7 +388,7 @@ impl FolderCache {
             return Some(h.clone());
         }
         let raw = e.raw.as_ref()?;
-        let h: Arc<[u8]> = raw.record[raw.header.clone()?].into();
+        let h: Arc<[u8]> = raw.record()[raw.header.clone()?].into();
         e.header = Some(h.clone());
         Some(h)
     }
@@ -458,7 +479,7 @@ mod tests {
         assert!(FolderCache::new(dir.path()).get("a", ID).is_none());
         // garbage and truncations never panic
         for cut in 0..data.len() {
-            let _ = parse(&data[..cut]);
+            let _ = parse(data[..cut].into());
         }
         std::fs::write(&path, b"nonsense").unwrap();
         assert!(FolderCache::new(dir.path()).get("a", ID).is_none());
@@ -537,15 +558,15 @@ mod tests {
         codec::encode(&s, &mut body);
         let mut v1 = b"imapd-cache 1\n".to_vec();
         v1.extend_from_slice(&(body.len() as u32).to_le_bytes());
-        v1.extend_from_slice(&fnv1a(&body).to_le_bytes());
+        v1.extend_from_slice(&checksum(&body).to_le_bytes());
         v1.extend_from_slice(&body);
         let path = dir.path().join(FILE_NAME);
         std::fs::write(&path, &v1).unwrap();
-        assert!(parse(&v1).is_empty());
+        assert!(parse(v1.clone().into()).is_empty());
         // even under today's magic, the old layout does not parse as a record
         let mut as_v2 = MAGIC.to_vec();
         as_v2.extend_from_slice(&v1[b"imapd-cache 1\n".len()..]);
-        assert!(parse(&as_v2).is_empty());
+        assert!(parse(as_v2.into()).is_empty());
         let mut c = FolderCache::new(dir.path());
         assert!(c.get("a", ID).is_none());
         c.put("a", ID, s.clone());

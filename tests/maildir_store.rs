@@ -676,3 +676,114 @@ fn header_reads_only_the_header() {
     }
     assert_eq!(s.header("INBOX", 999), Err(StoreError::Expunged));
 }
+
+/// Files without a `,W=` size hint (Courier's, an MTA's) are read once: the sizes go to
+/// `imapd.sizes`, which the next session trusts only while each file keeps its size and
+/// mtime (store/sizes.rs).
+#[test]
+fn sizes_of_hintless_files_are_kept_for_the_next_session() {
+    let d = tempfile::tempdir().unwrap();
+    open(d.path()); // creates cur/ new/ tmp/
+    let n = 40;
+    for i in 0..n {
+        // Courier-style name: `,S=` only. The body has i + 2 LFs, so RFC822.SIZE = len + i + 2.
+        let body = format!("Subject: {i}\n\n{}", "x\n".repeat(i));
+        let name = format!("{}.M{i}P1.host,S={}:2,S", 1_700_000_000 + i, body.len());
+        std::fs::write(d.path().join("cur").join(name), &body).unwrap();
+    }
+    let expect = |i: usize| (format!("Subject: {i}\n\n").len() + 2 * i + i + 2) as u64;
+    let first = open(d.path()).snapshot("INBOX", true).unwrap();
+    let sizes: Vec<u64> = first.messages.iter().map(|m| m.size).collect();
+    assert_eq!(sizes, (0..n).map(expect).collect::<Vec<_>>());
+    let file = d.path().join("imapd.sizes");
+    let text = std::fs::read_to_string(&file).expect("imapd.sizes written");
+    assert_eq!(text.lines().count(), n + 1);
+
+    // The next session takes the sizes from the file: prove it by planting a different
+    // (still plausible) size for message 3 ...
+    let base3 = format!("{}.M3P1.host,S=", 1_700_000_003);
+    let planted: String = text
+        .lines()
+        .map(|l| {
+            if l.starts_with(&base3) {
+                let mut f: Vec<String> = l.split(' ').map(str::to_owned).collect();
+                let bytes: u64 = f[1].parse().unwrap();
+                f[3] = (bytes + 1).to_string();
+                format!("{}\n", f.join(" "))
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    std::fs::write(&file, planted).unwrap();
+    let second = open(d.path()).snapshot("INBOX", false).unwrap();
+    let m3 = &second.messages[3];
+    assert_ne!(m3.size, expect(3), "the sizes file was not used");
+    // ... which stops counting once the file is not the one measured (another mtime).
+    let path3 = std::fs::read_dir(d.path().join("cur"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains(".M3P1."))
+        .unwrap();
+    let f = std::fs::File::options().write(true).open(&path3).unwrap();
+    f.set_modified(std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(1_600_000_000))
+        .unwrap();
+    drop(f);
+    let third = open(d.path()).snapshot("INBOX", false).unwrap();
+    assert_eq!(third.messages[3].size, expect(3));
+}
+
+/// STATUS counts read from the file names alone agree with a full snapshot, through
+/// unclaimed deliveries, flag changes, keywords, expunges and an outside rename.
+#[test]
+fn counts_agree_with_snapshots() {
+    use imapd::core::store::Counts;
+    let d = tempfile::tempdir().unwrap();
+    let mut a = open(d.path());
+    let mut b = open(d.path());
+    let check = |s: &mut MaildirStore, b: &mut MaildirStore| {
+        for with_size in [false, true] {
+            let snap = b.snapshot("INBOX", false).unwrap();
+            assert_eq!(
+                s.counts("INBOX", with_size).unwrap(),
+                Counts::of(&snap, with_size)
+            );
+        }
+    };
+    check(&mut a, &mut b);
+    for i in 0..6 {
+        let flags = if i % 2 == 0 { vec![Flag::Seen] } else { vec![] };
+        a.append("INBOX", msg(&format!("m{i}\n"), &flags)).unwrap();
+    }
+    a.deliver("INBOX", b"delivered\n").unwrap();
+    a.deliver("INBOX", b"delivered too\n").unwrap();
+    check(&mut a, &mut b);
+    let c = a.counts("INBOX", false).unwrap();
+    assert_eq!((c.messages, c.unseen, c.recent), (8, 5, 2));
+    a.change_flags(
+        "INBOX",
+        &[2, 4],
+        &FlagChange::Add(set(&[Flag::Seen, kw("k")])),
+    )
+    .unwrap();
+    a.change_flags("INBOX", &[1, 2, 3], &FlagChange::Add(set(&[Flag::Deleted])))
+        .unwrap();
+    check(&mut a, &mut b);
+    a.expunge_deleted("INBOX", None).unwrap();
+    check(&mut a, &mut b);
+    // A file renamed by hand (an outside client marking it seen).
+    let cur = d.path().join("cur");
+    let unseen = std::fs::read_dir(&cur)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .find(|n| n.ends_with(":2,"))
+        .unwrap();
+    std::fs::rename(cur.join(&unseen), cur.join(format!("{unseen}S"))).unwrap();
+    check(&mut a, &mut b);
+    let c = a.counts("INBOX", false).unwrap();
+    assert_eq!((c.messages, c.unseen, c.recent), (5, 2, 2));
+    // Claiming the deliveries takes them out of RECENT.
+    a.snapshot("INBOX", true).unwrap();
+    check(&mut a, &mut b);
+    assert_eq!(a.counts("INBOX", false).unwrap().recent, 0);
+}

@@ -1,7 +1,7 @@
 //! `imapd serve` end to end over loopback TCP: real clients (python imaplib, curl,
 //! fetchmail), a raw client for the protocol edges (STARTTLS injection, LOGINDISABLED,
-//! AUTHENTICATE), the limits (MAXPERIP, login timeout, garbage, failure delay) and, when run
-//! as root, the privilege drop. Every server gets fresh ports, a fresh certificate (rcgen)
+//! AUTHENTICATE), the limits (MAXPERIP, login timeout, garbage, failure delay), backpressure
+//! through the TLS relay and, when run as root, the privilege drop. Every server gets fresh ports, a fresh certificate (rcgen)
 //! and a temp directory.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -190,6 +190,16 @@ impl Raw {
             Raw::Tls(r) => r.read_line(&mut l),
         };
         l
+    }
+
+    /// Exactly `n` octets (a literal's payload).
+    fn bytes(&mut self, n: usize) -> Vec<u8> {
+        let mut data = vec![0u8; n];
+        match self {
+            Raw::Plain(r) => r.read_exact(&mut data).unwrap(),
+            Raw::Tls(r) => r.read_exact(&mut data).unwrap(),
+        }
+        data
     }
 
     /// Lines up to and including the one starting with `tag `.
@@ -947,4 +957,71 @@ fn systemd_socket_activation_with_an_imaps_socket() {
     assert!(c.line().starts_with("* OK [CAPABILITY IMAP4rev1"));
     c.send(b"a LOGIN alice secret\r\n");
     assert!(c.until("a").last().unwrap().starts_with("a OK"));
+}
+
+fn vm_hwm_kib(pid: u32) -> Option<u64> {
+    let st = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    st.lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+#[test]
+fn a_tls_client_that_stops_reading_holds_the_session_back() {
+    // 160 messages of 256 KiB (40 MiB): the session streams them through the TLS relay.
+    const COUNT: usize = 160;
+    const SIZE: usize = 256 * 1024;
+    let message = |i: usize| {
+        let mut m = format!("Subject: m{i}\r\n\r\n").into_bytes();
+        let line = format!("{:076}\r\n", i);
+        while m.len() + line.len() <= SIZE {
+            m.extend_from_slice(line.as_bytes());
+        }
+        m.resize(SIZE - 2, b'.');
+        m.extend_from_slice(b"\r\n");
+        m
+    };
+    let s = Server::start(ALICE, "", &[]);
+    let md = s.path().join("alice/Maildir");
+    for d in ["cur", "new", "tmp"] {
+        std::fs::create_dir_all(md.join(d)).unwrap();
+    }
+    for i in 0..COUNT {
+        let name = format!("{}.M{i}P1.net:2,S", 1_700_000_000 + i);
+        std::fs::write(md.join("cur").join(name), message(i)).unwrap();
+    }
+    let mut c = Raw::connect_tls(&s);
+    c.line();
+    c.send(b"a LOGIN alice secret\r\nb SELECT INBOX\r\n");
+    assert!(
+        c.until("a").last().unwrap().starts_with("a OK"),
+        "{}",
+        s.log()
+    );
+    assert!(c.until("b").last().unwrap().starts_with("b OK"));
+    c.send(b"f FETCH 1:* BODY.PEEK[]\r\n");
+    // The client reads nothing: the relay stops reading the session once its TLS output is
+    // pending, and the session must then wait, not buffer the mailbox. Measured (debug):
+    // relay 8 MiB, session 8 MiB; the session peaked at 88 MiB when it collected each
+    // command's responses before writing (c50da0d).
+    std::thread::sleep(Duration::from_millis(1500));
+    let procs = descendants(s.child.id());
+    assert!(procs.len() >= 2, "relay and session: {procs:?}");
+    for p in procs {
+        let hwm = vm_hwm_kib(p).unwrap_or(0);
+        assert!(hwm < 32 * 1024, "process {p} peaked at {hwm} KiB");
+    }
+    // Then it reads everything, intact.
+    for i in 0..COUNT {
+        let head = c.line();
+        assert_eq!(head, format!("* {} FETCH (BODY[] {{{SIZE}}}\r\n", i + 1));
+        assert!(c.bytes(SIZE) == message(i), "message {} differs", i + 1);
+        assert_eq!(c.line(), ")\r\n");
+    }
+    assert_eq!(c.line(), "f OK FETCH completed\r\n");
+    c.send(b"z LOGOUT\r\n");
+    c.until("z");
 }

@@ -747,7 +747,7 @@ fn torture_eight_processes_killer_and_mta() {
         }
         let snap = store.snapshot(f, false).unwrap();
         disk_validity.insert(f.to_owned(), snap.uid_validity);
-        for m in &snap.messages {
+        for m in snap.messages.iter() {
             let data = store.content(f, m.uid).unwrap();
             let text = String::from_utf8_lossy(&data).into_owned();
             let Some(marker) = marker_of(&text) else {

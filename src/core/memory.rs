@@ -71,15 +71,10 @@ fn epoch() -> DateTime {
 
 /// Octets in CRLF form: bare LFs count two (RFC 3501 §2.3.4 sizes are on the wire form).
 pub fn crlf_size(data: &[u8]) -> u64 {
-    let mut n = data.len() as u64;
-    let mut prev = 0u8;
-    for &b in data {
-        if b == b'\n' && prev != b'\r' {
-            n += 1;
-        }
-        prev = b;
-    }
-    n
+    let bare = memchr::memchr_iter(b'\n', data)
+        .filter(|&i| i == 0 || data[i - 1] != b'\r')
+        .count();
+    data.len() as u64 + bare as u64
 }
 
 impl Default for MemoryStore {
@@ -357,7 +352,7 @@ impl Store for MemoryStore {
         Ok(Snapshot {
             uid_validity: mb.uid_validity,
             uid_next: mb.uid_next,
-            messages: mb.messages.iter().map(|m| m.meta.clone()).collect(),
+            messages: std::sync::Arc::new(mb.messages.iter().map(|m| m.meta.clone()).collect()),
             claimed_recent,
             unclaimed_recent: mb.messages.iter().filter(|m| !m.claimed).count() as u32,
             keywords: keywords.into_iter().collect(),

@@ -17,6 +17,7 @@
 //! let cmd = Command { tag: Tag::new("a1").unwrap(), body: CommandBody::Noop };
 //! let responses = session.handle_command(cmd, &mut store);
 //! assert!(!responses.is_empty()); // send them all, in order
+//! // (the shell uses `handle_command_to` with a `Responder` that writes each one at once)
 //! // While idling, feed `handle_store_changed` on change events and `handle_idle_line` on input.
 //! ```
 
@@ -37,6 +38,6 @@ pub mod view;
 pub use config::SessionConfig;
 pub use flags::FlagSet;
 pub use memory::MemoryStore;
-pub use session::{Selected, Session, State};
+pub use session::{Responder, Selected, Session, State};
 pub use store::{Store, StoreError, Uid};
 pub use view::MailboxView;

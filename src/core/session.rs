@@ -12,6 +12,26 @@ use super::config::SessionConfig;
 use super::store::Store;
 use super::view::MailboxView;
 
+/// Where a session sends its responses, one at a time, as soon as each is produced, so a
+/// command over many messages (`FETCH 1:* BODY[]`) never holds more than one message's
+/// response. The core does no I/O: the shell's responder encodes and writes, tests collect.
+pub trait Responder {
+    /// Takes the next response, in wire order.
+    fn send(&mut self, r: Response);
+    /// True once nothing more can be delivered (the client is gone, the session is ending):
+    /// commands that produce many responses stop early. Collecting responders never close.
+    fn closed(&self) -> bool {
+        false
+    }
+}
+
+/// Collects the responses, for tests, the model checker and small batches.
+impl Responder for Vec<Response> {
+    fn send(&mut self, r: Response) {
+        self.push(r);
+    }
+}
+
 /// The selected mailbox (RFC 3501 §3.3).
 #[derive(Debug, Clone)]
 pub struct Selected {
@@ -137,8 +157,22 @@ impl Session {
         })
     }
 
-    /// Handles one parsed command.
+    /// Handles one parsed command and returns all its responses (see
+    /// [`Session::handle_command_to`], which sends them as they are produced).
     pub fn handle_command(&mut self, cmd: Command, store: &mut dyn Store) -> Vec<Response> {
+        let mut out = Vec::new();
+        self.handle_command_to(cmd, store, &mut out);
+        out
+    }
+
+    /// Handles one parsed command, sending each response to `out` as soon as it is produced:
+    /// pre-sync updates, the command's own responses, post-sync updates, then the tagged one.
+    pub fn handle_command_to(
+        &mut self,
+        cmd: Command,
+        store: &mut dyn Store,
+        out: &mut dyn Responder,
+    ) {
         let Command { tag, body } = cmd;
         let need = needs(&body);
         let allowed = match (&self.state, need) {
@@ -165,20 +199,19 @@ impl Session {
                     body.name()
                 ),
             };
-            return vec![tagged(tag, StatusKind::Bad, None, text)];
+            out.send(tagged(tag, StatusKind::Bad, None, text));
+            return;
         }
         let mut ctx = commands::Ctx {
             store,
             config: &self.config,
             utf8: &mut self.utf8,
-            out: Vec::new(),
+            out,
         };
         let outcome = commands::dispatch(&mut ctx, &mut self.state, &tag, body);
-        let mut out = ctx.out;
         if let Some(o) = outcome {
-            out.push(o.into_response(tag));
+            out.send(o.into_response(tag));
         }
-        out
     }
 
     /// The client sent `DONE` (RFC 2177 §3): pending updates first, then the tagged OK.

@@ -35,8 +35,9 @@ pub struct Snapshot {
     pub uid_validity: u32,
     /// The UID the next message will get; never decreases.
     pub uid_next: Uid,
-    /// The messages, in ascending UID order.
-    pub messages: Vec<MessageMeta>,
+    /// The messages, in ascending UID order; shared, so a store can hand out the same list
+    /// again while nothing changed and a view can tell (`Arc::ptr_eq`).
+    pub messages: Arc<Vec<MessageMeta>>,
     /// UIDs whose `\Recent` this caller was just granted (only when it asked to claim);
     /// each message is granted to at most one session (design invariant 4).
     pub claimed_recent: Vec<Uid>,
@@ -44,6 +45,37 @@ pub struct Snapshot {
     pub unclaimed_recent: u32,
     /// Keywords defined in this mailbox (for the FLAGS response), sorted.
     pub keywords: Vec<String>,
+}
+
+/// What STATUS reports of a mailbox (RFC 3501 §6.3.10; SIZE: RFC 8438).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    /// UIDVALIDITY.
+    pub uid_validity: u32,
+    /// UIDNEXT.
+    pub uid_next: Uid,
+    /// MESSAGES.
+    pub messages: u64,
+    /// UNSEEN: messages without `\Seen`.
+    pub unseen: u64,
+    /// RECENT: messages no session has claimed yet.
+    pub recent: u64,
+    /// SIZE: the sum of RFC822.SIZE, when asked for.
+    pub size: Option<u64>,
+}
+
+impl Counts {
+    /// The counts of a snapshot.
+    pub fn of(snap: &Snapshot, with_size: bool) -> Counts {
+        Counts {
+            uid_validity: snap.uid_validity,
+            uid_next: snap.uid_next,
+            messages: snap.messages.len() as u64,
+            unseen: snap.messages.iter().filter(|m| !m.flags.seen()).count() as u64,
+            recent: u64::from(snap.unclaimed_recent),
+            size: with_size.then(|| snap.messages.iter().map(|m| m.size).sum()),
+        }
+    }
 }
 
 /// One entry of the mailbox list.
@@ -170,6 +202,11 @@ pub trait Store {
     /// The mailbox now; with `claim_recent`, newly arrived messages become this caller's
     /// `\Recent` ones.
     fn snapshot(&mut self, mailbox: &str, claim_recent: bool) -> Result<Snapshot, StoreError>;
+    /// The STATUS counts of a mailbox, without claiming `\Recent`; `with_size` asks for
+    /// SIZE. A store may answer without the per-message sizes and dates a snapshot needs.
+    fn counts(&mut self, mailbox: &str, with_size: bool) -> Result<Counts, StoreError> {
+        Ok(Counts::of(&self.snapshot(mailbox, false)?, with_size))
+    }
     /// Changes flags of the given messages; returns the resulting flags of those that still
     /// exist (in UID order).
     fn change_flags(

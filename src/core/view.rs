@@ -5,8 +5,14 @@
 //! (it would renumber messages under the client's feet); the UID variants are exempt. A view
 //! therefore keeps expunged messages ("ghosts") until it may announce them. EXISTS, RECENT and
 //! FETCH (FLAGS) may be sent at any time.
+//!
+//! The view shares the message list of the snapshot it last synced with (an `Arc`, as the
+//! store hands it out) and keeps apart only what differs from it: flags the client was told
+//! since, and ghosts. Syncing with the very same list again (the store's quiet path) costs
+//! nothing; syncing with a new one is one merge of two UID-ordered lists.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use crate::syntax::types::{Data, FetchValue, Flag};
 
@@ -14,14 +20,15 @@ use super::flags::FlagSet;
 use super::store::{MessageMeta, Snapshot, Uid};
 
 /// What one session believes about its selected mailbox.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct MailboxView {
     /// UIDs in sequence order: sequence number n is `uids[n - 1]` (ascending UIDs).
     uids: Vec<Uid>,
-    /// The flags this client was last told (or that it could derive) per UID.
-    flags: HashMap<Uid, FlagSet>,
-    /// Per-message metadata as of the last sync (size, date), for FETCH of ghosts too.
-    meta: HashMap<Uid, MessageMeta>,
+    /// The messages of the snapshot last synced with, in UID order (shared with the store).
+    base: Arc<Vec<MessageMeta>>,
+    /// Messages of `uids` whose metadata differs from `base`: flags the client was told after
+    /// that sync (its own STORE, an implicit `\Seen`), and ghosts (absent from `base`).
+    told: HashMap<Uid, MessageMeta>,
     /// UIDs that are `\Recent` for this session (design invariant 4).
     recent: BTreeSet<Uid>,
     /// UIDs expunged in the store but not yet announced to the client.
@@ -34,21 +41,35 @@ pub struct MailboxView {
     keywords: Vec<String>,
 }
 
+/// Two views are equal when the client believes the same of both, however they are stored.
+impl PartialEq for MailboxView {
+    fn eq(&self, other: &Self) -> bool {
+        self.uids == other.uids
+            && self.recent == other.recent
+            && self.ghosts == other.ghosts
+            && self.uid_validity == other.uid_validity
+            && self.uid_next == other.uid_next
+            && self.keywords == other.keywords
+            && self.uids.iter().all(|&u| self.meta(u) == other.meta(u))
+    }
+}
+
+impl Eq for MailboxView {}
+
+/// The metadata of `uid` in a UID-ordered list.
+fn find(list: &[MessageMeta], uid: Uid) -> Option<&MessageMeta> {
+    list.binary_search_by_key(&uid, |m| m.uid)
+        .ok()
+        .map(|i| &list[i])
+}
+
 impl MailboxView {
     /// A view of a freshly selected mailbox; the caller sends the SELECT responses.
     pub fn new(snapshot: &Snapshot) -> Self {
         MailboxView {
             uids: snapshot.messages.iter().map(|m| m.uid).collect(),
-            flags: snapshot
-                .messages
-                .iter()
-                .map(|m| (m.uid, m.flags.clone()))
-                .collect(),
-            meta: snapshot
-                .messages
-                .iter()
-                .map(|m| (m.uid, m.clone()))
-                .collect(),
+            base: Arc::clone(&snapshot.messages),
+            told: HashMap::new(),
             recent: snapshot.claimed_recent.iter().copied().collect(),
             ghosts: BTreeSet::new(),
             uid_validity: snapshot.uid_validity,
@@ -94,12 +115,19 @@ impl MailboxView {
 
     /// The stored flags the client knows for a message.
     pub fn flags(&self, uid: Uid) -> Option<&FlagSet> {
-        self.flags.get(&uid)
+        self.meta(uid).map(|m| &m.flags)
     }
 
-    /// Metadata as of the last sync.
+    /// Metadata as of the last sync (or as told since), for messages the client knows.
     pub fn meta(&self, uid: Uid) -> Option<&MessageMeta> {
-        self.meta.get(&uid)
+        if let Some(m) = self.told.get(&uid) {
+            return Some(m);
+        }
+        // `base` may hold arrivals the client has not been told of yet.
+        if uid > self.max_uid() {
+            return None;
+        }
+        find(&self.base, uid)
     }
 
     /// True if the message is `\Recent` in this session.
@@ -109,8 +137,7 @@ impl MailboxView {
 
     /// The wire flags of a message as this session reports them.
     pub fn wire_flags(&self, uid: Uid) -> Vec<Flag> {
-        self.flags
-            .get(&uid)
+        self.flags(uid)
             .map(|f| f.to_flags(self.is_recent(uid)))
             .unwrap_or_default()
     }
@@ -144,10 +171,20 @@ impl MailboxView {
 
     /// Records flags the client has just been told in a FETCH response.
     pub fn note_flags(&mut self, uid: Uid, flags: FlagSet) {
-        if let Some(m) = self.meta.get_mut(&uid) {
-            m.flags = flags.clone();
+        let Some(meta) = self.meta(uid) else {
+            return;
+        };
+        if meta.flags == flags {
+            return;
         }
-        self.flags.insert(uid, flags);
+        let mut meta = meta.clone();
+        meta.flags = flags;
+        let in_base = find(&self.base, uid).is_some_and(|b| *b == meta);
+        if in_base {
+            self.told.remove(&uid);
+        } else {
+            self.told.insert(uid, meta);
+        }
     }
 
     /// Brings the view up to date with `snapshot` and returns the untagged responses that tell
@@ -167,8 +204,6 @@ impl MailboxView {
 
     fn sync_with(&mut self, snapshot: &Snapshot, allow_expunge: bool, arrivals: bool) -> Vec<Data> {
         let mut out = Vec::new();
-        let current: HashMap<Uid, &MessageMeta> =
-            snapshot.messages.iter().map(|m| (m.uid, m)).collect();
 
         // New keywords: the FLAGS response lists every flag in the mailbox (§7.2.6).
         if snapshot.keywords.iter().any(|k| !self.keywords.contains(k)) {
@@ -184,65 +219,97 @@ impl MailboxView {
             self.keywords = all;
             out.push(Data::Flags(super::flags::flags_list(&self.keywords)));
         }
+        self.uid_next = self.uid_next.max(snapshot.uid_next);
 
-        // Expunged: known UIDs no longer present.
-        for &uid in &self.uids {
-            if !current.contains_key(&uid) {
-                self.ghosts.insert(uid);
+        // The same list as last time, nothing told since, nothing to claim or announce.
+        let max = self.max_uid();
+        let new = &snapshot.messages;
+        if Arc::ptr_eq(&self.base, new)
+            && self.told.is_empty()
+            && snapshot.claimed_recent.is_empty()
+            && !(arrivals && new.last().is_some_and(|m| m.uid > max))
+        {
+            return out;
+        }
+
+        // One merge of the known UIDs with the new list: expunged ones become ghosts (their
+        // metadata kept in `told`), the others' flags are compared with what the client knows.
+        let mut changed: Vec<(usize, Uid)> = Vec::new();
+        let mut j = 0;
+        for (i, &uid) in self.uids.iter().enumerate() {
+            while j < new.len() && new[j].uid < uid {
+                j += 1;
+            }
+            let known = match self.told.get(&uid) {
+                Some(m) => Some(m),
+                None => find(&self.base, uid),
+            };
+            match new.get(j).filter(|m| m.uid == uid) {
+                None => {
+                    if self.ghosts.insert(uid) {
+                        if let Some(k) = known.cloned() {
+                            self.told.insert(uid, k);
+                        }
+                    }
+                }
+                Some(m) => {
+                    if known.is_some_and(|k| k.flags != m.flags) {
+                        changed.push((i, uid));
+                    }
+                }
             }
         }
         if allow_expunge && !self.ghosts.is_empty() {
             for i in (0..self.uids.len()).rev() {
-                let uid = self.uids[i];
-                if self.ghosts.contains(&uid) {
+                if self.ghosts.contains(&self.uids[i]) {
                     out.push(Data::Expunge(i as u32 + 1));
-                    self.uids.remove(i);
-                    self.flags.remove(&uid);
-                    self.meta.remove(&uid);
-                    self.recent.remove(&uid);
                 }
             }
-            self.ghosts.clear();
+            let ghosts = std::mem::take(&mut self.ghosts);
+            self.uids.retain(|u| !ghosts.contains(u));
+            for u in &ghosts {
+                self.told.remove(u);
+                self.recent.remove(u);
+            }
+            // Sequence numbers of flag changes move down past the removed messages.
+            changed.retain(|(_, u)| !ghosts.contains(u));
+            for c in &mut changed {
+                c.0 = self.uids.binary_search(&c.1).unwrap_or(c.0);
+            }
         }
+        // Everything still present is now as in the new list; only ghosts stay apart.
+        let ghosts = &self.ghosts;
+        self.told.retain(|u, _| ghosts.contains(u));
+        self.base = Arc::clone(new);
 
         // New arrivals: UIDs above the largest known (UIDs ascend, invariant 1).
-        let max = self.max_uid();
         let before = self.uids.len();
         let recent_before = self.recent.len();
-        for m in snapshot.messages.iter().filter(|m| arrivals && m.uid > max) {
-            self.uids.push(m.uid);
-            self.flags.insert(m.uid, m.flags.clone());
-            self.meta.insert(m.uid, m.clone());
+        if arrivals {
+            let start = new.partition_point(|m| m.uid <= max);
+            self.uids.extend(new[start..].iter().map(|m| m.uid));
         }
         self.recent.extend(snapshot.claimed_recent.iter().copied());
-        self.uid_next = self.uid_next.max(snapshot.uid_next);
         let grew = self.uids.len() != before;
-        if grew || !out.iter().all(|d| matches!(d, Data::Flags(_))) {
-            // After EXPUNGEs, EXISTS is repeated so the count is explicit (as Courier does);
-            // RFC 3501 §7.3.1 allows EXISTS at any time.
-            if grew {
-                out.push(Data::Exists(self.exists()));
-            }
+        // After EXPUNGEs, EXISTS is repeated only if the count grew; RFC 3501 §7.3.1 allows
+        // EXISTS at any time.
+        if grew {
+            out.push(Data::Exists(self.exists()));
         }
         if grew || self.recent.len() != recent_before {
             out.push(Data::Recent(self.recent_count()));
         }
 
         // Flag changes made by others, for messages the client knows and that still exist.
-        for (i, &uid) in self.uids.iter().enumerate().take(before) {
-            if let Some(m) = current.get(&uid) {
-                if self.flags.get(&uid) != Some(&m.flags) {
-                    self.flags.insert(uid, m.flags.clone());
-                    if let Some(meta) = self.meta.get_mut(&uid) {
-                        meta.flags = m.flags.clone();
-                    }
-                    out.push(Data::Fetch {
-                        seq: i as u32 + 1,
-                        items: vec![FetchValue::Flags(
-                            m.flags.to_flags(self.recent.contains(&uid)),
-                        )],
-                    });
-                }
+        for (i, uid) in changed {
+            let flags = self
+                .flags(uid)
+                .map(|f| f.to_flags(self.recent.contains(&uid)));
+            if let Some(flags) = flags {
+                out.push(Data::Fetch {
+                    seq: i as u32 + 1,
+                    items: vec![FetchValue::Flags(flags)],
+                });
             }
         }
         out

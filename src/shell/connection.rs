@@ -2,6 +2,7 @@
 //! with IDLE push from the [`Watcher`], the autologout timer (RFC 3501 §5.4), `* OK Still
 //! here` keepalives while idling, and SIGTERM/SIGHUP ([`Signals`]) ending the session with
 //! `* BYE`. Used by stdio mode and, after authentication, by the network front end.
+//! Responses go to the client as the core produces them, through [`Output`].
 
 use std::io::{self, Read, Write};
 use std::os::fd::AsFd;
@@ -10,13 +11,13 @@ use std::time::{Duration, Instant};
 
 use rustix::event::{poll, PollFd, PollFlags, Timespec};
 
-use crate::core::{Session, State, Store};
-use crate::syntax::encode::encode_response;
+use crate::core::{Responder, Session, State, Store};
 use crate::syntax::frame::{FrameEvent, FrameLimits, Framer, RawCommand};
 use crate::syntax::parse::parse_command;
 use crate::syntax::types::{Code, Response, Rfc5530Code, StatusKind, StatusResponse, Tag};
 
 use super::log::Counters;
+use super::output::{Output, Stop};
 use super::settings::Settings;
 use super::signals::Signals;
 use super::watch::{Watch, Watcher};
@@ -49,6 +50,21 @@ pub enum End {
     Signal,
 }
 
+/// Why serving stopped early.
+#[derive(Debug)]
+enum Stopped {
+    /// SIGTERM or SIGHUP arrived while waiting to write.
+    Signal,
+    /// Reading or writing failed.
+    Io(io::Error),
+}
+
+impl From<io::Error> for Stopped {
+    fn from(e: io::Error) -> Self {
+        Stopped::Io(e)
+    }
+}
+
 /// What woke the poll loop.
 #[derive(Debug, Default, Clone, Copy)]
 struct Ready {
@@ -60,16 +76,14 @@ struct Ready {
 /// One client connection over a readable descriptor and a writer.
 pub struct Connection<'s, R, W, S> {
     input: R,
-    output: W,
     store: &'s mut S,
     session: Session,
     framer: Framer,
     watcher: Watcher,
     settings: Settings,
-    counters: Counters,
     greeting: Option<Response>,
-    signals: Option<Signals>,
-    out: Vec<u8>,
+    /// Encoded output, the counters and the signal pipe.
+    out: Output<W>,
 }
 
 fn tagged(tag: Option<&str>, kind: StatusKind, code: Option<Code>, text: String) -> Response {
@@ -81,7 +95,7 @@ fn tagged(tag: Option<&str>, kind: StatusKind, code: Option<Code>, text: String)
     })
 }
 
-impl<'s, R: Read + AsFd, W: Write, S: Store + Watchable> Connection<'s, R, W, S> {
+impl<'s, R: Read + AsFd, W: Write + AsFd, S: Store + Watchable> Connection<'s, R, W, S> {
     /// A connection whose session is already set up (PREAUTH or after login).
     pub fn new(
         input: R,
@@ -92,16 +106,13 @@ impl<'s, R: Read + AsFd, W: Write, S: Store + Watchable> Connection<'s, R, W, S>
     ) -> Self {
         Connection {
             input,
-            output,
             store,
             session,
             framer: Framer::new(FrameLimits::default()),
             watcher: Watcher::new(),
             settings,
-            counters: Counters::default(),
             greeting: None,
-            signals: None,
-            out: Vec::with_capacity(64 * 1024),
+            out: Output::new(output),
         }
     }
 
@@ -114,46 +125,48 @@ impl<'s, R: Read + AsFd, W: Write, S: Store + Watchable> Connection<'s, R, W, S>
 
     /// Ends the session with `* BYE` when one of these signals arrives.
     pub fn with_signals(mut self, signals: Signals) -> Self {
-        self.signals = Some(signals);
+        self.out.signals = Some(signals);
         self
     }
 
     /// Bytes moved so far.
     pub fn traffic(&self) -> Traffic {
         Traffic {
-            received: self.counters.received,
-            sent: self.counters.sent,
+            received: self.out.counters.received,
+            sent: self.out.counters.sent,
         }
     }
 
     /// Bytes moved so far, with the message header/body octets sent in FETCH responses.
     pub fn counters(&self) -> Counters {
-        self.counters
+        self.out.counters
     }
 
     fn send(&mut self, r: &Response) {
-        self.counters.note(r);
-        encode_response(r, &mut self.out);
+        self.out.send_ref(r);
     }
 
-    fn flush(&mut self) -> io::Result<()> {
-        if !self.out.is_empty() {
-            self.output.write_all(&self.out)?;
-            self.output.flush()?;
-            self.counters.sent += self.out.len() as u64;
-            self.out.clear();
+    /// Writes what is buffered. A signal that arrived while the client was not reading
+    /// surfaces as [`Stopped::Signal`], a write error as an I/O error.
+    fn flush(&mut self) -> Result<(), Stopped> {
+        match self.out.flush() {
+            Ok(()) => Ok(()),
+            Err(_) => Err(match self.out.take_stop() {
+                Some(Stop::Signal) => Stopped::Signal,
+                Some(Stop::Io(e)) => Stopped::Io(e),
+                None => Stopped::Io(io::ErrorKind::BrokenPipe.into()),
+            }),
         }
-        Ok(())
     }
 
     /// Ends the session from the server side: `* BYE reason` (RFC 3501 §7.1.5).
-    fn bye(&mut self, reason: &str, end: End) -> io::Result<End> {
+    fn bye(&mut self, reason: &str, end: End) -> Result<End, Stopped> {
         let bye = self.session.handle_shutdown(reason);
         self.send(&bye);
         match self.flush() {
             Ok(()) => Ok(end),
             // The client is gone already: the end is still the server's decision.
-            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(end),
+            Err(Stopped::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(end),
             Err(e) => Err(e),
         }
     }
@@ -173,12 +186,16 @@ impl<'s, R: Read + AsFd, W: Write, S: Store + Watchable> Connection<'s, R, W, S>
     /// OK and whatever the client sent behind its LOGIN command.
     pub fn run_after(&mut self, first: &[Response], pipelined: &[u8]) -> io::Result<End> {
         match self.serve(first, pipelined) {
-            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(End::Disconnected),
-            other => other,
+            Ok(end) => Ok(end),
+            // SIGTERM/SIGHUP while the client was not taking output (a response may be cut
+            // short, so no BYE follows it).
+            Err(Stopped::Signal) => Ok(End::Signal),
+            Err(Stopped::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(End::Disconnected),
+            Err(Stopped::Io(e)) => Err(e),
         }
     }
 
-    fn serve(&mut self, first: &[Response], pipelined: &[u8]) -> io::Result<End> {
+    fn serve(&mut self, first: &[Response], pipelined: &[u8]) -> Result<End, Stopped> {
         for r in first {
             self.send(r);
         }
@@ -271,9 +288,9 @@ impl<'s, R: Read + AsFd, W: Write, S: Store + Watchable> Connection<'s, R, W, S>
                     Err(e) if e.kind() == io::ErrorKind::ConnectionReset => {
                         return Ok(End::Disconnected)
                     }
-                    Err(e) => return Err(e),
+                    Err(e) => return Err(e.into()),
                 };
-                self.counters.received += n as u64;
+                self.out.counters.received += n as u64;
                 self.framer.handle_input(&buf[..n]);
                 last_command = Instant::now();
             }
@@ -288,7 +305,7 @@ impl<'s, R: Read + AsFd, W: Write, S: Store + Watchable> Connection<'s, R, W, S>
         };
         let input_fd = self.input.as_fd();
         let mut fds = vec![PollFd::new(&input_fd, PollFlags::IN)];
-        let signal_at = self.signals.as_ref().map(|s| {
+        let signal_at = self.out.signals.as_ref().map(|s| {
             fds.push(PollFd::from_borrowed_fd(s.fd(), PollFlags::IN));
             fds.len() - 1
         });
@@ -318,7 +335,7 @@ impl<'s, R: Read + AsFd, W: Write, S: Store + Watchable> Connection<'s, R, W, S>
             change: ready(change_at),
         };
         drop(fds);
-        let signal = out.signal && self.signals.as_mut().is_some_and(Signals::take);
+        let signal = out.signal && self.out.signals.as_mut().is_some_and(Signals::take);
         Ok(Ready { signal, ..out })
     }
 
@@ -364,7 +381,7 @@ impl<'s, R: Read + AsFd, W: Write, S: Store + Watchable> Connection<'s, R, W, S>
                     self.send(&r);
                 }
             }
-            if self.session.is_logout() {
+            if self.session.is_logout() || self.out.closed() {
                 return;
             }
         }
@@ -399,10 +416,9 @@ impl<'s, R: Read + AsFd, W: Write, S: Store + Watchable> Connection<'s, R, W, S>
         }
         match parse_command(&raw.text, raw.literals) {
             Ok(cmd) => {
-                let responses = self.session.handle_command(cmd, self.store);
-                for r in &responses {
-                    self.send(r);
-                }
+                // Each response is encoded and, past FLUSH_AT octets, written as it comes.
+                self.session
+                    .handle_command_to(cmd, self.store, &mut self.out);
             }
             Err(e) => {
                 let tag = e

@@ -8,6 +8,7 @@ pub mod limits;
 pub mod log;
 pub mod login;
 pub mod net;
+pub mod output;
 pub mod sample;
 pub mod settings;
 pub mod signals;

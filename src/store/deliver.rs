@@ -131,8 +131,10 @@ pub fn deliver<G>(
         // existing name, rename() replaces — so check anyway and fail rather than clobber.
         std::fs::hard_link(&tmp, dest_dir.join(&name))?;
         std::fs::remove_file(&tmp)?;
+        // Only the new name must survive a crash; `tmp/` is not fsync'd: a tmp/ name that
+        // comes back after a crash is a second link to a published message, removed by the
+        // 36-hour tmp/ cleanup (maildir.txt), never read as mail.
         fsync_dir(&dest_dir)?;
-        fsync_dir(&folder.join("tmp"))?;
         Ok((base, name, guard))
     })();
     if result.is_err() {

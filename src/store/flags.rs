@@ -71,9 +71,10 @@ pub fn with_letters(base: &str, letters: &str) -> String {
 /// A `,K=<n>` size hint from the base name (`S` = bytes on disk, `W` = RFC822.SIZE), as
 /// written by Maildir++ (`,S=`) and Dovecot (`,W=`) (peers.md §5, §6).
 pub fn size_hint(base: &str, key: char) -> Option<u64> {
-    let tag = format!(",{key}=");
-    let at = base.find(&tag)? + tag.len();
-    let digits: &str = &base[at..];
+    let mut tag = [b',', 0, b'='];
+    tag[1] = u8::try_from(key).ok()?;
+    let at = memchr::memmem::find(base.as_bytes(), &tag)? + tag.len();
+    let digits: &str = base.get(at..)?;
     let end = digits
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(digits.len());

@@ -1,7 +1,7 @@
 //! One folder on disk: its message files in `new/` and `cur/`, claiming `\Recent`, and the
 //! UID database update under the lock.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::io;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
@@ -10,18 +10,38 @@ use super::atomic;
 use super::deliver::arrival_key;
 use super::flags;
 use super::lock::{FolderLock, LockOptions};
-use super::uiddb::{self, UidDb};
+use super::uiddb::{self, FileIdentity, UidDb};
 
 /// A message file as found on disk.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct FileEntry {
     /// The file name (base name plus any `:2,…` info).
     pub name: String,
     /// True if it is in `new/` (not yet claimed by any session).
     pub in_new: bool,
+    /// The number of the last [`rescan`] that saw the file (not part of its identity).
+    pass: u32,
 }
 
+/// Entries are equal when they name the same file.
+impl PartialEq for FileEntry {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.in_new == other.in_new
+    }
+}
+
+impl Eq for FileEntry {}
+
 impl FileEntry {
+    /// The entry of the file `name` in `new/` (`in_new`) or `cur/`.
+    pub fn new(name: String, in_new: bool) -> FileEntry {
+        FileEntry {
+            name,
+            in_new,
+            pass: 0,
+        }
+    }
+
     /// The file's path inside the folder at `folder`.
     pub fn path(&self, folder: &Path) -> PathBuf {
         folder
@@ -30,40 +50,104 @@ impl FileEntry {
     }
 }
 
-/// Message files by base name.
-pub type Files = HashMap<String, FileEntry>;
+/// Message files by base name (FxHash: the keys are local file names, and a rescan of a
+/// large folder hashes every one of them).
+pub type Files = rustc_hash::FxHashMap<String, FileEntry>;
 
-fn scan_dir(dir: &Path, in_new: bool, out: &mut Files) -> io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
+/// Calls `each` with every message file name in `dir` (maildir.txt: names starting with a
+/// dot are skipped, as are directories). Reads the directory with `getdents64` into one
+/// buffer: no allocation per entry (a folder rescan lists every file at every change).
+fn each_name(dir: &Path, mut each: impl FnMut(&str)) -> io::Result<()> {
+    use rustix::fs::{FileType, Mode, OFlags, RawDir};
+    let fd = rustix::fs::open(
+        dir,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC | OFlags::NOFOLLOW,
+        Mode::empty(),
+    )?;
+    let mut buf = Vec::with_capacity(64 * 1024);
+    let mut entries = RawDir::new(fd, buf.spare_capacity_mut());
+    while let Some(entry) = entries.next() {
         let entry = entry?;
-        let Ok(name) = entry.file_name().into_string() else {
+        let Ok(name) = entry.file_name().to_str() else {
             continue;
         };
-        // maildir.txt: readers skip names starting with a dot.
-        if name.starts_with('.') || entry.file_type().is_ok_and(|t| t.is_dir()) {
+        if name.starts_with('.') {
             continue;
         }
-        let base = flags::split(&name).0.to_owned();
-        // A name in cur/ wins over the same base in new/ (a claim seen half-way).
-        if in_new && out.contains_key(&base) {
-            continue;
+        match entry.file_type() {
+            FileType::Directory => continue,
+            // Some file systems do not fill in d_type: ask.
+            FileType::Unknown if dir.join(name).is_dir() => continue,
+            _ => {}
         }
-        out.insert(base, FileEntry { name, in_new });
+        each(name);
     }
     Ok(())
 }
 
 /// Lists `new/` then `cur/` (in that order, so a file moved from new/ to cur/ meanwhile is
-/// seen at least once).
+/// seen at least once); a name in `cur/` wins over the same base in `new/` (a claim seen
+/// half-way).
 pub fn scan(folder: &Path) -> io::Result<Files> {
-    let mut files = Files::new();
-    let mut from_new = Files::new();
-    scan_dir(&folder.join("new"), true, &mut from_new)?;
-    scan_dir(&folder.join("cur"), false, &mut files)?;
-    for (base, e) in from_new {
-        files.entry(base).or_insert(e);
+    let mut from_new: Vec<String> = Vec::new();
+    each_name(&folder.join("new"), |name| from_new.push(name.to_owned()))?;
+    let mut files = Files::default();
+    each_name(&folder.join("cur"), |name| {
+        let base = flags::split(name).0.to_owned();
+        files.insert(base, FileEntry::new(name.to_owned(), false));
+    })?;
+    for name in from_new {
+        let base = flags::split(&name).0;
+        if !files.contains_key(base) {
+            files.insert(base.to_owned(), FileEntry::new(name, true));
+        }
     }
     Ok(files)
+}
+
+/// Brings `files` (an earlier result of [`scan`] or `rescan`) up to date: the same result as
+/// [`scan`], but entries of unchanged files are kept rather than allocated again (a session
+/// rescans a changed folder at every command). `pass` must differ from the previous call's.
+pub fn rescan(folder: &Path, files: &mut Files, pass: u32) -> io::Result<()> {
+    let mut from_new: Vec<String> = Vec::new();
+    each_name(&folder.join("new"), |name| from_new.push(name.to_owned()))?;
+    each_name(&folder.join("cur"), |name| {
+        let base = flags::split(name).0;
+        match files.get_mut(base) {
+            Some(e) => {
+                if e.in_new || e.name != name {
+                    e.name.clear();
+                    e.name.push_str(name);
+                    e.in_new = false;
+                }
+                e.pass = pass;
+            }
+            None => {
+                let mut e = FileEntry::new(name.to_owned(), false);
+                e.pass = pass;
+                files.insert(base.to_owned(), e);
+            }
+        }
+    })?;
+    for name in from_new {
+        let base = flags::split(&name).0;
+        match files.get_mut(base) {
+            // A name in cur/ wins over the same base in new/ (a claim seen half-way).
+            Some(e) if e.pass == pass => {}
+            Some(e) => {
+                e.name = name.clone();
+                e.in_new = true;
+                e.pass = pass;
+            }
+            None => {
+                let mut e = FileEntry::new(name.clone(), true);
+                e.pass = pass;
+                files.insert(base.to_owned(), e);
+            }
+        }
+    }
+    files.retain(|_, e| e.pass == pass);
+    Ok(())
 }
 
 /// The names a Maildir writer gives the file of `base`: in `new/` the bare name; in `cur/`
@@ -77,20 +161,11 @@ fn candidates(base: &str) -> impl Iterator<Item = FileEntry> + '_ {
             .filter(|(i, _)| mask & (1 << i) != 0)
             .map(|(_, c)| c)
             .collect();
-        FileEntry {
-            name: flags::with_letters(base, &letters),
-            in_new: false,
-        }
+        FileEntry::new(flags::with_letters(base, &letters), false)
     });
     let bare = [
-        FileEntry {
-            name: base.to_owned(),
-            in_new: true,
-        },
-        FileEntry {
-            name: base.to_owned(),
-            in_new: false,
-        },
+        FileEntry::new(base.to_owned(), true),
+        FileEntry::new(base.to_owned(), false),
     ];
     in_cur.chain(bare)
 }
@@ -245,8 +320,8 @@ pub fn interpret(folder: &Path, raw: Option<&[u8]>) -> (UidDb, bool) {
     }
 }
 
-/// Read-modify-write of the UID database under the folder lock: `f` changes the database;
-/// it is written (tmp/, fsync, rename, fsync dir) if it changed. Without the dot-lock the
+/// Read-modify-write of the UID database under the folder lock: `f` changes the database
+/// (removing entries or pushing new ones, nothing else); it is written (tmp/, fsync, rename, fsync dir) if it changed. Without the dot-lock the
 /// file is re-read just before the rename and the whole step redone if another process
 /// replaced it meanwhile (the remaining window is the few microseconds between that check
 /// and the rename; only the dot-lock closes it, as Courier documents for IMAP_USELOCKS=0).
@@ -254,24 +329,45 @@ pub fn update_db<T>(
     folder: &Path,
     policy: &DbPolicy,
     f: impl FnMut(&mut UidDb) -> io::Result<T>,
-) -> io::Result<(UidDb, T)> {
+) -> io::Result<(UidDb, Option<FileIdentity>, T)> {
     let _lock = FolderLock::acquire(folder, &policy.lock)?;
-    update_db_held(folder, policy, f)
+    update_db_held(folder, policy, None, f)
 }
 
 /// [`update_db`] for a caller that already holds the folder's lock (e.g. to publish a file
-/// and give it its UID in one step).
+/// and give it its UID in one step). Also returns the identity of the database file as it
+/// stands with the lock still held (with the dot-lock, that is the file of the returned
+/// database, so a later rescan need not read it again); `None` without the dot-lock.
+///
+/// `known` is a database the caller read or wrote before, with its file's identity: with
+/// the dot-lock held, a file that still has that identity holds those bytes, so it is not
+/// read and parsed again.
 pub fn update_db_held<T>(
     folder: &Path,
     policy: &DbPolicy,
+    known: Option<(UidDb, FileIdentity)>,
     mut f: impl FnMut(&mut UidDb) -> io::Result<T>,
-) -> io::Result<(UidDb, T)> {
+) -> io::Result<(UidDb, Option<FileIdentity>, T)> {
+    let mut known = known.filter(|_| policy.lock.dot_lock);
     for _ in 0..20 {
-        let raw = read_raw(folder)?;
-        let (mut db, mut dirty) = interpret(folder, raw.as_deref());
-        let before = db.clone();
+        let unchanged = match known.take() {
+            Some((db, id)) if FileIdentity::current(folder)? == Some(id) => Some(db),
+            _ => None,
+        };
+        let (raw, mut db, mut dirty) = match unchanged {
+            Some(db) => (None, db, false),
+            None => {
+                let raw = read_raw(folder)?;
+                let (db, dirty) = interpret(folder, raw.as_deref());
+                (raw, db, dirty)
+            }
+        };
+        // `f` only removes entries (`retain`) and adds them (`push`, which advances `next`),
+        // so these three say whether it changed anything, without a copy to compare.
+        let shape = |db: &UidDb| (db.validity, db.next, db.entries.len());
+        let before = shape(&db);
         let out = f(&mut db)?;
-        dirty |= db != before;
+        dirty |= shape(&db) != before;
         if dirty {
             if !policy.lock.dot_lock && read_raw(folder)? != raw {
                 continue;
@@ -283,7 +379,12 @@ pub fn update_db_held<T>(
                 db.format().as_bytes(),
             )?;
         }
-        return Ok((db, out));
+        let id = if policy.lock.dot_lock {
+            FileIdentity::current(folder)?
+        } else {
+            None
+        };
+        return Ok((db, id, out));
     }
     Err(io::Error::other("uid database keeps changing"))
 }
@@ -391,6 +492,49 @@ pub fn check(path: &Path) -> io::Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `rescan` over an earlier listing gives exactly what a fresh `scan` gives, through
+    /// renames, removals, arrivals, a base in both new/ and cur/, and non-message entries.
+    #[test]
+    fn rescan_equals_scan() {
+        let d = tempfile::tempdir().unwrap();
+        let f = d.path().join(".A");
+        create(&f).unwrap();
+        let put = |p: &str| std::fs::write(f.join(p), "m").unwrap();
+        put("cur/1.M1P1.h:2,S");
+        put("cur/2.M1P1.h:2,");
+        put("cur/3.M1P1.h");
+        put("new/4.M1P1.h");
+        let mut files = scan(&f).unwrap();
+        let mut pass = 0;
+        let mut check = |files: &mut Files| {
+            pass += 1;
+            rescan(&f, files, pass).unwrap();
+            assert_eq!(*files, scan(&f).unwrap());
+        };
+        check(&mut files);
+        std::fs::rename(f.join("cur/1.M1P1.h:2,S"), f.join("cur/1.M1P1.h:2,FS")).unwrap();
+        std::fs::remove_file(f.join("cur/2.M1P1.h:2,")).unwrap();
+        put("new/5.M1P1.h");
+        put("cur/4.M1P1.h:2,"); // a claim seen half-way: cur/ wins
+        put(".hidden-not-listed");
+        std::fs::create_dir(f.join("cur/subdir")).unwrap();
+        put("cur/.dotfile");
+        check(&mut files);
+        assert_eq!(files.len(), 4);
+        assert!(!files["4.M1P1.h"].in_new);
+        std::fs::remove_file(f.join("cur/4.M1P1.h:2,")).unwrap();
+        check(&mut files);
+        assert!(files["4.M1P1.h"].in_new);
+        for e in std::fs::read_dir(f.join("cur")).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_file() {
+                std::fs::remove_file(p).unwrap();
+            }
+        }
+        check(&mut files);
+        assert_eq!(files.len(), 2);
+    }
 
     #[test]
     fn claims_and_reconciles_in_arrival_order() {

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::core::flags::FlagSet;
 use crate::core::memory::crlf_size;
 use crate::core::store::{
-    Copied, FlagChange, MailboxEntry, MessageMeta, NewMessage, QuotaResource, Snapshot, Store,
-    StoreError, Uid,
+    Copied, Counts, FlagChange, MailboxEntry, MessageMeta, NewMessage, QuotaResource, Snapshot,
+    Store, StoreError, Uid,
 };
 use crate::message::mime;
 use crate::message::summary::Summary;
@@ -27,9 +27,10 @@ use super::keywords::{self, KeywordMap};
 use super::lock::{FolderLock, LockOptions};
 use super::names::{self, FolderDir};
 use super::quota::{self, QuotaSpec, Usage};
+use super::sizes::{self, Measured, Sizes};
 use super::stamp::Stamp;
 use super::time;
-use super::uiddb::UidDb;
+use super::uiddb::{FileIdentity, UidDb};
 
 /// The subscription list in the Maildir root (peers.md §5): full IMAP names, one per line.
 pub const SUBSCRIPTIONS: &str = "courierimapsubscribed";
@@ -65,14 +66,37 @@ pub const QUOTA_ROOT: &str = "ROOT";
 /// What this handle remembers of one folder since its last look.
 #[derive(Debug, Default)]
 struct FolderState {
-    uids: BTreeMap<Uid, String>,
+    /// The UID database as last read or written.
+    db: UidDb,
+    /// The identity of the file `db` was read from; `None` until it is read again (after
+    /// this handle changed it, or while it is missing or damaged).
+    db_id: Option<FileIdentity>,
     files: Files,
     /// RFC822.SIZE and INTERNALDATE by base name (neither changes with renames).
-    meta: HashMap<String, (u64, DateTime)>,
+    meta: rustc_hash::FxHashMap<String, FileMeta>,
+    /// The number of the last rescan of `files` (`folder::rescan`).
+    pass: u32,
     /// When this handle last did the folder's housekeeping (tmp/ cleanup, keyword
     /// compaction).
     housekept: Option<Instant>,
 }
+
+/// What a scan learns of one message file.
+#[derive(Debug, Clone, Copy)]
+struct FileMeta {
+    /// RFC822.SIZE.
+    size: u64,
+    /// INTERNALDATE (the mtime, `time.rs`).
+    internal_date: DateTime,
+    /// How the size was learnt: from the size file (`sizes.rs`) or by reading the file.
+    /// `None` when the name's `,W=` hint gave it.
+    measured: Option<Measured>,
+}
+
+/// A scan that finds at least this many messages it has no size for loads `imapd.sizes`,
+/// and writes it back when it had to read at least this many files (a session opening a
+/// folder); a few new deliveries are simply read.
+const SIZES_BATCH: usize = 32;
 
 /// Housekeeping runs at a read-write rescan at most this often per handle and folder (Courier
 /// does it at every scan; a session rescans at every command).
@@ -163,9 +187,10 @@ impl MaildirStore {
         claim_recent: bool,
     ) -> Result<Snapshot, StoreError> {
         let path = path.to_path_buf();
-        let (db, files, claimed) = self
-            .sync(&path, claim_recent)
+        let claimed = self
+            .sync(mailbox, &path, claim_recent)
             .map_err(|e| folder_err("reading the folder", e))?;
+        let files = &self.state[mailbox].files;
         let due = claim_recent
             && self
                 .state
@@ -185,33 +210,55 @@ impl MaildirStore {
         .map_err(|e| io_err("reading keywords", e))?;
         if let Some(c) = self.caches.get_mut(mailbox).filter(|c| c.is_dirty()) {
             // best effort: the cache is an optimisation (cache.rs)
+            let files = &self.state[mailbox].files;
             let _ = c.flush(|base| files.contains_key(base));
         }
-        let st = self.remember(mailbox, &db, files);
+        let st = self.state.get_mut(mailbox).expect("synced above");
         if due {
             st.housekept = Some(Instant::now());
         }
+        let FolderState {
+            db, files, meta, ..
+        } = st;
+        let unknown = db.entries.len().saturating_sub(meta.len());
+        let known_sizes = if unknown >= SIZES_BATCH {
+            sizes::load(&path)
+        } else {
+            Sizes::default()
+        };
+        let mut read = 0usize;
         let mut messages = Vec::with_capacity(db.entries.len());
         let mut all_keywords = BTreeSet::new();
         for (uid, base) in &db.entries {
-            let Some(mut entry) = st.files.get(base).cloned() else {
+            let Some(entry) = files.get(base) else {
                 continue;
             };
-            let (size, internal_date) = match st.meta.get(base) {
+            let FileMeta {
+                size,
+                internal_date,
+                ..
+            } = match meta.get(base) {
                 Some(m) => *m,
-                None => match Self::meta_following(&path, base, &mut entry)
-                    .map_err(|e| io_err("reading a message", e))?
-                {
-                    Some(m) => {
-                        st.meta.insert(base.clone(), m);
-                        st.files.insert(base.clone(), entry.clone());
-                        m
+                None => {
+                    let mut followed = entry.clone();
+                    match Self::meta_following(&path, base, &mut followed, &known_sizes)
+                        .map_err(|e| io_err("reading a message", e))?
+                    {
+                        Some((m, was_read)) => {
+                            read += usize::from(was_read);
+                            meta.insert(base.clone(), m);
+                            files.insert(base.clone(), followed);
+                            m
+                        }
+                        // Really gone: expunged meanwhile; the next snapshot drops its UID.
+                        None => continue,
                     }
-                    // Really gone: expunged meanwhile; the next snapshot drops its UID.
-                    None => continue,
-                },
+                }
             };
-            let flags = flags_of(&entry, &kws, base);
+            let Some(entry) = files.get(base) else {
+                continue;
+            };
+            let flags = flags_of(entry, &kws, base);
             all_keywords.extend(flags.keywords().map(str::to_owned));
             messages.push(MessageMeta {
                 uid: *uid,
@@ -220,18 +267,35 @@ impl MaildirStore {
                 size,
             });
         }
-        let by_base: HashMap<&str, Uid> =
-            db.entries.iter().map(|(u, b)| (b.as_str(), *u)).collect();
-        let mut claimed_recent: Vec<Uid> = claimed
-            .iter()
-            .filter_map(|b| by_base.get(b.as_str()).copied())
-            .collect();
-        claimed_recent.sort_unstable();
-        let unclaimed_recent = st.files.values().filter(|e| e.in_new).count() as u32;
+        drop(known_sizes);
+        if read >= SIZES_BATCH {
+            let measured = meta
+                .iter()
+                .filter_map(|(b, m)| Some((b.as_str(), m.measured?)));
+            if let Err(e) = sizes::store(&path, measured) {
+                // best effort: the sizes file is an optimisation (sizes.rs)
+                eprintln!(
+                    "imapd: {}: writing {}: {e}",
+                    path.display(),
+                    sizes::FILE_NAME
+                );
+            }
+        }
+        let mut claimed_recent: Vec<Uid> = Vec::new();
+        if !claimed.is_empty() {
+            let by_base: HashMap<&str, Uid> =
+                db.entries.iter().map(|(u, b)| (b.as_str(), *u)).collect();
+            claimed_recent = claimed
+                .iter()
+                .filter_map(|b| by_base.get(b.as_str()).copied())
+                .collect();
+            claimed_recent.sort_unstable();
+        }
+        let unclaimed_recent = files.values().filter(|e| e.in_new).count() as u32;
         Ok(Snapshot {
             uid_validity: db.validity,
             uid_next: db.next,
-            messages,
+            messages: Arc::new(messages),
             claimed_recent,
             unclaimed_recent,
             keywords: all_keywords.into_iter().collect(),
@@ -337,7 +401,24 @@ impl MaildirStore {
     /// concurrent scanner already gave one of them. Returns (UIDVALIDITY, UIDs).
     fn register(&self, path: &Path, bases: &[String]) -> io::Result<(u32, Vec<Uid>)> {
         let _lock = FolderLock::acquire(path, &self.policy.lock)?;
-        self.register_held(path, bases)
+        let (db, _, uids) = self.register_held(None, path, bases)?;
+        Ok((db.validity, uids))
+    }
+
+    /// Takes this handle's copy of a folder's database with its file identity, if it has one
+    /// (handed to [`Self::register_held`]; [`Self::keep_db`] puts the result back).
+    fn take_db(&mut self, mailbox: &str) -> Option<(UidDb, FileIdentity)> {
+        let st = self.state.get_mut(mailbox)?;
+        let id = st.db_id.take()?;
+        Some((std::mem::take(&mut st.db), id))
+    }
+
+    /// Keeps a database this handle just wrote (and the identity of its file, if known), so
+    /// the next rescan need not read it back.
+    fn keep_db(&mut self, mailbox: &str, db: UidDb, id: Option<FileIdentity>) {
+        let st = self.state.entry(mailbox.to_owned()).or_default();
+        st.db = db;
+        st.db_id = id;
     }
 
     /// [`Self::register`] with the folder lock already held. APPEND and COPY publish their
@@ -345,8 +426,15 @@ impl MaildirStore {
     /// give the file a UID, expunge it under that UID, and our registration would then hand
     /// the client a second UID for a message that no longer exists (found by
     /// tests/torture.rs: an APPENDUID naming nothing).
-    fn register_held(&self, path: &Path, bases: &[String]) -> io::Result<(u32, Vec<Uid>)> {
-        let (db, uids) = folder::update_db_held(path, &self.policy, |db| {
+    /// `known` is this handle's copy of the database ([`Self::take_db`]), reused if its file is
+    /// unchanged.
+    fn register_held(
+        &self,
+        known: Option<(UidDb, FileIdentity)>,
+        path: &Path,
+        bases: &[String],
+    ) -> io::Result<(UidDb, Option<FileIdentity>, Vec<Uid>)> {
+        folder::update_db_held(path, &self.policy, known, |db| {
             let known: HashMap<&str, Uid> =
                 db.entries.iter().map(|(u, b)| (b.as_str(), *u)).collect();
             let mut fresh = Vec::new();
@@ -365,36 +453,56 @@ impl MaildirStore {
                 .into_iter()
                 .map(|u| u.unwrap_or_else(|| db.push(fresh.next().expect("counted"))))
                 .collect::<Vec<Uid>>())
-        })?;
-        Ok((db.validity, uids))
+        })
     }
 
-    /// Brings the folder's database up to date; with `claim`, first moves `new/` to `cur/`.
-    /// Returns the database, the files and the base names this call claimed.
-    fn sync(&self, path: &Path, claim: bool) -> io::Result<(UidDb, Files, Vec<String>)> {
+    /// Brings the folder's files and database (kept in the folder's state) up to date; with
+    /// `claim`, first moves `new/` to `cur/`. Returns the base names this call claimed.
+    fn sync(&mut self, mailbox: &str, path: &Path, claim: bool) -> io::Result<Vec<String>> {
         let claimed = if claim {
             folder::claim_new(path)?
         } else {
             Vec::new()
         };
-        // Fast path without the lock: nothing new, nothing gone.
-        if let Some(db) = folder::peek_db(path)? {
-            let files = folder::scan(path)?;
-            if folder::in_sync(&db, &files) {
-                return Ok((db, files, claimed));
+        let st = self.state.entry(mailbox.to_owned()).or_default();
+        st.pass = st.pass.wrapping_add(1).max(1);
+        folder::rescan(path, &mut st.files, st.pass)?;
+        // The database is parsed again only if its file was replaced since it was read.
+        let id = FileIdentity::current(path)?;
+        if id.is_none() || st.db_id != id {
+            st.db_id = None;
+            if let Some((Ok(db), id)) = UidDb::read_with_id(path)? {
+                st.db = db;
+                st.db_id = Some(id);
             }
         }
-        let (db, files) = folder::update_db(path, &self.policy, |db| folder::reconcile(path, db))?;
-        Ok((db, files, claimed))
+        // Fast path without the lock: nothing new, nothing gone.
+        if st.db_id.is_none() || !folder::in_sync(&st.db, &st.files) {
+            let (db, id, files) =
+                folder::update_db(path, &self.policy, |db| folder::reconcile(path, db))?;
+            st.db = db;
+            st.db_id = id;
+            st.files = files;
+        }
+        if st.meta.len() > st.files.len() {
+            let files = &st.files;
+            st.meta.retain(|b, _| files.contains_key(b));
+        }
+        Ok(claimed)
     }
 
-    /// Remembers what a sync found.
-    fn remember(&mut self, mailbox: &str, db: &UidDb, files: Files) -> &mut FolderState {
+    /// Remembers the files a sync found.
+    fn remember(&mut self, mailbox: &str, files: Files) -> &mut FolderState {
         let st = self.state.entry(mailbox.to_owned()).or_default();
-        st.uids = db.entries.iter().cloned().collect();
         st.meta.retain(|b, _| files.contains_key(b));
         st.files = files;
         st
+    }
+
+    /// The base name of `uid` in this handle's copy of the database.
+    fn base_of(st: &FolderState, uid: Uid) -> Option<&String> {
+        let i = st.db.entries.binary_search_by_key(&uid, |(u, _)| *u).ok()?;
+        Some(&st.db.entries[i].1)
     }
 
     /// The base name and current file of `uid`, from this handle's memory or (for a UID it
@@ -408,7 +516,7 @@ impl MaildirStore {
         let known = self
             .state
             .get(mailbox)
-            .and_then(|st| st.uids.get(&uid).cloned());
+            .and_then(|st| Self::base_of(st, uid).cloned());
         let base = match known {
             Some(b) => b,
             None => {
@@ -416,8 +524,10 @@ impl MaildirStore {
                     return Ok(None);
                 };
                 let files = folder::scan(path)?;
-                self.remember(mailbox, &db, files);
-                match self.state[mailbox].uids.get(&uid) {
+                let st = self.remember(mailbox, files);
+                st.db = db;
+                st.db_id = None;
+                match Self::base_of(st, uid) {
                     Some(b) => b.clone(),
                     None => return Ok(None),
                 }
@@ -437,16 +547,42 @@ impl MaildirStore {
         Ok(entry.map(|e| (base, e)))
     }
 
-    /// RFC822.SIZE and INTERNALDATE of a file: the `,W=` hint or a read of the content
-    /// (bare LFs count two, RFC 3501 §2.3.4); the mtime (see `time.rs`).
-    fn file_meta(path: &Path, base: &str, entry: &FileEntry) -> io::Result<(u64, DateTime)> {
+    /// RFC822.SIZE and INTERNALDATE of a file: the `,W=` hint, the sizes file, or a read of
+    /// the content (bare LFs count two, RFC 3501 §2.3.4); the mtime (see `time.rs`). The flag
+    /// says whether the file was read.
+    fn file_meta(
+        path: &Path,
+        base: &str,
+        entry: &FileEntry,
+        known: &Sizes,
+    ) -> io::Result<(FileMeta, bool)> {
         let p = entry.path(path);
         let m = std::fs::metadata(&p)?;
-        let size = match flags::size_hint(base, 'W') {
-            Some(w) => w,
-            None => crlf_size(&std::fs::read(&p)?),
+        let internal_date = time::from_system_time(m.modified()?);
+        if let Some(w) = flags::size_hint(base, 'W') {
+            let meta = FileMeta {
+                size: w,
+                internal_date,
+                measured: None,
+            };
+            return Ok((meta, false));
+        }
+        let mtime_ns = i128::from(m.mtime()) * 1_000_000_000 + i128::from(m.mtime_nsec());
+        let (size, was_read) = match sizes::lookup(known, base, m.size(), mtime_ns) {
+            Some(s) => (s, false),
+            None => (crlf_size(&std::fs::read(&p)?), true),
         };
-        Ok((size, time::from_system_time(m.modified()?)))
+        let measured = Measured {
+            bytes: m.size(),
+            mtime_ns,
+            rfc822_size: size,
+        };
+        let meta = FileMeta {
+            size,
+            internal_date,
+            measured: Some(measured),
+        };
+        Ok((meta, was_read))
     }
 
     /// [`Self::file_meta`], following renames by others: leaving a message out of a
@@ -457,9 +593,10 @@ impl MaildirStore {
         path: &Path,
         base: &str,
         entry: &mut FileEntry,
-    ) -> io::Result<Option<(u64, DateTime)>> {
+        known: &Sizes,
+    ) -> io::Result<Option<(FileMeta, bool)>> {
         for _ in 0..20 {
-            match Self::file_meta(path, base, entry) {
+            match Self::file_meta(path, base, entry, known) {
                 Ok(m) => return Ok(Some(m)),
                 Err(e) if e.kind() == io::ErrorKind::NotFound => match folder::find(path, base)? {
                     Some(e) => *entry = e,
@@ -489,15 +626,7 @@ impl MaildirStore {
                 return Ok(Some((entry, new)));
             }
             match std::fs::rename(entry.path(path), path.join("cur").join(&name)) {
-                Ok(()) => {
-                    return Ok(Some((
-                        FileEntry {
-                            name,
-                            in_new: false,
-                        },
-                        new,
-                    )))
-                }
+                Ok(()) => return Ok(Some((FileEntry::new(name, false), new))),
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {
                     // Renamed by another process meanwhile: find its current name.
                     match folder::find(path, base)? {
@@ -521,7 +650,7 @@ impl MaildirStore {
     ) -> Result<(Vec<Uid>, Usage), StoreError> {
         let path = self.folder(mailbox)?;
         let wanted: Option<BTreeSet<Uid>> = uids.map(|u| u.iter().copied().collect());
-        let (db, (removed, files, counted)) = folder::update_db(&path, &self.policy, |db| {
+        let (db, id, (removed, files, counted)) = folder::update_db(&path, &self.policy, |db| {
             let mut files = folder::scan(&path)?;
             let mut removed = Vec::new();
             // What the removed files counted against the quota (not those marked deleted).
@@ -569,7 +698,9 @@ impl MaildirStore {
             Ok((removed, files, counted))
         })
         .map_err(|e| folder_err("expunging", e))?;
-        self.remember(mailbox, &db, files);
+        let st = self.remember(mailbox, files);
+        st.db = db;
+        st.db_id = id;
         Ok((removed, counted))
     }
 
@@ -762,6 +893,44 @@ impl Store for MaildirStore {
         Ok(snap)
     }
 
+    fn counts(&mut self, mailbox: &str, with_size: bool) -> Result<Counts, StoreError> {
+        let path = self.folder(mailbox)?;
+        if with_size {
+            return Ok(Counts::of(&self.snapshot(mailbox, false)?, true));
+        }
+        // A snapshot known to be current answers at once (stamp.rs).
+        let stamp = Stamp::read(&path).map_err(|e| folder_err("reading the folder", e))?;
+        if let Some((s, snap)) = self.scanned.get(mailbox) {
+            if *s == stamp {
+                return Ok(Counts::of(snap, false));
+            }
+        }
+        // Otherwise the names say it all: no stat or read per message (RFC 3501 §6.3.10
+        // needs neither sizes nor dates).
+        self.sync(mailbox, &path, false)
+            .map_err(|e| folder_err("reading the folder", e))?;
+        let st = &self.state[mailbox];
+        let mut c = Counts {
+            uid_validity: st.db.validity,
+            uid_next: st.db.next,
+            messages: 0,
+            unseen: 0,
+            recent: st.files.values().filter(|e| e.in_new).count() as u64,
+            size: None,
+        };
+        for (_, base) in &st.db.entries {
+            let Some(entry) = st.files.get(base) else {
+                continue;
+            };
+            c.messages += 1;
+            // \Seen is the `S` of the info suffix (maildir.txt), never a keyword.
+            if !flags::from_letters(flags::letters(&entry.name)).seen() {
+                c.unseen += 1;
+            }
+        }
+        Ok(c)
+    }
+
     fn change_flags(
         &mut self,
         mailbox: &str,
@@ -854,10 +1023,13 @@ impl Store for MaildirStore {
                 FolderLock::acquire(&path, &policy.lock)
             })
             .map_err(|e| folder_err("appending", e))?;
-        let (validity, uids) = self
-            .register_held(&path, std::slice::from_ref(&base))
+        let known = self.take_db(mailbox);
+        let (db, id, uids) = self
+            .register_held(known, &path, std::slice::from_ref(&base))
             .map_err(|e| folder_err("appending", e))?;
         drop(lock);
+        let validity = db.validity;
+        self.keep_db(mailbox, db, id);
         self.quota_add(&path, counted);
         Ok((validity, uids[0]))
     }
@@ -976,10 +1148,13 @@ impl Store for MaildirStore {
         }
         atomic::fsync_dir(&dst.join("cur")).map_err(|e| folder_err("copying", e))?;
         let bases: Vec<String> = made.iter().map(|(_, b)| b.clone()).collect();
-        let (uid_validity, new_uids) = self
-            .register_held(&dst, &bases)
+        let known = self.take_db(to);
+        let (db, id, new_uids) = self
+            .register_held(known, &dst, &bases)
             .map_err(|e| folder_err("copying", e))?;
         drop(lock);
+        let uid_validity = db.validity;
+        self.keep_db(to, db, id);
         self.quota_add(&dst, counted);
         Ok(Copied {
             uid_validity,
@@ -1108,7 +1283,7 @@ impl MaildirStore {
         })?;
         let kws = keywords::read(inbox).map_err(|e| io_err("reading keywords", e))?;
         let policy = self.policy.clone();
-        let (_, moved) = folder::update_db(inbox, &policy, |db| {
+        let (_, _, moved) = folder::update_db(inbox, &policy, |db| {
             let files = folder::reconcile(inbox, db)?;
             let mut moved = Vec::new();
             for (_, base) in &db.entries {
@@ -1213,7 +1388,7 @@ impl MaildirStore {
         };
         // Fast path: one stat of the file this handle last saw for the UID.
         let seen = self.state.get(mailbox).and_then(|st| {
-            let base = st.uids.get(&uid)?;
+            let base = Self::base_of(st, uid)?;
             Some((base.clone(), st.files.get(base)?.path(&path)))
         });
         if let Some((base, file)) = seen {

@@ -6,8 +6,9 @@
 //! (`courierimapkeywords/`), [`lock`] (dot-lock `tmp/courier.lock`), [`folder`] (scanning,
 //! claiming `\Recent`, UID assignment, tmp/ cleanup), [`deliver`] (unique names, tmp → cur),
 //! [`quota`] (Maildir++ `maildirsize`), [`atomic`] (write–fsync–rename), [`time`] (mtime ↔
-//! INTERNALDATE), [`cache`] (the parsed-metadata cache `imapd.cache`), [`stamp`] (proof that a
-//! folder is unchanged), [`maildir`] (the store).
+//! INTERNALDATE), [`cache`] (the parsed-metadata cache `imapd.cache`), [`sizes`] (RFC822.SIZE
+//! of files without a `,W=` hint, `imapd.sizes`), [`stamp`] (proof that a folder is
+//! unchanged), [`maildir`] (the store).
 //!
 //! Open one handle per session: `MaildirStore::open(path, MaildirOptions::default())`.
 //!
@@ -16,7 +17,8 @@
 //!   messages (the memory store leaves them unclaimed instead); an MDA-style
 //!   [`MaildirStore::deliver`] writes to `new/`.
 //! * Messages are stored with LF line ends; names carry `,S=<bytes>` and a Dovecot-style
-//!   `,W=<RFC822.SIZE>` so sizes need no read. Names without `,W=` are read once per handle.
+//!   `,W=<RFC822.SIZE>` so sizes need no read. Files without `,W=` (Courier's, an MTA's) are
+//!   read once and their sizes kept in `imapd.sizes` for every later session.
 //! * INTERNALDATE is the mtime, reported in UTC (`+0000`).
 //! * A deleted folder is first renamed into the root's `tmp/` (no Maildir++ reader lists it),
 //!   then removed; leftovers are removed at the next `open`.
@@ -45,6 +47,7 @@ pub mod lock;
 pub mod maildir;
 pub mod names;
 pub mod quota;
+pub mod sizes;
 pub mod stamp;
 pub mod time;
 pub mod uiddb;

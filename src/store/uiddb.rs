@@ -10,7 +10,6 @@
 //! base name twice), is treated as lost: the folder gets a new UIDVALIDITY (design
 //! invariant 1).
 
-use std::collections::HashSet;
 use std::io;
 use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -24,7 +23,7 @@ pub const FILE: &str = "courierimapuiddb";
 pub const IMAP_EPOCH: u64 = 1_000_000_000;
 
 /// The parsed database.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UidDb {
     /// UIDVALIDITY.
     pub validity: u32,
@@ -32,6 +31,42 @@ pub struct UidDb {
     pub next: Uid,
     /// (UID, base name), ascending by UID.
     pub entries: Vec<(Uid, String)>,
+}
+
+/// Which file a database was read from: every writer replaces the file by a rename (a new
+/// inode, its own mtime and ctime), so an equal identity means the same bytes and the parsed
+/// database can be reused without reading it again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileIdentity {
+    dev: u64,
+    ino: u64,
+    size: u64,
+    mtime_ns: i128,
+    ctime_ns: i128,
+}
+
+impl FileIdentity {
+    /// The identity of a file from its metadata.
+    pub fn of(m: &std::fs::Metadata) -> FileIdentity {
+        use std::os::unix::fs::MetadataExt;
+        let ns = |s: i64, n: i64| i128::from(s) * 1_000_000_000 + i128::from(n);
+        FileIdentity {
+            dev: m.dev(),
+            ino: m.ino(),
+            size: m.size(),
+            mtime_ns: ns(m.mtime(), m.mtime_nsec()),
+            ctime_ns: ns(m.ctime(), m.ctime_nsec()),
+        }
+    }
+
+    /// The identity of `dir/courierimapuiddb` now; `None` if it does not exist.
+    pub fn current(dir: &Path) -> io::Result<Option<FileIdentity>> {
+        match std::fs::metadata(dir.join(FILE)) {
+            Ok(m) => Ok(Some(FileIdentity::of(&m))),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
 }
 
 /// Why an existing database cannot be used.
@@ -78,7 +113,7 @@ impl UidDb {
             return Err(bad(old, "truncated (no final newline)"));
         }
         let mut entries = Vec::new();
-        let mut seen = HashSet::new();
+        let mut seen = rustc_hash::FxHashSet::default();
         let mut last = 0;
         for line in lines {
             let (uid, base) = line
@@ -106,9 +141,11 @@ impl UidDb {
 
     /// The file's text.
     pub fn format(&self) -> String {
-        let mut out = format!("1 {} {}\n", self.validity, self.next);
+        use std::fmt::Write;
+        let mut out = String::with_capacity(32 + self.entries.len() * (12 + 48));
+        let _ = writeln!(out, "1 {} {}", self.validity, self.next);
         for (uid, base) in &self.entries {
-            out.push_str(&format!("{uid} {base}\n"));
+            let _ = writeln!(out, "{uid} {base}");
         }
         out
     }
@@ -126,6 +163,28 @@ impl UidDb {
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    /// Like [`UidDb::read`], with the identity of the file read (taken from the open file,
+    /// so it belongs to exactly these bytes).
+    pub fn read_with_id(dir: &Path) -> io::Result<Option<(Result<UidDb, Corrupt>, FileIdentity)>> {
+        use std::io::Read;
+        let mut file = match std::fs::File::open(dir.join(FILE)) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let id = FileIdentity::of(&file.metadata()?);
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)?;
+        let db = match String::from_utf8(bytes) {
+            Ok(text) => UidDb::parse(&text),
+            Err(_) => Err(Corrupt {
+                old_validity: None,
+                why: "not UTF-8".into(),
+            }),
+        };
+        Ok(Some((db, id)))
     }
 
     /// Assigns the next UID to `base`.

@@ -240,7 +240,7 @@ impl World {
                 .other()
                 .snapshot(mb.name(), false)
                 .expect("exists");
-            for m in &snap.messages {
+            for m in snap.messages.iter() {
                 (m.uid, to_flags(&m.flags)).hash(&mut h);
             }
             (snap.uid_next, snap.unclaimed_recent).hash(&mut h);
@@ -366,7 +366,7 @@ impl World {
             *prev = snap.uid_next;
             let ever = self.uids_ever.entry(mb).or_default();
             let max = ever.last().copied().unwrap_or(0);
-            for m in &snap.messages {
+            for m in snap.messages.iter() {
                 if !ever.contains(&m.uid) && (m.uid <= max || m.uid >= snap.uid_next) {
                     return Err(format!("UID {} reused or out of order", m.uid));
                 }

@@ -84,7 +84,13 @@ pub(crate) fn fetch(
         .all(|a| !needs_content(a) || header_only(a) || *a == FetchAtt::Envelope);
     let mut missing = 0usize;
     let mut unknown_cte = false;
+    // One message at a time: its content is read, its FETCH response sent to the responder
+    // and both dropped before the next, so memory is bounded by the largest message.
     for u in uids {
+        if ctx.closed() {
+            // Nothing more can reach the client: stop reading (and marking \Seen).
+            break;
+        }
         let Some(seq) = sel.view.seq_of(u) else {
             continue;
         };

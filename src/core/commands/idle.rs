@@ -10,7 +10,7 @@ pub(crate) fn idle(ctx: &mut Ctx<'_>, state: &mut State, tag: &Tag) -> Option<Ou
     if !ctx.config.has("IDLE") {
         return Some(Outcome::bad("IDLE is not enabled on this server"));
     }
-    ctx.out.push(Response::Continue(Continue::Text {
+    ctx.send(Response::Continue(Continue::Text {
         code: None,
         text: "idling".into(),
     }));
@@ -18,7 +18,7 @@ pub(crate) fn idle(ctx: &mut Ctx<'_>, state: &mut State, tag: &Tag) -> Option<Ou
         State::Selected(mut sel) => {
             // Anything pending is sent right after the continuation (RFC 2177 §3 example).
             let updates = sync_selected(ctx.store, &mut sel, true);
-            ctx.out.extend(updates);
+            ctx.send_all(updates);
             Some(sel)
         }
         _ => None,

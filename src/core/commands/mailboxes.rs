@@ -277,19 +277,18 @@ pub(crate) fn lsub(ctx: &mut Ctx<'_>, reference: &Mailbox, pattern: &[u8]) -> Ou
 }
 
 fn status_data(ctx: &mut Ctx<'_>, name: &str, items: &[StatusAtt]) -> Result<Data, Outcome> {
-    let snap = ctx.store.snapshot(name, false).map_err(Outcome::from)?;
+    let with_size = items.contains(&StatusAtt::Size);
+    let c = ctx.store.counts(name, with_size).map_err(Outcome::from)?;
     let values = items
         .iter()
         .map(|&att| {
             let v = match att {
-                StatusAtt::Messages => snap.messages.len() as u64,
-                StatusAtt::Recent => snap.unclaimed_recent as u64,
-                StatusAtt::UidNext => snap.uid_next as u64,
-                StatusAtt::UidValidity => snap.uid_validity as u64,
-                StatusAtt::Unseen => {
-                    snap.messages.iter().filter(|m| !m.flags.seen()).count() as u64
-                }
-                StatusAtt::Size => snap.messages.iter().map(|m| m.size).sum(),
+                StatusAtt::Messages => c.messages,
+                StatusAtt::Recent => c.recent,
+                StatusAtt::UidNext => u64::from(c.uid_next),
+                StatusAtt::UidValidity => u64::from(c.uid_validity),
+                StatusAtt::Unseen => c.unseen,
+                StatusAtt::Size => c.size.unwrap_or(0),
             };
             (att, v)
         })

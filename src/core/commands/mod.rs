@@ -1,7 +1,8 @@
 //! Command semantics, grouped by the state they run in (RFC 3501 §6.1–§6.4).
 //!
-//! Each command is a function over a [`Ctx`] (the store, the configuration, the untagged
-//! responses collected so far) that returns the [`Outcome`] for its tagged response.
+//! Each command is a function over a [`Ctx`] (the store, the configuration, the sink its
+//! untagged responses go to as they are produced) that returns the [`Outcome`] for its
+//! tagged response.
 
 mod any;
 mod append;
@@ -23,7 +24,7 @@ use crate::syntax::types::{
 
 use super::config::SessionConfig;
 use super::names;
-use super::session::{Selected, State};
+use super::session::{Responder, Selected, State};
 use super::store::{Store, StoreError};
 
 /// What a command has to work with.
@@ -32,17 +33,32 @@ pub(crate) struct Ctx<'a> {
     pub(crate) config: &'a SessionConfig,
     /// `ENABLE UTF8=ACCEPT` is in effect (RFC 6855).
     pub(crate) utf8: &'a mut bool,
-    /// Untagged responses, in order.
-    pub(crate) out: Vec<Response>,
+    /// Where untagged responses go, each as soon as it is produced, in order.
+    pub(crate) out: &'a mut dyn Responder,
 }
 
 impl Ctx<'_> {
+    pub(crate) fn send(&mut self, r: Response) {
+        self.out.send(r);
+    }
+
+    pub(crate) fn send_all(&mut self, rs: Vec<Response>) {
+        for r in rs {
+            self.out.send(r);
+        }
+    }
+
     pub(crate) fn data(&mut self, d: Data) {
-        self.out.push(Response::Data(d));
+        self.out.send(Response::Data(d));
+    }
+
+    /// True once the responder can deliver nothing more: long commands stop early.
+    pub(crate) fn closed(&self) -> bool {
+        self.out.closed()
     }
 
     pub(crate) fn untagged(&mut self, kind: StatusKind, code: Option<Code>, text: &str) {
-        self.out.push(Response::Status(StatusResponse {
+        self.out.send(Response::Status(StatusResponse {
             tag: None,
             kind,
             code,
@@ -215,7 +231,7 @@ pub(crate) fn dispatch(
     if pre_sync {
         if let State::Selected(sel) = state {
             let updates = presync_selected(ctx.store, sel);
-            ctx.out.extend(updates);
+            ctx.send_all(updates);
         }
     }
     let outcome = match body {
@@ -294,7 +310,7 @@ pub(crate) fn dispatch(
     };
     if let State::Selected(sel) = state {
         let updates = sync_selected(ctx.store, sel, allow_expunge);
-        ctx.out.extend(updates);
+        ctx.send_all(updates);
     }
     Some(outcome)
 }

@@ -29,6 +29,7 @@ mod string;
 mod tests;
 
 pub use self::string::QUOTED_MAX;
+pub(crate) use self::string::{literal_octets, write_literal_header, LiteralKind, Sink};
 use crate::syntax::types::{Command, Response};
 
 /// How a client literal is announced (RFC 3501 §4.3, RFC 7888, RFC 3516 §4.4).
@@ -62,6 +63,12 @@ pub enum Fragment {
 
 /// Appends one response, as complete line(s) ending in CRLF, to `out`.
 pub fn encode_response(resp: &Response, out: &mut Vec<u8>) {
+    response::write_response(out, resp);
+}
+
+/// Encodes one response into any [`Sink`]: the same bytes as [`encode_response`], with each
+/// literal's payload handed over by reference (the shell writes large ones without a copy).
+pub(crate) fn encode_response_to(resp: &Response, out: &mut dyn Sink) {
     response::write_response(out, resp);
 }
 

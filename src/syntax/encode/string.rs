@@ -18,8 +18,9 @@
 //!
 //! Output goes through [`Sink`], which takes line bytes and whole literals separately: the
 //! response encoder appends both to one buffer, the command encoder cuts fragments at each
-//! literal. Streaming large bodies later means a `Sink` whose literal takes a reader: the
-//! header needs only the length ([`write_literal_header`]), the payload can then be copied.
+//! literal, and the shell's output writes a large literal's payload straight from the
+//! response to the client (header from [`write_literal_header`], octets from
+//! [`literal_octets`]) instead of copying it into its buffer.
 
 use crate::syntax::types::is_atom_char;
 
@@ -50,10 +51,21 @@ impl Sink for Vec<u8> {
     /// A server literal; NUL becomes 0x80 unless binary (`CHAR8`, RFC 3501 §9).
     fn literal(&mut self, data: &[u8], kind: LiteralKind) {
         write_literal_header(self, data.len(), kind, false);
-        match kind {
-            LiteralKind::Binary => self.extend_from_slice(data),
-            LiteralKind::Text => self.extend(data.iter().map(|&b| if b == 0 { 0x80 } else { b })),
-        }
+        self.extend_from_slice(&literal_octets(data, kind));
+    }
+}
+
+/// A server literal's payload as sent: `data` itself (no copy) unless a text literal holds
+/// NUL, which `CHAR8` excludes (RFC 3501 §9) and is sent as 0x80. Works on any piece of a
+/// payload, so a writer may convert it chunk by chunk.
+pub(crate) fn literal_octets(data: &[u8], kind: LiteralKind) -> std::borrow::Cow<'_, [u8]> {
+    if kind == LiteralKind::Text && data.contains(&0) {
+        data.iter()
+            .map(|&b| if b == 0 { 0x80 } else { b })
+            .collect::<Vec<u8>>()
+            .into()
+    } else {
+        data.into()
     }
 }
 

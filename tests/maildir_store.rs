@@ -626,6 +626,57 @@ fn unchanged_folder_snapshots_are_reused_and_changes_still_show() {
     );
 }
 
+/// `Store::header` reads the start of the file up to the blank line, whatever the size of
+/// the header, and agrees with the in-memory store.
+#[test]
+fn header_reads_only_the_header() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = open(d.path());
+    let mut m = MemoryStore::new();
+    let long = format!("X-Long: {}\r\n", "v".repeat(900)).repeat(20);
+    // (message, its header); the Maildir may store CRLF as LF, so compare without CR
+    let cases: Vec<(String, String)> = vec![
+        (
+            "Subject: a\r\n\r\nbody\r\n".into(),
+            "Subject: a\r\n\r\n".into(),
+        ),
+        ("Subject: a\n\nbody\n".into(), "Subject: a\n\n".into()),
+        ("Subject: no body\n\n".into(), "Subject: no body\n\n".into()),
+        (
+            "Subject: no blank\nX: y".into(),
+            "Subject: no blank\nX: y".into(),
+        ),
+        (
+            format!("{long}\r\n{}", "b".repeat(200_000)),
+            format!("{long}\r\n"),
+        ),
+    ];
+    let lf = |b: &[u8]| -> Vec<u8> { b.iter().copied().filter(|&c| c != b'\r').collect() };
+    for (data, header) in &cases {
+        let nm = NewMessage {
+            data: data.clone().into_bytes(),
+            flags: set(&[]),
+            internal_date: None,
+        };
+        let (_, u) = s.append("INBOX", nm.clone()).unwrap();
+        let (_, mu) = m.append("INBOX", nm).unwrap();
+        for (h, all) in [
+            (
+                s.header("INBOX", u).unwrap(),
+                s.content("INBOX", u).unwrap(),
+            ),
+            (
+                m.header("INBOX", mu).unwrap(),
+                m.content("INBOX", mu).unwrap(),
+            ),
+        ] {
+            assert_eq!(lf(&h), lf(header.as_bytes()));
+            assert!(all.starts_with(&h));
+        }
+    }
+    assert_eq!(s.header("INBOX", 999), Err(StoreError::Expunged));
+}
+
 /// Files without a `,W=` size hint (Courier's, an MTA's) are read once: the sizes go to
 /// `imapd.sizes`, which the next session trusts only while each file keeps its size and
 /// mtime (store/sizes.rs).

@@ -476,6 +476,14 @@ impl Store for MemoryStore {
             .ok_or(StoreError::Expunged)
     }
 
+    fn header(&mut self, mailbox: &str, uid: Uid) -> Result<Vec<u8>, StoreError> {
+        let mut data = self.content(mailbox, uid)?;
+        if let Some(n) = crate::message::mime::header_end(&data) {
+            data.truncate(n);
+        }
+        Ok(data)
+    }
+
     fn quota_roots(&mut self, mailbox: &str) -> Result<Vec<String>, StoreError> {
         let mut inner = self.0.borrow_mut();
         inner.mailbox(mailbox)?;

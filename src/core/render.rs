@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use crate::message::search::contains_folded;
+use crate::message::search::Needle;
 use crate::message::section::BinaryError;
 use crate::message::summary::Summary;
 use crate::message::Message;
@@ -136,27 +136,18 @@ impl<'a> Parsed<'a> {
 
     /// Case-insensitive substring test on a header field's decoded value (RFC 2047 words
     /// decoded, i;unicode-casemap folding).
-    pub fn header_contains(&self, name: &[u8], needle: &[u8]) -> bool {
-        let needle = String::from_utf8_lossy(needle);
-        self.msg
-            .header_values(name)
-            .iter()
-            .any(|v| contains_folded(v, &needle))
+    pub fn header_contains(&self, name: &[u8], needle: &Needle) -> bool {
+        self.msg.any_header_value(name, &mut |v| needle.found_in(v))
     }
 
     /// Case-insensitive substring test on the decoded body text.
-    pub fn body_contains(&self, needle: &[u8]) -> bool {
-        let needle = String::from_utf8_lossy(needle);
-        self.msg
-            .body_text()
-            .iter()
-            .any(|t| contains_folded(t, &needle))
+    pub fn body_contains(&self, needle: &Needle) -> bool {
+        self.msg.any_body_text(&mut |t| needle.found_in(t))
     }
 
     /// Case-insensitive substring test on the header and body (SEARCH TEXT).
-    pub fn text_contains(&self, needle: &[u8]) -> bool {
-        let n = String::from_utf8_lossy(needle);
-        contains_folded(&self.msg.header_text(), &n) || self.body_contains(needle)
+    pub fn text_contains(&self, needle: &Needle) -> bool {
+        needle.found_in(&self.msg.header_text()) || self.body_contains(needle)
     }
 }
 

@@ -230,6 +230,14 @@ pub trait Store {
     fn remove(&mut self, mailbox: &str, uids: &[Uid]) -> Result<Vec<Uid>, StoreError>;
     /// The message's octets as stored.
     fn content(&mut self, mailbox: &str, uid: Uid) -> Result<Vec<u8>, StoreError>;
+    /// The message's octets up to and including the blank line that ends its top-level
+    /// header ([`crate::message::mime::header_end`]); all of them if it has none. Enough for
+    /// everything that looks only at the header (ENVELOPE, `BODY[HEADER…]`, SEARCH
+    /// SUBJECT/FROM/HEADER/SENT…), without reading attachments. The default returns
+    /// [`Store::content`] whole, which answers the same.
+    fn header(&mut self, mailbox: &str, uid: Uid) -> Result<Vec<u8>, StoreError> {
+        self.content(mailbox, uid)
+    }
     /// The quota roots a mailbox is under (GETQUOTAROOT, RFC 9208 §4.3); empty when no
     /// quota applies. Stores without quotas keep this default.
     fn quota_roots(&mut self, mailbox: &str) -> Result<Vec<String>, StoreError> {

@@ -2,6 +2,8 @@
 //! RFC 2231 percent encoding, and charsets via `encoding_rs` (the WHATWG encodings, which
 //! cover what mail uses; unknown charsets fall back to UTF-8 with replacement characters).
 
+use std::borrow::Cow;
+
 /// Decodes base64, skipping characters outside the alphabet (RFC 2045 §6.8: "any characters
 /// outside of the base64 alphabet are to be ignored") and stopping at the first `=` pad.
 pub fn base64(input: &[u8]) -> Vec<u8> {
@@ -38,7 +40,14 @@ fn hex(b: u8) -> Option<u8> {
 pub fn quoted_printable(input: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(input.len());
     let mut soft = true; // no line break before the first line
-    for line in input.split(|&b| b == b'\n') {
+    let mut rest = Some(input);
+    // the lines, as `split` at LF gives them (a final empty one after a last LF)
+    while let Some(text) = rest {
+        let (line, next) = match memchr::memchr(b'\n', text) {
+            Some(k) => (&text[..k], Some(&text[k + 1..])),
+            None => (text, None),
+        };
+        rest = next;
         if !soft {
             out.extend_from_slice(b"\r\n");
         }
@@ -50,20 +59,26 @@ pub fn quoted_printable(input: &[u8]) -> Vec<u8> {
             .map_or(0, |i| i + 1);
         let line = &line[..end];
         let mut i = 0;
-        while i < line.len() {
-            if line[i] == b'=' {
-                if i + 1 == line.len() {
-                    soft = true;
-                    break;
-                }
-                if let Some(v) = hex_pair(line, i + 1) {
+        while let Some(k) = memchr::memchr(b'=', &line[i..]) {
+            out.extend_from_slice(&line[i..i + k]);
+            i += k;
+            if i + 1 == line.len() {
+                soft = true;
+                break;
+            }
+            match hex_pair(line, i + 1) {
+                Some(v) => {
                     out.push(v);
                     i += 3;
-                    continue;
+                }
+                None => {
+                    out.push(b'=');
+                    i += 1;
                 }
             }
-            out.push(line[i]);
-            i += 1;
+        }
+        if !soft {
+            out.extend_from_slice(&line[i..]);
         }
     }
     out
@@ -77,9 +92,15 @@ fn hex_pair(s: &[u8], i: usize) -> Option<u8> {
 /// Decodes `bytes` in the charset labelled `label` to UTF-8 (lossy). Empty or unknown labels
 /// are treated as UTF-8 (US-ASCII is a subset).
 pub fn charset(bytes: &[u8], label: &[u8]) -> String {
+    charset_cow(bytes, label).into_owned()
+}
+
+/// [`charset`] without a copy when `bytes` already are that text (ASCII in an
+/// ASCII-compatible charset, or valid UTF-8 labelled UTF-8 or unknown).
+pub fn charset_cow<'a>(bytes: &'a [u8], label: &[u8]) -> Cow<'a, str> {
     match encoding_rs::Encoding::for_label_no_replacement(label) {
-        Some(enc) => enc.decode_without_bom_handling(bytes).0.into_owned(),
-        None => String::from_utf8_lossy(bytes).into_owned(),
+        Some(enc) => enc.decode_without_bom_handling(bytes).0,
+        None => String::from_utf8_lossy(bytes),
     }
 }
 
@@ -142,6 +163,14 @@ fn encoded_word(w: &[u8]) -> Option<String> {
 /// between two adjacent encoded words is dropped (§6.2); other text is taken as UTF-8, lossy
 /// (raw 8-bit headers are usually UTF-8 nowadays). Line breaks are unfolded.
 pub fn rfc2047(raw: &[u8]) -> String {
+    if memchr::memmem::find(raw, b"=?").is_none() {
+        let out = String::from_utf8_lossy(raw);
+        return if out.contains(['\r', '\n']) {
+            out.replace(['\r', '\n'], "")
+        } else {
+            out.into_owned()
+        };
+    }
     let mut out = String::with_capacity(raw.len());
     let mut pending_ws: &[u8] = b"";
     let mut last_was_word = false;
@@ -175,7 +204,11 @@ pub fn rfc2047(raw: &[u8]) -> String {
     }
     flush(&mut out, pending_ws);
     flush(&mut out, &raw[text_start..]);
-    out.replace(['\r', '\n'], "")
+    if out.contains(['\r', '\n']) {
+        out.replace(['\r', '\n'], "")
+    } else {
+        out
+    }
 }
 
 fn word_end(s: &[u8]) -> Option<usize> {

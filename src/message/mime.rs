@@ -139,6 +139,26 @@ struct Parser<'a> {
     budget: usize,
 }
 
+/// The length of the top-level header in `data`, blank line included, if `data` holds all
+/// of it: the header ends at the first line that is empty (`LF` or `CRLF`), exactly where
+/// [`parse`] ends the message's header. `None` if `data` has no such line (yet): a reader
+/// of a file's start reads on; at the end of the file the whole file is the header.
+///
+/// `parse(&data[..n]).header == parse(data).header` for `Some(n)` (a property test checks
+/// it), so whatever needs only the header can be answered from a prefix of the file.
+pub fn header_end(data: &[u8]) -> Option<usize> {
+    let mut pos = 0;
+    loop {
+        match (data.get(pos)?, data.get(pos + 1)) {
+            (b'\n', _) => return Some(pos + 1),
+            (b'\r', Some(b'\n')) => return Some(pos + 2),
+            (b'\r', None) => return None,
+            _ => {}
+        }
+        pos += memchr::memchr(b'\n', &data[pos..])? + 1;
+    }
+}
+
 /// Parses the MIME structure of a whole message file.
 pub fn parse(data: &[u8]) -> Part {
     let mut p = Parser {

@@ -39,15 +39,18 @@ mod proptests;
 #[cfg(test)]
 mod tests;
 
+use std::cell::OnceCell;
+
 use self::mime::Part;
 use self::size::CrlfIndex;
 
-/// A message file parsed once: its bytes, MIME tree and line index.
+/// A message file parsed once: its bytes, MIME tree and line index (built when first
+/// needed: SEARCH never needs it).
 #[derive(Debug, Clone)]
 pub struct Message<'a> {
     data: &'a [u8],
     root: Part,
-    index: CrlfIndex,
+    index: OnceCell<CrlfIndex>,
 }
 
 impl<'a> Message<'a> {
@@ -56,7 +59,7 @@ impl<'a> Message<'a> {
         Message {
             data,
             root: mime::parse(data),
-            index: CrlfIndex::new(data),
+            index: OnceCell::new(),
         }
     }
 
@@ -72,11 +75,11 @@ impl<'a> Message<'a> {
 
     /// The line index, for CRLF sizes and bytes of any range.
     pub fn crlf(&self) -> &CrlfIndex {
-        &self.index
+        self.index.get_or_init(|| CrlfIndex::new(self.data))
     }
 
     /// `RFC822.SIZE`: the size of the whole message in CRLF form (RFC 3501 §2.3.4).
     pub fn size(&self) -> u32 {
-        size::to_u32(self.index.size(0..self.data.len()))
+        size::to_u32(self.crlf().size(0..self.data.len()))
     }
 }

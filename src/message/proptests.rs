@@ -162,6 +162,40 @@ fn check(m: &Message<'_>, b: &BodyStructure, path: &mut Vec<u32>) -> bool {
     }
 }
 
+/// What needs only the header can be answered from the file's start up to `header_end`
+/// (what `Store::header` reads): same header range, header sections, envelope, fields.
+#[quickcheck]
+fn header_prefix_answers_like_the_whole_file(msg: Msg, cut: usize, raw: Vec<u8>) -> bool {
+    let check = |data: &[u8]| {
+        let whole = Message::parse(data);
+        let n = super::mime::header_end(data);
+        let prefix = Message::parse(&data[..n.unwrap_or(data.len())]);
+        let sections = [
+            Some(SectionText::Header),
+            Some(SectionText::HeaderFields(vec![
+                b"subject".to_vec(),
+                b"x-a".to_vec(),
+            ])),
+            Some(SectionText::HeaderFieldsNot(vec![b"from".to_vec()])),
+        ];
+        // a prefix without the blank line finds none either (a reader reads on)
+        let shorter =
+            n.is_none_or(|n| (0..n).all(|k| super::mime::header_end(&data[..k]).is_none()));
+        shorter
+            && n.is_none_or(|n| whole.root().header == (0..n))
+            && prefix.root().header == whole.root().header
+            && prefix.envelope() == whole.envelope()
+            && prefix.header_values(b"subject") == whole.header_values(b"subject")
+            && prefix.sent_date() == whole.sent_date()
+            && sections
+                .iter()
+                .all(|t| get(&prefix, &[], t.clone()) == get(&whole, &[], t.clone()))
+    };
+    // generated messages, arbitrary cuts of them, and arbitrary bytes
+    let cut = &msg.0[..cut % (msg.0.len() + 1)];
+    check(&msg.0) && check(cut) && check(&raw)
+}
+
 #[quickcheck]
 fn body_is_header_plus_text(msg: Msg) -> bool {
     let m = Message::parse(&msg.0);

@@ -89,8 +89,8 @@ impl<'a> Message<'a> {
             }
         };
         Some(match partial {
-            Some(p) => self.index.partial(self.data, range, p),
-            None => self.index.bytes(self.data, range),
+            Some(p) => self.crlf().partial(self.data, range, p),
+            None => self.crlf().bytes(self.data, range),
         })
     }
 
@@ -100,7 +100,7 @@ impl<'a> Message<'a> {
         for f in header::fields(self.data, m.header.clone()) {
             let listed = names.iter().any(|n| header::name_is(self.data, &f.name, n));
             if listed == keep {
-                out.extend_from_slice(&self.index.bytes(self.data, f.line));
+                out.extend_from_slice(&self.crlf().bytes(self.data, f.line));
             }
         }
         if header::has_blank_line(self.data, &m.header) {
@@ -113,12 +113,12 @@ impl<'a> Message<'a> {
     /// `Ok(None)` if the part does not exist. An empty path is the whole message, as is.
     pub fn binary(&self, path: &[u32]) -> Result<Option<Cow<'a, [u8]>>, BinaryError> {
         if path.is_empty() {
-            return Ok(Some(self.index.bytes(self.data, 0..self.data.len())));
+            return Ok(Some(self.crlf().bytes(self.data, 0..self.data.len())));
         }
         let Some(part) = resolve(&self.root, path) else {
             return Ok(None);
         };
-        let raw = self.index.bytes(self.data, part.body.clone());
+        let raw = self.crlf().bytes(self.data, part.body.clone());
         let cte = encoding_of(
             header::first(self.data, part.header.clone(), b"content-transfer-encoding").as_deref(),
         );

@@ -185,7 +185,7 @@ impl Message<'_> {
     pub fn body_structure(&self, extensible: bool) -> BodyStructure {
         Builder {
             data: self.data,
-            index: &self.index,
+            index: self.crlf(),
             ext: extensible,
         }
         .part(&self.root)

@@ -1,5 +1,7 @@
 //! The per-folder metadata cache `imapd.cache`: parsed ENVELOPE, BODYSTRUCTURE and SORT keys
-//! of each message file, so large folders are not re-read and re-parsed.
+//! of each message file, and its raw header block (what `BODY[HEADER.FIELDS …]` and the
+//! SEARCH header keys read, up to [`MAX_HEADER`] octets), so large folders are not re-read
+//! and re-parsed.
 //!
 //! An optimisation only, never the source of truth:
 //! * Every entry is keyed by the file's base name (unique and immutable in Maildir) and
@@ -17,13 +19,17 @@
 //! and decoded when that message is asked for, so a command touching a few messages of a big
 //! folder does not decode them all.
 //!
-//! Layout: `MAGIC`, then records `u32 length | u64 FNV-1a of the body | body`, where body is
+//! Layout: `MAGIC`, then records `u32 length | u64 checksum of the body | body` (FNV-1a over
+//! 64-bit words, [`checksum`]), where body is
 //! `u32 name length | name | u64 size | i64 mtime seconds | u32 mtime nanoseconds |
-//! summary` ([`crate::message::codec`]).
+//! u32 summary length | summary ([`crate::message::codec`]) | u32 header length | header`;
+//! a length of `u32::MAX` means absent (either may be known without the other). Version 1
+//! files (summary only) do not have this magic and are ignored, then replaced.
 
 use std::collections::HashMap;
 use std::fs::Metadata;
 use std::io;
+use std::ops::Range;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -37,7 +43,13 @@ use super::atomic;
 pub const FILE_NAME: &str = "imapd.cache";
 
 /// First bytes of a cache file (the trailing digit is the layout version).
-const MAGIC: &[u8] = b"imapd-cache 1\n";
+const MAGIC: &[u8] = b"imapd-cache 2\n";
+
+/// Largest header block kept (a file without a blank line is all header).
+pub const MAX_HEADER: usize = 16 * 1024;
+
+/// Length field of an absent summary or header.
+const ABSENT: u32 = u32::MAX;
 
 /// Largest cache file read (a damaged length must not make us allocate without bound).
 const MAX_FILE: u64 = 1 << 32;
@@ -64,24 +76,58 @@ impl FileId {
     }
 }
 
-/// One message's cache entry: its record as read from the file (checked and decoded only
-/// when asked for), or a summary in memory.
+/// A record as read from the file; its checksum is verified when first used.
 #[derive(Debug, Clone)]
-enum Body {
-    /// The `summary` part of a record as read (checksum not yet verified).
-    Raw {
-        record: Arc<[u8]>,
-        sum: u64,
-        at: usize,
-    },
-    /// Decoded or freshly computed.
-    Parsed(Arc<Summary>),
+struct Raw {
+    /// The whole cache file as read (shared by all its records) and this record's body in it.
+    file: Arc<[u8]>,
+    at: Range<usize>,
+    sum: u64,
+    checked: bool,
+    summary: Option<Range<usize>>,
+    header: Option<Range<usize>>,
 }
 
+impl Raw {
+    /// The record body.
+    fn record(&self) -> &[u8] {
+        &self.file[self.at.clone()]
+    }
+
+    /// True if the checksum matches (computed once).
+    fn verify(&mut self) -> bool {
+        if !self.checked {
+            if checksum(self.record()) != self.sum {
+                return false;
+            }
+            self.checked = true;
+        }
+        true
+    }
+}
+
+/// One message's cache entry: the record as read (checked and decoded only when asked for)
+/// and what was decoded or computed since.
 #[derive(Debug, Clone)]
 struct Entry {
     id: FileId,
-    body: Body,
+    raw: Option<Raw>,
+    summary: Option<Arc<Summary>>,
+    header: Option<Arc<[u8]>>,
+    /// Changed since read: written from the fields, not copied from `raw`.
+    fresh: bool,
+}
+
+impl Entry {
+    fn new(id: FileId) -> Self {
+        Entry {
+            id,
+            raw: None,
+            summary: None,
+            header: None,
+            fresh: true,
+        }
+    }
 }
 
 /// The cache of one folder, loaded on first use.
@@ -95,10 +141,19 @@ pub struct FolderCache {
     dirty: bool,
 }
 
-fn fnv1a(data: &[u8]) -> u64 {
-    data.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+/// The records' checksum: FNV-1a over 64-bit little-endian words (then the remaining
+/// octets), eight times faster than bytewise FNV-1a. Each step is a bijection of the state,
+/// so any change confined to one word is always detected.
+fn checksum(data: &[u8]) -> u64 {
+    const PRIME: u64 = 0x0100_0000_01b3;
+    let mut words = data.chunks_exact(8);
+    let h = words.by_ref().fold(0xcbf2_9ce4_8422_2325, |h, w| {
+        (h ^ u64::from_le_bytes(w.try_into().expect("8 octets"))).wrapping_mul(PRIME)
+    });
+    words
+        .remainder()
+        .iter()
+        .fold(h, |h, &b| (h ^ u64::from(b)).wrapping_mul(PRIME))
 }
 
 fn read_u32(d: &[u8], at: usize) -> Option<u32> {
@@ -109,8 +164,20 @@ fn read_u64(d: &[u8], at: usize) -> Option<u64> {
     Some(u64::from_le_bytes(d.get(at..at + 8)?.try_into().ok()?))
 }
 
-/// The name and identity of one record body; the summary stays undecoded.
-fn record(body: &[u8], sum: u64) -> Option<(String, Entry)> {
+/// An optional length-prefixed field at `at`: its range and the position after it.
+fn slot(body: &[u8], at: usize) -> Option<(Option<Range<usize>>, usize)> {
+    let n = read_u32(body, at)?;
+    if n == ABSENT {
+        return Some((None, at + 4));
+    }
+    let r = at + 4..(at + 4).checked_add(n as usize)?;
+    body.get(r.clone())?;
+    Some((Some(r.clone()), r.end))
+}
+
+/// The name and identity of one record body; summary and header stay undecoded.
+fn record(file: &Arc<[u8]>, range: Range<usize>, sum: u64) -> Option<(String, Entry)> {
+    let body = &file[range.clone()];
     let n = read_u32(body, 0)? as usize;
     let name = std::str::from_utf8(body.get(4..4 + n)?).ok()?.to_owned();
     let at = 4 + n;
@@ -119,52 +186,62 @@ fn record(body: &[u8], sum: u64) -> Option<(String, Entry)> {
         mtime: read_u64(body, at + 8)? as i64,
         mtime_nsec: read_u32(body, at + 16)?,
     };
-    body.get(at + 20..)?;
+    let (summary, at) = slot(body, at + 20)?;
+    let (header, end) = slot(body, at)?;
+    if end != body.len() {
+        return None;
+    }
     Some((
         name,
         Entry {
-            id,
-            body: Body::Raw {
-                record: body.into(),
+            raw: Some(Raw {
+                file: file.clone(),
+                at: range,
                 sum,
-                at: at + 20,
-            },
+                checked: false,
+                summary,
+                header,
+            }),
+            summary: None,
+            header: None,
+            fresh: false,
+            ..Entry::new(id)
         },
     ))
 }
 
 /// Splits a whole cache file into records; a truncated tail is dropped, a wrong magic gives
 /// nothing. Checksums and summaries are checked when an entry is used ([`decode`]).
-fn parse(data: &[u8]) -> HashMap<String, Entry> {
+fn parse(file: Arc<[u8]>) -> HashMap<String, Entry> {
     let mut out = HashMap::new();
-    let Some(mut rest) = data.strip_prefix(MAGIC) else {
+    if !file.starts_with(MAGIC) {
         return out;
-    };
-    while rest.len() >= 12 {
-        let (Some(len), Some(sum)) = (read_u32(rest, 0), read_u64(rest, 4)) else {
+    }
+    let mut pos = MAGIC.len();
+    while file.len() - pos >= 12 {
+        let (Some(len), Some(sum)) = (read_u32(&file, pos), read_u64(&file, pos + 4)) else {
             break;
         };
-        let Some(body) = rest.get(12..12 + len as usize) else {
+        let body = pos + 12..pos + 12 + len as usize;
+        if body.end > file.len() {
             break; // truncated: keep what came before
-        };
-        if let Some((name, e)) = record(body, sum) {
+        }
+        pos = body.end;
+        if let Some((name, e)) = record(&file, body, sum) {
             out.insert(name, e);
         }
-        rest = &rest[12 + len as usize..];
     }
     out
 }
 
-/// The summary of an entry, verifying and decoding a raw record (`None` if damaged).
-fn decode(body: &Body) -> Option<Arc<Summary>> {
-    match body {
-        Body::Parsed(s) => Some(s.clone()),
-        Body::Raw { record, sum, at } => {
-            if fnv1a(record) != *sum {
-                return None;
-            }
-            codec::decode(&record[*at..]).map(Arc::new)
+/// Appends a length-prefixed optional field.
+fn put_slot(out: &mut Vec<u8>, data: Option<&[u8]>) {
+    match data {
+        Some(d) => {
+            out.extend_from_slice(&(d.len() as u32).to_le_bytes());
+            out.extend_from_slice(d);
         }
+        None => out.extend_from_slice(&ABSENT.to_le_bytes()),
     }
 }
 
@@ -173,25 +250,44 @@ fn serialise(entries: &HashMap<String, Entry>) -> Vec<u8> {
     let mut names: Vec<&String> = entries.keys().collect();
     names.sort_unstable();
     let mut body = Vec::new();
+    let mut summary = Vec::new();
     for name in names {
         let e = &entries[name];
-        match &e.body {
+        match &e.raw {
             // records read from disk are copied as they are (their checksum with them)
-            Body::Raw { record, sum, .. } => {
-                out.extend_from_slice(&(record.len() as u32).to_le_bytes());
-                out.extend_from_slice(&sum.to_le_bytes());
-                out.extend_from_slice(record);
+            Some(raw) if !e.fresh => {
+                out.extend_from_slice(&(raw.at.len() as u32).to_le_bytes());
+                out.extend_from_slice(&raw.sum.to_le_bytes());
+                out.extend_from_slice(raw.record());
             }
-            Body::Parsed(summary) => {
+            raw => {
+                // a fresh entry keeps a raw record only if it was verified (see `touch`)
+                let old = |r: &Option<Range<usize>>| {
+                    let raw = raw.as_ref()?;
+                    Some(&raw.record()[r.clone()?])
+                };
+                summary.clear();
+                let summary = match &e.summary {
+                    Some(s) => {
+                        codec::encode(s, &mut summary);
+                        Some(&summary[..])
+                    }
+                    None => old(&raw.as_ref().and_then(|r| r.summary.clone())),
+                };
+                let header = match &e.header {
+                    Some(h) => Some(&h[..]),
+                    None => old(&raw.as_ref().and_then(|r| r.header.clone())),
+                };
                 body.clear();
                 body.extend_from_slice(&(name.len() as u32).to_le_bytes());
                 body.extend_from_slice(name.as_bytes());
                 body.extend_from_slice(&e.id.size.to_le_bytes());
                 body.extend_from_slice(&e.id.mtime.to_le_bytes());
                 body.extend_from_slice(&e.id.mtime_nsec.to_le_bytes());
-                codec::encode(summary, &mut body);
+                put_slot(&mut body, summary);
+                put_slot(&mut body, header);
                 out.extend_from_slice(&(body.len() as u32).to_le_bytes());
-                out.extend_from_slice(&fnv1a(&body).to_le_bytes());
+                out.extend_from_slice(&checksum(&body).to_le_bytes());
                 out.extend_from_slice(&body);
             }
         }
@@ -230,7 +326,7 @@ impl FolderCache {
             return (HashMap::new(), None);
         }
         match std::fs::read(&path) {
-            Ok(data) => (parse(&data), Some(FileId::of(&meta))),
+            Ok(data) => (parse(data.into()), Some(FileId::of(&meta))),
             Err(_) => (HashMap::new(), None),
         }
     }
@@ -244,34 +340,64 @@ impl FolderCache {
         }
     }
 
-    /// The cached summary of the file `base` if the entry matches the file's identity.
-    pub fn get(&mut self, base: &str, id: FileId) -> Option<Arc<Summary>> {
+    /// The entry of `base` if it matches the file's identity and its record (if any) is
+    /// undamaged; a damaged entry is forgotten.
+    fn valid(&mut self, base: &str, id: FileId) -> Option<&mut Entry> {
         self.load();
         let e = self.entries.get_mut(base).filter(|e| e.id == id)?;
-        match decode(&e.body) {
-            Some(s) => {
-                e.body = Body::Parsed(s.clone());
-                Some(s)
-            }
-            None => {
-                // damaged: forget it (the caller parses the message and offers it again)
-                self.entries.remove(base);
-                None
-            }
+        if e.raw.as_mut().is_some_and(|r| !r.verify()) {
+            // damaged: forget it (the caller parses the message and offers it again)
+            self.entries.remove(base);
+            return None;
         }
+        self.entries.get_mut(base)
+    }
+
+    /// The entry of `base` to add to: the valid one, or a new one for this identity.
+    fn touch(&mut self, base: &str, id: FileId) -> &mut Entry {
+        if self.valid(base, id).is_none() {
+            self.entries.insert(base.to_owned(), Entry::new(id));
+        }
+        self.dirty = true;
+        let e = self.entries.get_mut(base).expect("just inserted");
+        e.fresh = true;
+        e
+    }
+
+    /// The cached summary of the file `base` if the entry matches the file's identity.
+    pub fn get(&mut self, base: &str, id: FileId) -> Option<Arc<Summary>> {
+        let e = self.valid(base, id)?;
+        if let Some(s) = &e.summary {
+            return Some(s.clone());
+        }
+        let raw = e.raw.as_ref()?;
+        let s = Arc::new(codec::decode(&raw.record()[raw.summary.clone()?])?);
+        e.summary = Some(s.clone());
+        Some(s)
     }
 
     /// Records the summary of the file `base` (written at the next [`FolderCache::flush`]).
     pub fn put(&mut self, base: &str, id: FileId, summary: Arc<Summary>) {
-        self.load();
-        self.entries.insert(
-            base.to_owned(),
-            Entry {
-                id,
-                body: Body::Parsed(summary),
-            },
-        );
-        self.dirty = true;
+        self.touch(base, id).summary = Some(summary);
+    }
+
+    /// The cached header block of the file `base` if the entry matches the file's identity.
+    pub fn header(&mut self, base: &str, id: FileId) -> Option<Arc<[u8]>> {
+        let e = self.valid(base, id)?;
+        if let Some(h) = &e.header {
+            return Some(h.clone());
+        }
+        let raw = e.raw.as_ref()?;
+        let h: Arc<[u8]> = raw.record()[raw.header.clone()?].into();
+        e.header = Some(h.clone());
+        Some(h)
+    }
+
+    /// Records the header block of the file `base` if it is at most [`MAX_HEADER`] octets.
+    pub fn put_header(&mut self, base: &str, id: FileId, header: &[u8]) {
+        if header.len() <= MAX_HEADER {
+            self.touch(base, id).header = Some(header.into());
+        }
     }
 
     /// True if entries were added since the last write.
@@ -353,10 +479,103 @@ mod tests {
         assert!(FolderCache::new(dir.path()).get("a", ID).is_none());
         // garbage and truncations never panic
         for cut in 0..data.len() {
-            let _ = parse(&data[..cut]);
+            let _ = parse(data[..cut].into());
         }
         std::fs::write(&path, b"nonsense").unwrap();
         assert!(FolderCache::new(dir.path()).get("a", ID).is_none());
+    }
+
+    #[test]
+    fn headers_and_summaries_separately_and_together() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("tmp")).unwrap();
+        let s = summary(b"Subject: hi\n\nbody\n");
+        {
+            let mut c = FolderCache::new(dir.path());
+            c.put_header("h", ID, b"Subject: h\n\n");
+            c.put("s", ID, s.clone());
+            c.put("both", ID, s.clone());
+            c.put_header("both", ID, b"Subject: b\r\n\r\n");
+            c.put_header("big", ID, &vec![b'x'; MAX_HEADER + 1]); // not kept
+            c.put_header("empty", ID, b"");
+            c.flush(|_| true).unwrap();
+        }
+        let mut c = FolderCache::new(dir.path());
+        assert_eq!(c.header("h", ID).as_deref(), Some(&b"Subject: h\n\n"[..]));
+        assert!(c.get("h", ID).is_none());
+        assert!(c.header("s", ID).is_none());
+        assert_eq!(c.get("s", ID).as_deref(), Some(&*s));
+        assert_eq!(c.get("both", ID).as_deref(), Some(&*s));
+        assert_eq!(
+            c.header("both", ID).as_deref(),
+            Some(&b"Subject: b\r\n\r\n"[..])
+        );
+        assert!(c.header("big", ID).is_none());
+        assert_eq!(c.header("empty", ID).as_deref(), Some(&b""[..]));
+        assert!(c.header("h", FileId { size: 11, ..ID }).is_none());
+        // adding a summary to an entry read from disk keeps its header, and vice versa
+        c.put("h", ID, s.clone());
+        c.put_header("s", ID, b"S: 1\n\n");
+        c.flush(|_| true).unwrap();
+        let mut c = FolderCache::new(dir.path());
+        assert_eq!(c.header("h", ID).as_deref(), Some(&b"Subject: h\n\n"[..]));
+        assert_eq!(c.get("h", ID).as_deref(), Some(&*s));
+        assert_eq!(c.get("s", ID).as_deref(), Some(&*s));
+        assert_eq!(c.header("s", ID).as_deref(), Some(&b"S: 1\n\n"[..]));
+        // a new identity replaces the whole entry
+        c.put_header("h", FileId { size: 99, ..ID }, b"New: 1\n\n");
+        assert!(c.get("h", FileId { size: 99, ..ID }).is_none());
+        // damage in the header part is caught by the record's checksum
+        c.flush(|_| true).unwrap();
+        let path = dir.path().join(FILE_NAME);
+        let mut data = std::fs::read(&path).unwrap();
+        let at = data.windows(4).position(|w| w == b"S: 1").unwrap();
+        data[at] = b'T';
+        std::fs::write(&path, &data).unwrap();
+        let mut c = FolderCache::new(dir.path());
+        assert!(c.header("s", ID).is_none());
+        assert!(c.get("s", ID).is_none());
+        assert_eq!(
+            c.header("both", ID).as_deref(),
+            Some(&b"Subject: b\r\n\r\n"[..])
+        );
+    }
+
+    /// A version 1 file (summary records without header slots) is not misread: it is
+    /// ignored, and replaced at the next write.
+    #[test]
+    fn old_versions_are_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("tmp")).unwrap();
+        let s = summary(b"Subject: x\n\n");
+        // a version 1 record: name, identity, summary to the end
+        let mut body = Vec::new();
+        body.extend_from_slice(&1u32.to_le_bytes());
+        body.push(b'a');
+        body.extend_from_slice(&ID.size.to_le_bytes());
+        body.extend_from_slice(&ID.mtime.to_le_bytes());
+        body.extend_from_slice(&ID.mtime_nsec.to_le_bytes());
+        codec::encode(&s, &mut body);
+        let mut v1 = b"imapd-cache 1\n".to_vec();
+        v1.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        v1.extend_from_slice(&checksum(&body).to_le_bytes());
+        v1.extend_from_slice(&body);
+        let path = dir.path().join(FILE_NAME);
+        std::fs::write(&path, &v1).unwrap();
+        assert!(parse(v1.clone().into()).is_empty());
+        // even under today's magic, the old layout does not parse as a record
+        let mut as_v2 = MAGIC.to_vec();
+        as_v2.extend_from_slice(&v1[b"imapd-cache 1\n".len()..]);
+        assert!(parse(as_v2.into()).is_empty());
+        let mut c = FolderCache::new(dir.path());
+        assert!(c.get("a", ID).is_none());
+        c.put("a", ID, s.clone());
+        c.flush(|_| true).unwrap();
+        assert!(std::fs::read(&path).unwrap().starts_with(MAGIC));
+        assert_eq!(
+            FolderCache::new(dir.path()).get("a", ID).as_deref(),
+            Some(&*s)
+        );
     }
 
     #[test]

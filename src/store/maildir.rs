@@ -14,6 +14,7 @@ use crate::core::store::{
     Copied, Counts, FlagChange, MailboxEntry, MessageMeta, NewMessage, QuotaResource, Snapshot,
     Store, StoreError, Uid,
 };
+use crate::message::mime;
 use crate::message::summary::Summary;
 use crate::syntax::types::{Atom, DateTime, Flag};
 
@@ -1188,26 +1189,27 @@ impl Store for MaildirStore {
     }
 
     fn content(&mut self, mailbox: &str, uid: Uid) -> Result<Vec<u8>, StoreError> {
-        let path = self.folder(mailbox)?;
-        for _ in 0..20 {
-            let Some((base, entry)) = self
-                .locate(mailbox, &path, uid)
-                .map_err(|e| folder_err("reading a message", e))?
-            else {
-                return Err(StoreError::Expunged);
-            };
-            match std::fs::read(entry.path(&path)) {
-                Ok(data) => return Ok(data),
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                    // Renamed between locate and read: forget the name and look again.
-                    if let Some(st) = self.state.get_mut(mailbox) {
-                        st.files.remove(&base);
-                    }
-                }
-                Err(e) => return Err(io_err("reading a message", e)),
-            }
+        self.read_message(mailbox, uid, |p| std::fs::read(p))
+    }
+
+    fn header(&mut self, mailbox: &str, uid: Uid) -> Result<Vec<u8>, StoreError> {
+        // from imapd.cache when it has the header of this very file (one stat), else read
+        // and offered to the cache
+        let Some((path, base, id)) = self.file_id(mailbox, uid) else {
+            return self.read_message(mailbox, uid, read_header);
+        };
+        let cache = self
+            .caches
+            .entry(mailbox.to_owned())
+            .or_insert_with(|| FolderCache::new(&path));
+        if let Some(h) = cache.header(&base, id) {
+            return Ok(h.to_vec());
         }
-        Err(StoreError::Io("message keeps being renamed".into()))
+        let h = self.read_message(mailbox, uid, read_header)?;
+        if let Some(c) = self.caches.get_mut(mailbox) {
+            c.put_header(&base, id, &h);
+        }
+        Ok(h)
     }
 
     fn cached_summary(&mut self, mailbox: &str, uid: Uid) -> Option<Arc<Summary>> {
@@ -1315,7 +1317,69 @@ impl MaildirStore {
     }
 }
 
+/// First read of [`read_header`]: one page holds most headers (about 1 KiB is typical).
+const HEADER_CHUNK: usize = 4096;
+
+/// The start of a message file up to the end of its header ([`mime::header_end`]), or the
+/// whole file if it has no blank line. Reads in chunks that double in size, so a file
+/// without a blank line costs linear time.
+fn read_header(path: &Path) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut buf = Vec::new();
+    let mut chunk = HEADER_CHUNK;
+    loop {
+        let old = buf.len();
+        buf.resize(old + chunk, 0);
+        let n = loop {
+            match file.read(&mut buf[old..]) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                r => break r?,
+            }
+        };
+        buf.truncate(old + n);
+        if n == 0 {
+            return Ok(buf);
+        }
+        if let Some(end) = mime::header_end(&buf) {
+            buf.truncate(end);
+            return Ok(buf);
+        }
+        chunk = chunk.saturating_mul(2);
+    }
+}
+
 impl MaildirStore {
+    /// Reads a message's file with `read`, looking the file up again if another process
+    /// renamed it (a flag change) meanwhile.
+    fn read_message(
+        &mut self,
+        mailbox: &str,
+        uid: Uid,
+        read: impl Fn(&Path) -> io::Result<Vec<u8>>,
+    ) -> Result<Vec<u8>, StoreError> {
+        let path = self.folder(mailbox)?;
+        for _ in 0..20 {
+            let Some((base, entry)) = self
+                .locate(mailbox, &path, uid)
+                .map_err(|e| folder_err("reading a message", e))?
+            else {
+                return Err(StoreError::Expunged);
+            };
+            match read(&entry.path(&path)) {
+                Ok(data) => return Ok(data),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    // Renamed between locate and read: forget the name and look again.
+                    if let Some(st) = self.state.get_mut(mailbox) {
+                        st.files.remove(&base);
+                    }
+                }
+                Err(e) => return Err(io_err("reading a message", e)),
+            }
+        }
+        Err(StoreError::Io("message keeps being renamed".into()))
+    }
+
     /// The folder path, base name and file identity of a message, for the cache.
     fn file_id(&mut self, mailbox: &str, uid: Uid) -> Option<(PathBuf, String, FileId)> {
         let path = match self.caches.get(mailbox) {
@@ -1335,5 +1399,54 @@ impl MaildirStore {
         let (base, entry) = self.locate(mailbox, &path, uid).ok()??;
         let meta = std::fs::metadata(entry.path(&path)).ok()?;
         Some((path, base, FileId::of(&meta)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header_of(data: &[u8]) -> Vec<u8> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m");
+        std::fs::write(&path, data).unwrap();
+        read_header(&path).unwrap()
+    }
+
+    #[test]
+    fn reads_up_to_the_blank_line() {
+        // LF and CRLF, with and without a body
+        assert_eq!(header_of(b"A: 1\nB: 2\n\nbody\n"), b"A: 1\nB: 2\n\n");
+        assert_eq!(header_of(b"A: 1\r\n\r\nbody\r\n"), b"A: 1\r\n\r\n");
+        assert_eq!(header_of(b"A: 1\n\n"), b"A: 1\n\n");
+        assert_eq!(header_of(b"\nbody"), b"\n");
+        // no blank line: the whole file
+        assert_eq!(header_of(b"A: 1\nB: 2"), b"A: 1\nB: 2");
+        assert_eq!(header_of(b"A: 1\r\n\r"), b"A: 1\r\n\r");
+        assert_eq!(header_of(b""), b"");
+        // a CR that is not part of a blank line
+        assert_eq!(header_of(b"A: 1\n\rB\n\nx"), b"A: 1\n\rB\n\n");
+    }
+
+    #[test]
+    fn header_longer_than_a_chunk() {
+        let field = format!("X-Long: {}\r\n", "y".repeat(1000));
+        let header = field.repeat(3 * HEADER_CHUNK / field.len() + 2) + "\r\n";
+        let body = "z".repeat(50_000);
+        let data = format!("{header}{body}");
+        assert_eq!(header_of(data.as_bytes()), header.as_bytes());
+        // the blank line's CR and LF in different reads, at every chunk end
+        for chunk_end in [HEADER_CHUNK, 3 * HEADER_CHUNK, 7 * HEADER_CHUNK] {
+            for shift in 0..3 {
+                let fill = chunk_end - shift - 2;
+                let mut data = b"X: ".to_vec();
+                data.resize(fill - 2, b'a');
+                data.extend_from_slice(b"\r\n\r\nbody");
+                assert_eq!(&header_of(&data), &data[..data.len() - 4]);
+            }
+        }
+        // no blank line in a big file
+        let data = "a".repeat(100_000);
+        assert_eq!(header_of(data.as_bytes()), data.as_bytes());
     }
 }

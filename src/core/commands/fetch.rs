@@ -1,7 +1,7 @@
 //! FETCH and UID FETCH (RFC 3501 §6.4.5, §6.4.8; RFC 3516 BINARY).
 
 use crate::syntax::types::{
-    Code, Data, FetchAtt, FetchItems, FetchValue, Flag, Rfc5530Code, SequenceSet,
+    Code, Data, FetchAtt, FetchItems, FetchValue, Flag, Rfc5530Code, SectionText, SequenceSet,
 };
 
 use super::super::flags::FlagSet;
@@ -30,6 +30,29 @@ fn needs_content(att: &FetchAtt) -> bool {
     )
 }
 
+/// True for attributes answered from the top-level header alone ([`Store::header`]):
+/// `RFC822.HEADER` and `BODY[HEADER]`, `BODY[HEADER.FIELDS (…)]`, `BODY[HEADER.FIELDS.NOT
+/// (…)]` of the message itself.
+///
+/// [`Store::header`]: super::super::store::Store::header
+fn header_only(att: &FetchAtt) -> bool {
+    match att {
+        FetchAtt::Rfc822Header => true,
+        FetchAtt::BodySection { section, .. } => {
+            section.part.is_empty()
+                && matches!(
+                    section.text,
+                    Some(
+                        SectionText::Header
+                            | SectionText::HeaderFields(_)
+                            | SectionText::HeaderFieldsNot(_)
+                    )
+                )
+        }
+        _ => false,
+    }
+}
+
 /// Answers one FETCH response per message, in sequence order.
 pub(crate) fn fetch(
     ctx: &mut Ctx<'_>,
@@ -55,6 +78,10 @@ pub(crate) fn fetch(
         .iter()
         .any(|a| needs_content(a) && !render::from_summary(a));
     let want_summary = !want_content && atts.iter().any(render::from_summary);
+    // only header items need content: read no further than the header
+    let header_suffices = atts
+        .iter()
+        .all(|a| !needs_content(a) || header_only(a) || *a == FetchAtt::Envelope);
     let mut missing = 0usize;
     let mut unknown_cte = false;
     // One message at a time: its content is read, its FETCH response sent to the responder
@@ -68,7 +95,12 @@ pub(crate) fn fetch(
             continue;
         };
         let content = if want_content {
-            match ctx.store.content(&sel.mailbox, u) {
+            let data = if header_suffices {
+                ctx.store.header(&sel.mailbox, u)
+            } else {
+                ctx.store.content(&sel.mailbox, u)
+            };
+            match data {
                 Ok(c) => Some(c),
                 Err(_) => {
                     // RFC 2180 §4.1.2: the message was expunged by someone else; answer what

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use crate::message::search::Needle;
 use crate::syntax::types::{Code, Data, Flag, SearchKey, SearchReturn, Tag};
 
 use super::super::render::Parsed;
@@ -15,15 +16,27 @@ use super::{Ctx, Outcome};
 /// Charsets a SEARCH may name (§6.4.4: US-ASCII must be supported; imapd also takes UTF-8).
 const CHARSETS: [&str; 2] = ["US-ASCII", "UTF-8"];
 
-fn needs_content(key: &SearchKey) -> bool {
+/// How much of each message a search key looks at (ordered: more is a superset).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Need {
+    /// Flags, sizes, dates from the snapshot.
+    Nothing,
+    /// The top-level header only ([`crate::core::store::Store::header`]).
+    Header,
+    /// The whole message.
+    Content,
+}
+
+fn need(key: &SearchKey) -> Need {
     use SearchKey::*;
     match key {
-        Bcc(_) | Body(_) | Cc(_) | From(_) | Header(..) | Subject(_) | Text(_) | To(_)
-        | SentBefore(_) | SentOn(_) | SentSince(_) => true,
-        Not(k) => needs_content(k),
-        Or(a, b) => needs_content(a) || needs_content(b),
-        And(ks) => ks.iter().any(needs_content),
-        _ => false,
+        Body(_) | Text(_) => Need::Content,
+        Bcc(_) | Cc(_) | From(_) | Header(..) | Subject(_) | To(_) | SentBefore(_) | SentOn(_)
+        | SentSince(_) => Need::Header,
+        Not(k) => need(k),
+        Or(a, b) => need(a).max(need(b)),
+        And(ks) => ks.iter().map(need).max().unwrap_or(Need::Nothing),
+        _ => Need::Nothing,
     }
 }
 
@@ -34,7 +47,31 @@ struct Candidate<'a> {
     /// The UIDs each `UID set` / sequence-set key names, resolved once per SEARCH (keyed by
     /// the key's address), so a set costs a binary search per message.
     sets: &'a HashMap<usize, Vec<Uid>>,
+    /// Every search string of the criteria folded once per SEARCH (keyed by its address).
+    needles: &'a HashMap<usize, Needle>,
     content: Option<Parsed<'a>>,
+}
+
+fn key_of(s: &Vec<u8>) -> usize {
+    std::ptr::from_ref(s) as usize
+}
+
+/// Folds every search string in `key` (see [`Needle`]).
+fn fold_needles(key: &SearchKey, out: &mut HashMap<usize, Needle>) {
+    use SearchKey::*;
+    match key {
+        Bcc(s) | Body(s) | Cc(s) | From(s) | Header(_, s) | Subject(s) | Text(s) | To(s) => {
+            out.entry(key_of(s))
+                .or_insert_with(|| Needle::from_bytes(s));
+        }
+        Not(k) => fold_needles(k, out),
+        Or(a, b) => {
+            fold_needles(a, out);
+            fold_needles(b, out);
+        }
+        And(ks) => ks.iter().for_each(|k| fold_needles(k, out)),
+        _ => {}
+    }
 }
 
 /// Resolves every set in `key` against the view. Out-of-range sequence numbers in SEARCH
@@ -69,6 +106,7 @@ fn eval(key: &SearchKey, c: &Candidate<'_>) -> Result<bool, String> {
     let meta = c.view.meta(c.uid);
     let date = meta.map(|m| m.internal_date.date);
     let content = || c.content.as_ref();
+    let needle = |s: &Vec<u8>| &c.needles[&key_of(s)];
     Ok(match key {
         All => true,
         Answered => has(Flag::Answered),
@@ -103,14 +141,14 @@ fn eval(key: &SearchKey, c: &Candidate<'_>) -> Result<bool, String> {
         SentSince(d) => content()
             .and_then(|p| p.sent_date())
             .is_some_and(|x| x >= *d),
-        Bcc(s) => content().is_some_and(|p| p.header_contains(b"Bcc", s)),
-        Cc(s) => content().is_some_and(|p| p.header_contains(b"Cc", s)),
-        From(s) => content().is_some_and(|p| p.header_contains(b"From", s)),
-        To(s) => content().is_some_and(|p| p.header_contains(b"To", s)),
-        Subject(s) => content().is_some_and(|p| p.header_contains(b"Subject", s)),
-        Header(name, s) => content().is_some_and(|p| p.header_contains(name, s)),
-        Body(s) => content().is_some_and(|p| p.body_contains(s)),
-        Text(s) => content().is_some_and(|p| p.text_contains(s)),
+        Bcc(s) => content().is_some_and(|p| p.header_contains(b"Bcc", needle(s))),
+        Cc(s) => content().is_some_and(|p| p.header_contains(b"Cc", needle(s))),
+        From(s) => content().is_some_and(|p| p.header_contains(b"From", needle(s))),
+        To(s) => content().is_some_and(|p| p.header_contains(b"To", needle(s))),
+        Subject(s) => content().is_some_and(|p| p.header_contains(b"Subject", needle(s))),
+        Header(name, s) => content().is_some_and(|p| p.header_contains(name, needle(s))),
+        Body(s) => content().is_some_and(|p| p.body_contains(needle(s))),
+        Text(s) => content().is_some_and(|p| p.text_contains(needle(s))),
         Uid(set) | SequenceSet(set) => c
             .sets
             .get(&(std::ptr::from_ref(set) as usize))
@@ -148,21 +186,24 @@ pub(super) fn matching(
     sel: &Selected,
     criteria: &SearchKey,
 ) -> Result<Vec<(u32, Uid)>, Outcome> {
-    let content = needs_content(criteria);
+    let need = need(criteria);
     let mut sets = HashMap::new();
     resolve_sets(criteria, &sel.view, &sel.saved, &mut sets);
+    let mut needles = HashMap::new();
+    fold_needles(criteria, &mut needles);
     let mut hits = Vec::new();
     for (i, &u) in sel.view.uids().iter().enumerate() {
-        let data = if content {
-            ctx.store.content(&sel.mailbox, u).ok()
-        } else {
-            None
+        let data = match need {
+            Need::Nothing => None,
+            Need::Header => ctx.store.header(&sel.mailbox, u).ok(),
+            Need::Content => ctx.store.content(&sel.mailbox, u).ok(),
         };
         let cand = Candidate {
             seq: i as u32 + 1,
             uid: u,
             view: &sel.view,
             sets: &sets,
+            needles: &needles,
             content: data.as_deref().map(Parsed::new),
         };
         match eval(criteria, &cand) {

@@ -140,10 +140,14 @@ pub(crate) fn fetch(
                 }
             }
         }
+        // One lookup per message (the view is not changed below).
+        let meta = sel.view.meta(u);
         for att in &atts {
-            let meta = sel.view.meta(u);
             let v = match att {
-                FetchAtt::Flags => FetchValue::Flags(sel.view.wire_flags(u)),
+                FetchAtt::Flags => FetchValue::Flags(
+                    meta.map(|m| m.flags.to_flags(sel.view.is_recent(u)))
+                        .unwrap_or_default(),
+                ),
                 FetchAtt::Uid => FetchValue::Uid(u),
                 FetchAtt::InternalDate => match meta {
                     Some(m) => FetchValue::InternalDate(m.internal_date),

@@ -255,6 +255,15 @@ impl MailboxView {
                 Some(m) => {
                     if known.is_some_and(|k| k.flags != m.flags) {
                         changed.push((i, uid));
+                        // A ghost seen again keeps its own entry: it must carry the flags
+                        // announced now, or they would be announced again at every sync.
+                        if let Some(t) = self
+                            .told
+                            .get_mut(&uid)
+                            .filter(|_| self.ghosts.contains(&uid))
+                        {
+                            t.flags = m.flags.clone();
+                        }
                     }
                 }
             }
@@ -313,5 +322,69 @@ impl MailboxView {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::types::{Date, DateTime};
+
+    fn snap(msgs: &[(Uid, &[Flag])]) -> Snapshot {
+        let date = DateTime::new(Date::new(2024, 1, 1).unwrap(), 0, 0, 0, 0).unwrap();
+        Snapshot {
+            uid_validity: 1,
+            uid_next: 100,
+            messages: Arc::new(
+                msgs.iter()
+                    .map(|(uid, f)| MessageMeta {
+                        uid: *uid,
+                        flags: FlagSet::from_flags(*f),
+                        internal_date: date,
+                        size: 10,
+                    })
+                    .collect(),
+            ),
+            claimed_recent: Vec::new(),
+            unclaimed_recent: 0,
+            keywords: Vec::new(),
+        }
+    }
+
+    /// A ghost (missing from one snapshot) that comes back with other flags is announced
+    /// once with its new flags, not again at every sync before its EXPUNGE may be sent.
+    #[test]
+    fn a_returning_ghost_is_announced_once_with_its_new_flags() {
+        let mut v = MailboxView::new(&snap(&[(1, &[]), (2, &[])]));
+        assert!(v.sync_known(&snap(&[(1, &[])]), false).is_empty());
+        assert!(v.is_ghost(2));
+        let back = snap(&[(1, &[]), (2, &[Flag::Seen])]);
+        let out = v.sync_known(&back, false);
+        assert_eq!(
+            out,
+            [Data::Fetch {
+                seq: 2,
+                items: vec![FetchValue::Flags(vec![Flag::Seen])]
+            }]
+        );
+        assert_eq!(v.flags(2), Some(&FlagSet::from_flags(&[Flag::Seen])));
+        assert!(v.sync_known(&back, false).is_empty());
+    }
+
+    /// The same shared list again, nothing told since: nothing to do.
+    #[test]
+    fn the_same_list_again_is_free_and_silent() {
+        let s = snap(&[(1, &[]), (2, &[Flag::Seen])]);
+        let mut v = MailboxView::new(&s);
+        assert!(v.sync(&s, true).is_empty());
+        v.note_flags(1, FlagSet::from_flags(&[Flag::Flagged]));
+        // The client was told \Flagged; the store still says no flags: it hears so again.
+        assert_eq!(
+            v.sync(&s, true),
+            [Data::Fetch {
+                seq: 1,
+                items: vec![FetchValue::Flags(vec![])]
+            }]
+        );
     }
 }

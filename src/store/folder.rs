@@ -296,12 +296,7 @@ pub fn interpret(folder: &Path, raw: Option<&[u8]>) -> (UidDb, bool) {
     match raw {
         None => (fresh(None), true),
         Some(bytes) => {
-            let parsed = std::str::from_utf8(bytes)
-                .map_err(|_| uiddb::Corrupt {
-                    old_validity: None,
-                    why: "not UTF-8".into(),
-                })
-                .and_then(UidDb::parse);
+            let parsed = UidDb::parse_bytes(bytes);
             match parsed {
                 Ok(db) => (db, false),
                 Err(c) => {
@@ -354,6 +349,7 @@ pub fn update_db_held<T>(
             Some((db, id)) if FileIdentity::current(folder)? == Some(id) => Some(db),
             _ => None,
         };
+        let from_known = unchanged.is_some();
         let (raw, mut db, dirty) = match unchanged {
             Some(db) => (None, db, false),
             None => {
@@ -388,6 +384,12 @@ pub fn update_db_held<T>(
             if in_place {
                 let id = FileIdentity::current(folder)?;
                 return Ok((db, id, out));
+            }
+            if from_known {
+                // The file is not what `known` says after all (an identity can repeat: inode
+                // numbers are reused and timestamps are coarse): never write a database not
+                // read under the lock; read it and redo the change.
+                continue;
             }
             atomic::replace(
                 &folder.join("tmp"),
@@ -551,6 +553,29 @@ mod tests {
         }
         check(&mut files);
         assert_eq!(files.len(), 2);
+    }
+
+    /// A database handed in as `known` whose file identity matches but whose content does not
+    /// (identities can repeat) is never written back: the file is read under the lock and the
+    /// change redone, so no UID is lost or given twice.
+    #[test]
+    fn a_stale_known_database_is_not_written() {
+        let d = tempfile::tempdir().unwrap();
+        let f = d.path().join(".A");
+        create(&f).unwrap();
+        let policy = DbPolicy {
+            lock: LockOptions::default(),
+        };
+        let file = f.join(uiddb::FILE);
+        std::fs::write(&file, "1 77 7\n2 a\n6 d\n").unwrap();
+        let id = FileIdentity::current(&f).unwrap().unwrap();
+        // What this handle believed before another process expunged b and added d.
+        let stale = UidDb::parse("1 77 6\n2 a\n3 b\n").unwrap();
+        let (db, _, uid) =
+            update_db_held(&f, &policy, Some((stale, id)), |db| Ok(db.push("e".into()))).unwrap();
+        assert_eq!(uid, 7);
+        assert_eq!(db.format(), "1 77 8\n2 a\n6 d\n7 e\n");
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), db.format());
     }
 
     #[test]

@@ -465,9 +465,11 @@ impl MaildirStore {
             Vec::new()
         };
         let st = self.state.entry(mailbox.to_owned()).or_default();
-        st.pass = st.pass.wrapping_add(1).max(1);
-        folder::rescan(path, &mut st.files, st.pass)?;
-        // The database is parsed again only if its file was replaced since it was read.
+        // The database first, then the directories: a writer links a message into cur/
+        // before it gives it a UID (and writes the new `next` before the new line, uiddb.rs),
+        // so a message the database counts is always in the listing that follows, and a
+        // half-written database is never taken as in sync. It is parsed again only if its
+        // file changed since it was read.
         let id = FileIdentity::current(path)?;
         if id.is_none() || st.db_id != id {
             st.db_id = None;
@@ -476,6 +478,8 @@ impl MaildirStore {
                 st.db_id = Some(id);
             }
         }
+        st.pass = st.pass.wrapping_add(1).max(1);
+        folder::rescan(path, &mut st.files, st.pass)?;
         // Fast path without the lock: nothing new, nothing gone.
         if st.db_id.is_none() || !folder::in_sync(&st.db, &st.files) {
             let (db, id, files) =

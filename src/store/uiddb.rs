@@ -196,6 +196,22 @@ impl UidDb {
         })
     }
 
+    /// Parses the file's bytes. A torn last line is cut off before the text is decoded
+    /// (it may end inside a multi-byte character); see [`UidDb::parse`].
+    pub fn parse_bytes(bytes: &[u8]) -> Result<UidDb, Corrupt> {
+        let whole = match bytes.iter().rposition(|&b| b == b'\n') {
+            Some(i) if i + 1 < bytes.len() => &bytes[..=i],
+            _ => bytes,
+        };
+        match std::str::from_utf8(whole) {
+            Ok(text) => UidDb::parse(text),
+            Err(_) => Err(Corrupt {
+                old_validity: None,
+                why: "not UTF-8".into(),
+            }),
+        }
+    }
+
     /// The file's text.
     pub fn format(&self) -> String {
         use std::fmt::Write;
@@ -210,13 +226,7 @@ impl UidDb {
     /// Reads `dir/courierimapuiddb`: `Ok(None)` if it does not exist.
     pub fn read(dir: &Path) -> io::Result<Option<Result<UidDb, Corrupt>>> {
         match std::fs::read(dir.join(FILE)) {
-            Ok(bytes) => Ok(Some(match String::from_utf8(bytes) {
-                Ok(text) => UidDb::parse(&text),
-                Err(_) => Err(Corrupt {
-                    old_validity: None,
-                    why: "not UTF-8".into(),
-                }),
-            })),
+            Ok(bytes) => Ok(Some(UidDb::parse_bytes(&bytes))),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e),
         }
@@ -234,14 +244,7 @@ impl UidDb {
         let id = FileIdentity::of(&file.metadata()?);
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes)?;
-        let db = match String::from_utf8(bytes) {
-            Ok(text) => UidDb::parse(&text),
-            Err(_) => Err(Corrupt {
-                old_validity: None,
-                why: "not UTF-8".into(),
-            }),
-        };
-        Ok(Some((db, id)))
+        Ok(Some((UidDb::parse_bytes(&bytes), id)))
     }
 
     /// Assigns the next UID to `base`.
@@ -377,6 +380,12 @@ mod tests {
         let db = UidDb::parse("1 77 5\n2 a\n4 b").unwrap();
         assert_eq!((db.next, db.entries.len()), (5, 1));
         assert_eq!(db.entries[0], (2, "a".to_owned()));
+    }
+
+    #[test]
+    fn a_last_line_torn_inside_a_character_is_left_out() {
+        let db = UidDb::parse_bytes(b"1 77 5\n2 a\n3 caf\xc3").unwrap();
+        assert_eq!((db.validity, db.next, db.entries.len()), (77, 5, 1));
     }
 
     #[test]

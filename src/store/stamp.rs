@@ -6,19 +6,44 @@
 //! database rewrite replaces `courierimapuiddb` (a rename, so a new inode, and the folder
 //! directory's mtime moves). Five `stat` calls instead of a full rescan.
 //!
-//! Timestamps have a granularity (a nanosecond on ext4, a second or worse on some NFS
-//! servers), so a change made in the same tick as the scan could leave every stamp equal.
-//! A stamp is therefore trusted only when it is *settled*: every mtime lies at least
-//! [`SETTLE`] before the moment the scan began, so any later change must show a later mtime
-//! (the "racily clean" rule git uses for its index).
+//! Timestamps have a granularity, so a change made in the same tick as the scan could leave
+//! every stamp equal. A stamp is therefore trusted only when it is *settled*: every mtime
+//! lies at least a settle time before the moment the scan began, so any later change must
+//! show a later mtime (the "racily clean" rule git uses for its index). The settle time
+//! depends on the file system ([`settle_time`]): local Linux file systems stamp changes from
+//! the kernel's clock with at most one timer tick (≤ 10 ms) of coarseness, so
+//! [`SETTLE_LOCAL`] is ample; anything else (NFS, whose server clock and granularity are
+//! unknown, FUSE, …) gets [`SETTLE`].
 
 use std::io;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// How far in the past every mtime must lie for a stamp to be trusted.
+/// How far in the past every mtime must lie for a stamp to be trusted, in general.
 pub const SETTLE: Duration = Duration::from_secs(2);
+
+/// The same on a local file system whose timestamps come from this kernel's clock.
+pub const SETTLE_LOCAL: Duration = Duration::from_millis(100);
+
+/// `statfs` magic numbers of local file systems with kernel-clock timestamps (linux/magic.h).
+const LOCAL_FS: [i64; 7] = [
+    0xEF53,      // ext2/3/4
+    0x5846_5342, // xfs
+    0x9123_683E, // btrfs
+    0x0102_1994, // tmpfs
+    0xF2F5_2010, // f2fs
+    0x2FC1_2FC1, // zfs
+    0x794C_7630, // overlayfs (containers; its upper layer is one of the above)
+];
+
+/// The settle time for stamps of the folder at `folder` (see the module comment).
+pub fn settle_time(folder: &Path) -> Duration {
+    match rustix::fs::statfs(folder) {
+        Ok(st) if LOCAL_FS.contains(&(st.f_type as i64)) => SETTLE_LOCAL,
+        _ => SETTLE,
+    }
+}
 
 /// The files and directories whose metadata changes with every change of the folder.
 const WATCHED: [&str; 5] = [".", "cur", "new", "courierimapkeywords", "courierimapuiddb"];
@@ -28,6 +53,8 @@ const WATCHED: [&str; 5] = [".", "cur", "new", "courierimapkeywords", "courierim
 pub struct Stamp {
     /// (mtime in ns since the epoch, inode, size) per watched entry; zeros if absent.
     entries: [(i128, u64, u64); 5],
+    /// How old every mtime must be for the stamp to be trusted ([`settle_time`]).
+    settle: Duration,
 }
 
 impl Stamp {
@@ -44,15 +71,18 @@ impl Stamp {
                 Err(e) => return Err(e),
             }
         }
-        Ok(Stamp { entries })
+        Ok(Stamp {
+            entries,
+            settle: settle_time(folder),
+        })
     }
 
-    /// True if every mtime lies at least [`SETTLE`] before `scan_began`.
+    /// True if every mtime lies at least the settle time before `scan_began`.
     pub fn settled(&self, scan_began: SystemTime) -> bool {
         let Ok(began) = scan_began.duration_since(UNIX_EPOCH) else {
             return false;
         };
-        let limit = began.as_nanos() as i128 - SETTLE.as_nanos() as i128;
+        let limit = began.as_nanos() as i128 - self.settle.as_nanos() as i128;
         self.entries.iter().all(|(ns, _, _)| *ns <= limit)
     }
 }
@@ -72,6 +102,9 @@ mod tests {
         // Just made: not settled now, settled from a later point of view.
         assert!(!a.settled(SystemTime::now()));
         assert!(a.settled(SystemTime::now() + SETTLE + Duration::from_secs(1)));
+        let t = settle_time(dir.path());
+        assert!(t == SETTLE_LOCAL || t == SETTLE);
+        assert!(a.settled(SystemTime::now() + t + Duration::from_millis(20)));
         std::fs::write(dir.path().join("new/1.x"), b"m").unwrap();
         assert_ne!(a, Stamp::read(dir.path()).unwrap());
         let b = Stamp::read(dir.path()).unwrap();

@@ -38,6 +38,7 @@ const LOCAL_FS: [i64; 7] = [
 ];
 
 /// The settle time for stamps of the folder at `folder` (see the module comment).
+#[allow(clippy::unnecessary_cast)] // `f_type`'s width differs between platforms
 pub fn settle_time(folder: &Path) -> Duration {
     match rustix::fs::statfs(folder) {
         Ok(st) if LOCAL_FS.contains(&(st.f_type as i64)) => SETTLE_LOCAL,

@@ -108,7 +108,9 @@ pub fn scan(folder: &Path) -> io::Result<Files> {
 /// Brings `files` (an earlier result of [`scan`] or `rescan`) up to date: the same result as
 /// [`scan`], but entries of unchanged files are kept rather than allocated again (a session
 /// rescans a changed folder at every command). `pass` must differ from the previous call's.
-pub fn rescan(folder: &Path, files: &mut Files, pass: u32) -> io::Result<()> {
+/// Returns whether the set of base names changed (files renamed in place do not count).
+pub fn rescan(folder: &Path, files: &mut Files, pass: u32) -> io::Result<bool> {
+    let mut added = false;
     let mut from_new: Vec<String> = Vec::new();
     each_name(&folder.join("new"), |name| from_new.push(name.to_owned()))?;
     each_name(&folder.join("cur"), |name| {
@@ -123,6 +125,7 @@ pub fn rescan(folder: &Path, files: &mut Files, pass: u32) -> io::Result<()> {
                 e.pass = pass;
             }
             None => {
+                added = true;
                 let mut e = FileEntry::new(name.to_owned(), false);
                 e.pass = pass;
                 files.insert(base.to_owned(), e);
@@ -140,14 +143,16 @@ pub fn rescan(folder: &Path, files: &mut Files, pass: u32) -> io::Result<()> {
                 e.pass = pass;
             }
             None => {
+                added = true;
                 let mut e = FileEntry::new(name.clone(), true);
                 e.pass = pass;
                 files.insert(base.to_owned(), e);
             }
         }
     }
+    let before = files.len();
     files.retain(|_, e| e.pass == pass);
-    Ok(())
+    Ok(added || files.len() != before)
 }
 
 /// The names a Maildir writer gives the file of `base`: in `new/` the bare name; in `cur/`

@@ -76,6 +76,9 @@ struct FolderState {
     meta: rustc_hash::FxHashMap<String, FileMeta>,
     /// The number of the last rescan of `files` (`folder::rescan`).
     pass: u32,
+    /// The identity of the database `files` was last found in sync with (`folder::in_sync`);
+    /// `None` after anything but a rescan changed `files` or `db`.
+    in_sync_with: Option<FileIdentity>,
     /// When this handle last did the folder's housekeeping (tmp/ cleanup, keyword
     /// compaction).
     housekept: Option<Instant>,
@@ -409,6 +412,7 @@ impl MaildirStore {
     /// (handed to [`Self::register_held`]; [`Self::keep_db`] puts the result back).
     fn take_db(&mut self, mailbox: &str) -> Option<(UidDb, FileIdentity)> {
         let st = self.state.get_mut(mailbox)?;
+        st.in_sync_with = None;
         let id = st.db_id.take()?;
         Some((std::mem::take(&mut st.db), id))
     }
@@ -419,6 +423,7 @@ impl MaildirStore {
         let st = self.state.entry(mailbox.to_owned()).or_default();
         st.db = db;
         st.db_id = id;
+        st.in_sync_with = None;
     }
 
     /// [`Self::register`] with the folder lock already held. APPEND and COPY publish their
@@ -479,14 +484,19 @@ impl MaildirStore {
             }
         }
         st.pass = st.pass.wrapping_add(1).max(1);
-        folder::rescan(path, &mut st.files, st.pass)?;
-        // Fast path without the lock: nothing new, nothing gone.
-        if st.db_id.is_none() || !folder::in_sync(&st.db, &st.files) {
-            let (db, id, files) =
-                folder::update_db(path, &self.policy, |db| folder::reconcile(path, db))?;
-            st.db = db;
-            st.db_id = id;
-            st.files = files;
+        let names_changed = folder::rescan(path, &mut st.files, st.pass)?;
+        // Fast path without the lock: nothing new, nothing gone. Already known when neither
+        // the set of names nor the database changed since they were last found in sync.
+        let known_in_sync = !names_changed && st.db_id.is_some() && st.in_sync_with == st.db_id;
+        if !known_in_sync {
+            if st.db_id.is_none() || !folder::in_sync(&st.db, &st.files) {
+                let (db, id, files) =
+                    folder::update_db(path, &self.policy, |db| folder::reconcile(path, db))?;
+                st.db = db;
+                st.db_id = id;
+                st.files = files;
+            }
+            st.in_sync_with = st.db_id;
         }
         if st.meta.len() > st.files.len() {
             let files = &st.files;
@@ -500,6 +510,7 @@ impl MaildirStore {
         let st = self.state.entry(mailbox.to_owned()).or_default();
         st.meta.retain(|b, _| files.contains_key(b));
         st.files = files;
+        st.in_sync_with = None;
         st
     }
 
@@ -547,6 +558,7 @@ impl MaildirStore {
         };
         if let (Some(e), Some(st)) = (&entry, self.state.get_mut(mailbox)) {
             st.files.insert(base.clone(), e.clone());
+            st.in_sync_with = None;
         }
         Ok(entry.map(|e| (base, e)))
     }
@@ -988,6 +1000,7 @@ impl Store for MaildirStore {
             }
             if let Some(st) = self.state.get_mut(mailbox) {
                 st.files.insert(base, entry);
+                st.in_sync_with = None;
             }
             out.push((uid, flags));
         }
@@ -1376,6 +1389,7 @@ impl MaildirStore {
                     // Renamed between locate and read: forget the name and look again.
                     if let Some(st) = self.state.get_mut(mailbox) {
                         st.files.remove(&base);
+                        st.in_sync_with = None;
                     }
                 }
                 Err(e) => return Err(io_err("reading a message", e)),

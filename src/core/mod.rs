@@ -40,4 +40,4 @@ pub use flags::FlagSet;
 pub use memory::MemoryStore;
 pub use session::{Responder, Selected, Session, State};
 pub use store::{Store, StoreError, Uid};
-pub use view::MailboxView;
+pub use view::{Cursor, MailboxView};

@@ -63,6 +63,38 @@ fn find(list: &[MessageMeta], uid: Uid) -> Option<&MessageMeta> {
         .map(|i| &list[i])
 }
 
+/// Where the last of a run of ascending lookups ended ([`MailboxView::seq_at`],
+/// [`MailboxView::meta_at`]): FETCH 1:* asks for every message in order, and the next one is
+/// then found at the next index instead of by a binary search over the whole mailbox.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Cursor {
+    seq: usize,
+    base: usize,
+}
+
+/// The index of `uid` in an ascending list, trying `*at` first; `*at` moves past it.
+fn index_from(len: usize, key: impl Fn(usize) -> Uid, uid: Uid, at: &mut usize) -> Option<usize> {
+    let i = if *at < len && key(*at) == uid {
+        *at
+    } else {
+        let (mut lo, mut hi) = (0, len);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if key(mid) < uid {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        if lo == len || key(lo) != uid {
+            return None;
+        }
+        lo
+    };
+    *at = i + 1;
+    Some(i)
+}
+
 impl MailboxView {
     /// A view of a freshly selected mailbox; the caller sends the SELECT responses.
     pub fn new(snapshot: &Snapshot) -> Self {
@@ -96,6 +128,23 @@ impl MailboxView {
     /// The sequence number of a UID, if the client knows it.
     pub fn seq_of(&self, uid: Uid) -> Option<u32> {
         self.uids.binary_search(&uid).ok().map(|i| i as u32 + 1)
+    }
+
+    /// [`MailboxView::seq_of`] for lookups in ascending UID order.
+    pub fn seq_at(&self, uid: Uid, c: &mut Cursor) -> Option<u32> {
+        index_from(self.uids.len(), |i| self.uids[i], uid, &mut c.seq).map(|i| i as u32 + 1)
+    }
+
+    /// [`MailboxView::meta`] for lookups in ascending UID order.
+    pub fn meta_at(&self, uid: Uid, c: &mut Cursor) -> Option<&MessageMeta> {
+        if let Some(m) = self.told.get(&uid) {
+            return Some(m);
+        }
+        if uid > self.max_uid() {
+            return None;
+        }
+        let base = &self.base;
+        index_from(base.len(), |i| base[i].uid, uid, &mut c.base).map(|i| &base[i])
     }
 
     /// All UIDs in sequence order.
@@ -369,6 +418,19 @@ mod tests {
         );
         assert_eq!(v.flags(2), Some(&FlagSet::from_flags(&[Flag::Seen])));
         assert!(v.sync_known(&back, false).is_empty());
+    }
+
+    /// Cursor lookups answer exactly as the plain ones, in any order.
+    #[test]
+    fn cursor_lookups_agree_with_plain_ones() {
+        let s = snap(&[(2, &[]), (3, &[Flag::Seen]), (5, &[]), (9, &[])]);
+        let mut v = MailboxView::new(&s);
+        v.note_flags(5, FlagSet::from_flags(&[Flag::Flagged]));
+        let mut c = Cursor::default();
+        for uid in [1, 2, 3, 4, 5, 9, 10, 3, 2, 9, 9, 0, 5] {
+            assert_eq!(v.seq_at(uid, &mut c), v.seq_of(uid), "seq of {uid}");
+            assert_eq!(v.meta_at(uid, &mut c), v.meta(uid), "meta of {uid}");
+        }
     }
 
     /// The same shared list again, nothing told since: nothing to do.

@@ -86,12 +86,14 @@ pub(crate) fn fetch(
     let mut unknown_cte = false;
     // One message at a time: its content is read, its FETCH response sent to the responder
     // and both dropped before the next, so memory is bounded by the largest message.
+    // The UIDs ascend: each lookup starts where the previous one ended.
+    let mut cursor = super::super::view::Cursor::default();
     for u in uids {
         if ctx.closed() {
             // Nothing more can reach the client: stop reading (and marking \Seen).
             break;
         }
-        let Some(seq) = sel.view.seq_of(u) else {
+        let Some(seq) = sel.view.seq_at(u, &mut cursor) else {
             continue;
         };
         let content = if want_content {
@@ -141,7 +143,7 @@ pub(crate) fn fetch(
             }
         }
         // One lookup per message (the view is not changed below).
-        let meta = sel.view.meta(u);
+        let meta = sel.view.meta_at(u, &mut cursor);
         for att in &atts {
             let v = match att {
                 FetchAtt::Flags => FetchValue::Flags(

@@ -127,7 +127,7 @@ impl MailboxView {
 
     /// The sequence number of a UID, if the client knows it.
     pub fn seq_of(&self, uid: Uid) -> Option<u32> {
-        self.uids.binary_search(&uid).ok().map(|i| i as u32 + 1)
+        self.seq_at(uid, &mut Cursor::default())
     }
 
     /// [`MailboxView::seq_of`] for lookups in ascending UID order.
@@ -140,6 +140,7 @@ impl MailboxView {
         if let Some(m) = self.told.get(&uid) {
             return Some(m);
         }
+        // `base` may hold arrivals the client has not been told of yet.
         if uid > self.max_uid() {
             return None;
         }
@@ -169,14 +170,7 @@ impl MailboxView {
 
     /// Metadata as of the last sync (or as told since), for messages the client knows.
     pub fn meta(&self, uid: Uid) -> Option<&MessageMeta> {
-        if let Some(m) = self.told.get(&uid) {
-            return Some(m);
-        }
-        // `base` may hold arrivals the client has not been told of yet.
-        if uid > self.max_uid() {
-            return None;
-        }
-        find(&self.base, uid)
+        self.meta_at(uid, &mut Cursor::default())
     }
 
     /// True if the message is `\Recent` in this session.

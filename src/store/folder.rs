@@ -89,66 +89,46 @@ fn each_name(dir: &Path, mut each: impl FnMut(&str)) -> io::Result<()> {
 /// seen at least once); a name in `cur/` wins over the same base in `new/` (a claim seen
 /// half-way).
 pub fn scan(folder: &Path) -> io::Result<Files> {
-    let mut from_new: Vec<String> = Vec::new();
-    each_name(&folder.join("new"), |name| from_new.push(name.to_owned()))?;
     let mut files = Files::default();
-    each_name(&folder.join("cur"), |name| {
-        let base = flags::split(name).0.to_owned();
-        files.insert(base, FileEntry::new(name.to_owned(), false));
-    })?;
-    for name in from_new {
-        let base = flags::split(&name).0;
-        if !files.contains_key(base) {
-            files.insert(base.to_owned(), FileEntry::new(name, true));
-        }
-    }
+    // Pass 0: a fresh map, and no later `rescan` uses 0 (see `rescan`).
+    rescan(folder, &mut files, 0)?;
     Ok(files)
 }
 
 /// Brings `files` (an earlier result of [`scan`] or `rescan`) up to date: the same result as
-/// [`scan`], but entries of unchanged files are kept rather than allocated again (a session
-/// rescans a changed folder at every command). `pass` must differ from the previous call's.
-/// Returns whether the set of base names changed (files renamed in place do not count).
+/// a fresh [`scan`], but entries of unchanged files are kept rather than allocated again (a
+/// session rescans a changed folder at every command). `pass` must differ from the previous
+/// call's, and be non-zero on a map that is not fresh. Returns whether the set of base names
+/// changed (files renamed in place do not count).
 pub fn rescan(folder: &Path, files: &mut Files, pass: u32) -> io::Result<bool> {
     let mut added = false;
-    let mut from_new: Vec<String> = Vec::new();
-    each_name(&folder.join("new"), |name| from_new.push(name.to_owned()))?;
-    each_name(&folder.join("cur"), |name| {
+    // Records `name` as seen in this pass; false if a `cur/` name of its base already was
+    // (a claim seen half-way: cur/ wins).
+    let mut see = |files: &mut Files, name: &str, in_new: bool| {
         let base = flags::split(name).0;
         match files.get_mut(base) {
+            Some(e) if in_new && e.pass == pass && !e.in_new => {}
             Some(e) => {
-                if e.in_new || e.name != name {
+                if e.in_new != in_new || e.name != name {
                     e.name.clear();
                     e.name.push_str(name);
-                    e.in_new = false;
+                    e.in_new = in_new;
                 }
                 e.pass = pass;
             }
             None => {
                 added = true;
-                let mut e = FileEntry::new(name.to_owned(), false);
+                let mut e = FileEntry::new(name.to_owned(), in_new);
                 e.pass = pass;
                 files.insert(base.to_owned(), e);
             }
         }
-    })?;
-    for name in from_new {
-        let base = flags::split(&name).0;
-        match files.get_mut(base) {
-            // A name in cur/ wins over the same base in new/ (a claim seen half-way).
-            Some(e) if e.pass == pass => {}
-            Some(e) => {
-                e.name = name.clone();
-                e.in_new = true;
-                e.pass = pass;
-            }
-            None => {
-                added = true;
-                let mut e = FileEntry::new(name.clone(), true);
-                e.pass = pass;
-                files.insert(base.to_owned(), e);
-            }
-        }
+    };
+    let mut from_new: Vec<String> = Vec::new();
+    each_name(&folder.join("new"), |name| from_new.push(name.to_owned()))?;
+    each_name(&folder.join("cur"), |name| see(files, name, false))?;
+    for name in &from_new {
+        see(files, name, true);
     }
     let before = files.len();
     files.retain(|_, e| e.pass == pass);

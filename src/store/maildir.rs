@@ -28,7 +28,7 @@ use super::lock::{FolderLock, LockOptions};
 use super::names::{self, FolderDir};
 use super::quota::{self, QuotaSpec, Usage};
 use super::sizes::{self, Measured, Sizes};
-use super::stamp::Stamp;
+use super::stamp::{self, Stamp};
 use super::time;
 use super::uiddb::{FileIdentity, UidDb};
 
@@ -118,6 +118,9 @@ pub struct MaildirStore {
     scanned: HashMap<String, (Stamp, Snapshot)>,
     /// Parsed-metadata caches by mailbox name (see `cache.rs`).
     caches: HashMap<String, FolderCache>,
+    /// How old a folder stamp must be to be trusted: a property of the file system the
+    /// Maildir is on (every folder is a real directory inside it, `folder::check`).
+    settle: Duration,
 }
 
 fn io_err(what: &str, e: io::Error) -> StoreError {
@@ -173,12 +176,13 @@ impl MaildirStore {
             }
         }
         Ok(MaildirStore {
-            root,
             policy: DbPolicy { lock: options.lock },
             quota: options.quota,
             state: HashMap::new(),
             scanned: HashMap::new(),
             caches: HashMap::new(),
+            settle: stamp::settle_time(&root),
+            root,
         })
     }
 
@@ -898,7 +902,7 @@ impl Store for MaildirStore {
         // Cache only a scan nothing happened during (our own claiming or UID assignment
         // changes the stamp too: the next call scans once more and caches then).
         match Stamp::read(&path) {
-            Ok(after) if after == before && after.settled(began) => {
+            Ok(after) if after == before && after.settled(began, self.settle) => {
                 self.scanned
                     .insert(mailbox.to_owned(), (after, snap.clone()));
             }

@@ -54,8 +54,6 @@ const WATCHED: [&str; 5] = [".", "cur", "new", "courierimapkeywords", "courierim
 pub struct Stamp {
     /// (mtime in ns since the epoch, inode, size) per watched entry; zeros if absent.
     entries: [(i128, u64, u64); 5],
-    /// How old every mtime must be for the stamp to be trusted ([`settle_time`]).
-    settle: Duration,
 }
 
 impl Stamp {
@@ -72,18 +70,16 @@ impl Stamp {
                 Err(e) => return Err(e),
             }
         }
-        Ok(Stamp {
-            entries,
-            settle: settle_time(folder),
-        })
+        Ok(Stamp { entries })
     }
 
-    /// True if every mtime lies at least the settle time before `scan_began`.
-    pub fn settled(&self, scan_began: SystemTime) -> bool {
+    /// True if every mtime lies at least `settle` ([`settle_time`] of the folder's file
+    /// system) before `scan_began`.
+    pub fn settled(&self, scan_began: SystemTime, settle: Duration) -> bool {
         let Ok(began) = scan_began.duration_since(UNIX_EPOCH) else {
             return false;
         };
-        let limit = began.as_nanos() as i128 - self.settle.as_nanos() as i128;
+        let limit = began.as_nanos() as i128 - settle.as_nanos() as i128;
         self.entries.iter().all(|(ns, _, _)| *ns <= limit)
     }
 }
@@ -101,11 +97,12 @@ mod tests {
         let a = Stamp::read(dir.path()).unwrap();
         assert_eq!(a, Stamp::read(dir.path()).unwrap());
         // Just made: not settled now, settled from a later point of view.
-        assert!(!a.settled(SystemTime::now()));
-        assert!(a.settled(SystemTime::now() + SETTLE + Duration::from_secs(1)));
+        assert!(!a.settled(SystemTime::now(), SETTLE));
+        assert!(a.settled(SystemTime::now() + SETTLE + Duration::from_secs(1), SETTLE));
         let t = settle_time(dir.path());
         assert!(t == SETTLE_LOCAL || t == SETTLE);
-        assert!(a.settled(SystemTime::now() + t + Duration::from_millis(20)));
+        assert!(!a.settled(SystemTime::now(), t));
+        assert!(a.settled(SystemTime::now() + t + Duration::from_millis(20), t));
         std::fs::write(dir.path().join("new/1.x"), b"m").unwrap();
         assert_ne!(a, Stamp::read(dir.path()).unwrap());
         let b = Stamp::read(dir.path()).unwrap();

@@ -225,11 +225,7 @@ impl UidDb {
 
     /// Reads `dir/courierimapuiddb`: `Ok(None)` if it does not exist.
     pub fn read(dir: &Path) -> io::Result<Option<Result<UidDb, Corrupt>>> {
-        match std::fs::read(dir.join(FILE)) {
-            Ok(bytes) => Ok(Some(UidDb::parse_bytes(&bytes))),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e),
-        }
+        Ok(UidDb::read_with_id(dir)?.map(|(db, _)| db))
     }
 
     /// Like [`UidDb::read`], with the identity of the file read (taken from the open file,

@@ -787,3 +787,120 @@ fn counts_agree_with_snapshots() {
     check(&mut a, &mut b);
     assert_eq!(a.counts("INBOX", false).unwrap().recent, 0);
 }
+
+/// A handle that keeps a folder open patches its message list from inotify events and its
+/// own changes (store/events.rs, `patch_list`) instead of building it again: after every
+/// step of a random mix of changes made by it, by another handle, by an MDA and by hand
+/// (renames, link-then-unlink, deletions, keyword changes), its snapshot equals the one a
+/// fresh handle builds from the disk, and so does the same handle's with inotify off.
+#[test]
+fn patched_snapshots_equal_fresh_ones() {
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path();
+    let mut watched = open(root);
+    let mut other = open(root);
+    let mut listing = MaildirStore::open(
+        root,
+        MaildirOptions {
+            list_always: true,
+            ..opts()
+        },
+    )
+    .unwrap();
+    let mut seed = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = move |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    let flags = [
+        Flag::Seen,
+        Flag::Flagged,
+        Flag::Deleted,
+        kw("$Label1"),
+        kw("Work"),
+    ];
+    for i in 0..30 {
+        watched
+            .append("INBOX", msg(&format!("Subject: {i}\r\n\r\nx\r\n"), &[]))
+            .unwrap();
+    }
+    watched.snapshot("INBOX", true).unwrap();
+    for step in 0..400 {
+        let snap = other.snapshot("INBOX", false).unwrap();
+        let pick = |n: u64| -> Vec<Uid> {
+            let all = uids(&snap);
+            (0..=n)
+                .filter_map(|k| all.get(((k * 7 + step) % 40) as usize).copied())
+                .collect()
+        };
+        let actor: &mut MaildirStore = if next(2) == 0 {
+            &mut watched
+        } else {
+            &mut other
+        };
+        match next(10) {
+            0 => {
+                actor
+                    .append("INBOX", msg(&format!("Subject: s{step}\r\n\r\ny\r\n"), &[]))
+                    .unwrap();
+            }
+            1 => actor.deliver("INBOX", b"Subject: mda\n\nz\n").unwrap(),
+            2 => {
+                actor.remove("INBOX", &pick(next(3))).unwrap();
+            }
+            3 => {
+                // By hand: a rename to new letters, or a link-then-unlink rename.
+                let cur = root.join("cur");
+                let names: Vec<String> = std::fs::read_dir(&cur)
+                    .unwrap()
+                    .map(|e| e.unwrap().file_name().into_string().unwrap())
+                    .collect();
+                if let Some(old) = names.get(next(names.len().max(1) as u64) as usize) {
+                    let base = old.split(":2,").next().unwrap();
+                    let new = format!("{base}:2,{}", ["", "F", "FS", "T"][next(4) as usize]);
+                    if new != *old {
+                        if next(2) == 0 {
+                            std::fs::rename(cur.join(old), cur.join(&new)).unwrap();
+                        } else {
+                            std::fs::hard_link(cur.join(old), cur.join(&new)).unwrap();
+                            std::fs::remove_file(cur.join(old)).unwrap();
+                        }
+                    }
+                }
+            }
+            _ => {
+                let f = flags[next(flags.len() as u64) as usize].clone();
+                let change = match next(3) {
+                    0 => FlagChange::Add(set(&[f])),
+                    1 => FlagChange::Remove(set(&[f])),
+                    _ => FlagChange::Replace(set(&[f])),
+                };
+                actor
+                    .change_flags("INBOX", &pick(next(4)), &change)
+                    .unwrap();
+            }
+        }
+        let mine = watched.snapshot("INBOX", false).unwrap();
+        let listed = listing.snapshot("INBOX", false).unwrap();
+        let fresh = open(root).snapshot("INBOX", false).unwrap();
+        assert_eq!(mine.messages, fresh.messages, "step {step}");
+        assert_eq!(listed.messages, fresh.messages, "step {step}");
+        assert_eq!(
+            (
+                mine.uid_validity,
+                mine.uid_next,
+                &mine.keywords,
+                mine.unclaimed_recent
+            ),
+            (
+                fresh.uid_validity,
+                fresh.uid_next,
+                &fresh.keywords,
+                fresh.unclaimed_recent
+            ),
+            "step {step}"
+        );
+    }
+}

@@ -277,15 +277,20 @@ impl MailboxView {
 
         // One merge of the known UIDs with the new list: expunged ones become ghosts (their
         // metadata kept in `told`), the others' flags are compared with what the client knows.
+        // All three lists ascend: the old base is walked alongside, not searched.
         let mut changed: Vec<(usize, Uid)> = Vec::new();
-        let mut j = 0;
+        let (mut j, mut k) = (0, 0);
+        let base = &self.base;
         for (i, &uid) in self.uids.iter().enumerate() {
             while j < new.len() && new[j].uid < uid {
                 j += 1;
             }
+            while k < base.len() && base[k].uid < uid {
+                k += 1;
+            }
             let known = match self.told.get(&uid) {
                 Some(m) => Some(m),
-                None => find(&self.base, uid),
+                None => base.get(k).filter(|m| m.uid == uid),
             };
             match new.get(j).filter(|m| m.uid == uid) {
                 None => {

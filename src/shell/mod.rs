@@ -1,5 +1,5 @@
-//! The shell: the only place with stdin/stdout, sockets, inotify, timers, signals, environment
-//! and configuration. It moves bytes between the client and the codec, feeds the pure core, and
+//! The shell: the only place with stdin/stdout, sockets, timers, signals, environment
+//! and configuration (and, with the store's `events.rs`, inotify). It moves bytes between the client and the codec, feeds the pure core, and
 //! decides no protocol behaviour itself.
 
 pub mod config_file;

@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use crate::core::config::IMPLEMENTED;
 use crate::core::SessionConfig;
+use crate::store::{LockOptions, MaildirOptions};
 
 use super::config_file::{self, ConfigFileError};
 
@@ -322,6 +323,20 @@ impl Settings {
     /// the network-only names are not read from here (see [`Settings::load`]).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, SettingError> {
         Self::load(None, &get)
+    }
+
+    /// The store's options: the quota from `env` (`MAILDIRQUOTA`, set by authlib per user),
+    /// the dot-lock (`IMAP_USELOCKS`), and inotify (`IMAP_ENHANCEDIDLE`: off, a changed
+    /// folder is listed again instead of replaying its events).
+    pub fn store_options(&self, env: impl Fn(&str) -> Option<String>) -> MaildirOptions {
+        MaildirOptions {
+            lock: LockOptions {
+                dot_lock: self.use_locks,
+                ..LockOptions::default()
+            },
+            list_always: !self.inotify,
+            ..MaildirOptions::from_lookup(env)
+        }
     }
 
     /// Reads the settings from the process environment only.

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::{Instant, SystemTime};
 
 use crate::core::Session;
-use crate::store::{names, LockOptions, MaildirOptions, MaildirStore};
+use crate::store::{names, MaildirStore};
 use crate::syntax::encode::encode_response;
 use crate::syntax::types::{Response, StatusKind, StatusResponse};
 
@@ -124,11 +124,7 @@ pub fn run_with(opts: &Options) -> ExitCode {
             maildir.display()
         ));
     }
-    let mut options = MaildirOptions::from_lookup(|k| std::env::var(k).ok());
-    options.lock = LockOptions {
-        dot_lock: settings.use_locks,
-        ..LockOptions::default()
-    };
+    let options = settings.store_options(|k| std::env::var(k).ok());
     let mut store = match MaildirStore::open(maildir, options) {
         Ok(s) => s,
         Err(e) => return refuse(&format!("Cannot open Maildir {}: {e}", maildir.display())),

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::atomic;
 use super::deliver::arrival_key;
+use super::events::Change;
 use super::flags;
 use super::lock::{FolderLock, LockOptions};
 use super::uiddb::{self, FileIdentity, UidDb};
@@ -21,6 +22,10 @@ pub struct FileEntry {
     pub in_new: bool,
     /// The number of the last [`rescan`] that saw the file (not part of its identity).
     pass: u32,
+    /// The message's UID as last seen in the database; 0 until known (a new file, or one
+    /// [`apply`] met first) — a hint for patching the message list, checked against the
+    /// database before use.
+    pub uid: u32,
 }
 
 /// Entries are equal when they name the same file.
@@ -39,6 +44,7 @@ impl FileEntry {
             name,
             in_new,
             pass: 0,
+            uid: 0,
         }
     }
 
@@ -133,6 +139,49 @@ pub fn rescan(folder: &Path, files: &mut Files, pass: u32) -> io::Result<bool> {
     let before = files.len();
     files.retain(|_, e| e.pass == pass);
     Ok(added || files.len() != before)
+}
+
+/// Applies entry changes of `new/` and `cur/` ([`events`](super::events), in the order they
+/// happened) to `files`, a map made of observations (listings, renames of our own) since
+/// the changes began to be recorded: afterwards it is what a fresh [`scan`] would find.
+/// Every base touched is added to `touched` with the UID its entry had before (0 if none).
+/// Returns whether the set of base names changed, or `None` if the map cannot tell — two
+/// files of one base at once (a link-then-unlink rename, a claim seen half-way), where only
+/// a listing knows which one a scan would keep; `files` must then be rescanned.
+pub fn apply(
+    files: &mut Files,
+    changes: &[Change],
+    touched: &mut rustc_hash::FxHashMap<String, u32>,
+) -> Option<bool> {
+    // Whether each base touched in this call was present before it.
+    let mut had: rustc_hash::FxHashMap<&str, bool> = Default::default();
+    for c in changes {
+        let base = flags::split(&c.name).0;
+        let entry = files.get(base);
+        had.entry(base).or_insert(entry.is_some());
+        let uid = touched
+            .entry(base.to_owned())
+            .or_insert(entry.map_or(0, |e| e.uid));
+        let same = entry.is_some_and(|e| e.name == c.name && e.in_new == c.in_new);
+        match (c.present, entry) {
+            (true, None) => {
+                // A rename arrives as the old name leaving, then the new one appearing: the
+                // base (the message) and so its UID stay the same.
+                let mut e = FileEntry::new(c.name.clone(), c.in_new);
+                e.uid = *uid;
+                files.insert(base.to_owned(), e);
+            }
+            (true, Some(_)) if !same => return None,
+            // A name we do not hold went away: an older name of a file we already know by
+            // its newer one (our own rename, or a listing made after it), or a file never
+            // seen.
+            (false, Some(_)) if same => {
+                files.remove(base);
+            }
+            _ => {}
+        }
+    }
+    Some(had.iter().any(|(b, had)| files.contains_key(*b) != *had))
 }
 
 /// The names a Maildir writer gives the file of `base`: in `new/` the bare name; in `cur/`
@@ -538,6 +587,122 @@ mod tests {
         }
         check(&mut files);
         assert_eq!(files.len(), 2);
+    }
+
+    /// Replaying inotify events over a listing taken at any moment after the watch began,
+    /// sync after sync, gives what a fresh `scan` gives (or asks for a listing), through
+    /// deliveries, claims, renames by others, renames we make ourselves and record at once,
+    /// link-then-unlink renames and deletions.
+    #[test]
+    fn events_replayed_over_a_listing_equal_a_scan() {
+        use super::super::events::FolderEvents;
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let sub = |in_new: bool| if in_new { "new" } else { "cur" };
+        let (mut replayed, mut asked) = (0, 0);
+        for round in 0..40 {
+            let d = tempfile::tempdir().unwrap();
+            let f = d.path().join(".A");
+            create(&f).unwrap();
+            let mut ev = FolderEvents::start(&f).expect("inotify");
+            // The store lists right after the watch begins; in every fourth round the listing
+            // comes later, so older events are replayed over newer names.
+            let listing_at = if round % 4 == 0 { next(10) } else { 0 };
+            let mut files: Option<Files> = None;
+            let mut names: Vec<(String, bool)> = Vec::new(); // (name, in_new) on disk
+            for step in 0..40 {
+                if step == listing_at {
+                    files = Some(scan(&f).unwrap());
+                }
+                // Link-then-unlink renames in every third round only.
+                let op = match next(7) {
+                    3 if round % 3 != 0 => 4,
+                    op => op,
+                };
+                match (op, names.is_empty()) {
+                    (0, _) | (_, true) => {
+                        let name = format!("{}.M{}P1.h", 1000 + step, next(1000));
+                        std::fs::write(f.join("new").join(&name), "m").unwrap();
+                        names.push((name, true));
+                    }
+                    (1 | 2, false) => {
+                        // A rename to new letters (a claim moves new/ to cur/): by another
+                        // process, or by us, then recorded in the map at once (only for a
+                        // file the map knows by its current name, as a session renames
+                        // only messages it has synced).
+                        let i = next(names.len() as u64) as usize;
+                        let (old, in_new) = names[i].clone();
+                        let base = flags::split(&old).0.to_owned();
+                        let name = format!("{base}:2,{}", ["", "S", "FS"][next(3) as usize]);
+                        if !in_new && name == old {
+                            continue;
+                        }
+                        std::fs::rename(f.join(sub(in_new)).join(&old), f.join("cur").join(&name))
+                            .unwrap();
+                        if let Some(files) = files.as_mut() {
+                            let known = files.get(&base) == Some(&FileEntry::new(old, in_new));
+                            if known && next(2) == 0 {
+                                files.insert(base, FileEntry::new(name.clone(), false));
+                            }
+                        }
+                        names[i] = (name, false);
+                    }
+                    (3, false) => {
+                        // Link, then unlink: two files of one base for a moment.
+                        let i = next(names.len() as u64) as usize;
+                        let (old, in_new) = names[i].clone();
+                        let name = format!("{}:2,T", flags::split(&old).0);
+                        if name == old {
+                            continue;
+                        }
+                        let from = f.join(sub(in_new)).join(&old);
+                        std::fs::hard_link(&from, f.join("cur").join(&name)).unwrap();
+                        std::fs::remove_file(from).unwrap();
+                        names[i] = (name, false);
+                    }
+                    (4, false) => {
+                        let i = next(names.len() as u64) as usize;
+                        let (old, in_new) = names.remove(i);
+                        std::fs::remove_file(f.join(sub(in_new)).join(&old)).unwrap();
+                    }
+                    _ => {}
+                }
+                // A sync now and then (a command).
+                let Some(map) = files.as_mut() else { continue };
+                if next(3) != 0 {
+                    continue;
+                }
+                let before: HashSet<String> = map.keys().cloned().collect();
+                let changes = ev.drain().expect("no overflow");
+                let truth = scan(&f).unwrap();
+                let mut touched = Default::default();
+                match apply(map, &changes, &mut touched) {
+                    Some(changed) => {
+                        replayed += 1;
+                        assert_eq!(*map, truth, "changes {changes:?}");
+                        let after: HashSet<String> = map.keys().cloned().collect();
+                        assert_eq!(changed, before != after);
+                        for c in &changes {
+                            assert!(touched.contains_key(flags::split(&c.name).0));
+                        }
+                    }
+                    None => {
+                        asked += 1;
+                        *map = truth;
+                    }
+                }
+            }
+        }
+        // Both outcomes occur (the link-then-unlink steps make the ambiguous one).
+        assert!(
+            replayed > 200 && asked > 0,
+            "replayed {replayed}, asked {asked}"
+        );
     }
 
     /// A database handed in as `known` whose file identity matches but whose content does not

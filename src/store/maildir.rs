@@ -21,6 +21,7 @@ use crate::syntax::types::{Atom, DateTime, Flag};
 use super::atomic;
 use super::cache::{FileId, FolderCache};
 use super::deliver::{self, Target};
+use super::events::FolderEvents;
 use super::flags;
 use super::folder::{self, DbPolicy, FileEntry, Files};
 use super::keywords::{self, KeywordMap};
@@ -47,6 +48,9 @@ pub struct MaildirOptions {
     /// The Maildir++ quota (Courier's `MAILDIRQUOTA`, e.g. `1000000S,100C`); when `None`
     /// the definition in an existing `maildirsize` applies (maildirplusplus.txt).
     pub quota: Option<QuotaSpec>,
+    /// List a changed folder every time instead of replaying inotify events (`events.rs`);
+    /// the shell sets it with `IMAP_ENHANCEDIDLE=0`.
+    pub list_always: bool,
 }
 
 impl MaildirOptions {
@@ -79,9 +83,48 @@ struct FolderState {
     /// The identity of the database `files` was last found in sync with (`folder::in_sync`);
     /// `None` after anything but a rescan changed `files` or `db`.
     in_sync_with: Option<FileIdentity>,
+    /// The message list `scan` last built, for patching instead of building it again.
+    built: Option<Built>,
+    /// The base names whose files (or UIDs) may have changed since `built`, with the UID each
+    /// had when first touched (0 if unknown); `None` when that is not known (after a listing
+    /// or anything else that replaced `files`): then the list is built in full.
+    touched: Option<rustc_hash::FxHashMap<String, Uid>>,
+    /// True while `files` is kept up to date by replaying the events of the store's watch
+    /// (`events.rs`), which was on this folder before `files` was last listed.
+    tracked: bool,
     /// When this handle last did the folder's housekeeping (tmp/ cleanup, keyword
     /// compaction).
     housekept: Option<Instant>,
+}
+
+/// A message list as `scan` built it, and what it was built from.
+#[derive(Debug)]
+struct Built {
+    messages: Arc<Vec<MessageMeta>>,
+    uid_validity: u32,
+    /// The database's `next` then: later UIDs are messages registered since.
+    uid_next: Uid,
+    /// The keywords of the messages then (`courierimapkeywords/`) and their union.
+    kws: KeywordMap,
+    keywords: Vec<String>,
+}
+
+/// A list is patched only for at most this many changed messages; more (a STORE or an
+/// EXPUNGE of many) are built in full, which costs the same by then.
+const PATCH_MAX: usize = 256;
+
+impl FolderState {
+    /// Notes that the file of `base` (UID `uid`) changed: a patch of the list looks at it.
+    fn touch(&mut self, base: &str, uid: Uid) {
+        if let Some(t) = self.touched.as_mut() {
+            t.entry(base.to_owned()).or_insert(uid);
+        }
+    }
+
+    /// Notes that `files` changed in ways not recorded: the list is built in full next.
+    fn forget_built(&mut self) {
+        self.touched = None;
+    }
 }
 
 /// What a scan learns of one message file.
@@ -121,6 +164,13 @@ pub struct MaildirStore {
     /// How old a folder stamp must be to be trusted: a property of the file system the
     /// Maildir is on (every folder is a real directory inside it, `folder::check`).
     settle: Duration,
+    /// The inotify watch of the folder last opened with `snapshot` (the selected one), whose
+    /// events replace listing it again; `None` until then, off the local file systems, or
+    /// where inotify is not available.
+    events: Option<FolderEvents>,
+    /// Whether `events` may be used: the Maildir is on a local file system (NFS changes made
+    /// by other clients raise no event, `events.rs`).
+    use_events: bool,
 }
 
 fn io_err(what: &str, e: io::Error) -> StoreError {
@@ -175,13 +225,16 @@ impl MaildirStore {
                 }
             }
         }
+        let settle = stamp::settle_time(&root);
         Ok(MaildirStore {
             policy: DbPolicy { lock: options.lock },
             quota: options.quota,
             state: HashMap::new(),
             scanned: HashMap::new(),
             caches: HashMap::new(),
-            settle: stamp::settle_time(&root),
+            settle,
+            use_events: settle == stamp::SETTLE_LOCAL && !options.list_always,
+            events: None,
             root,
         })
     }
@@ -195,7 +248,7 @@ impl MaildirStore {
     ) -> Result<Snapshot, StoreError> {
         let path = path.to_path_buf();
         let claimed = self
-            .sync(mailbox, &path, claim_recent)
+            .sync(mailbox, &path, claim_recent, true)
             .map_err(|e| folder_err("reading the folder", e))?;
         let files = &self.state[mailbox].files;
         let due = claim_recent
@@ -225,11 +278,63 @@ impl MaildirStore {
             st.housekept = Some(Instant::now());
         }
         let FolderState {
-            db, files, meta, ..
+            db,
+            files,
+            meta,
+            built,
+            touched,
+            ..
         } = st;
+        let patched = match (built.as_ref(), touched.as_ref()) {
+            (Some(b), Some(t)) if b.uid_validity == db.validity && b.kws == kws => {
+                Self::patch_list(&path, b, t, db, files, meta, &kws)
+                    .map_err(|e| io_err("reading a message", e))?
+            }
+            _ => None,
+        };
+        let (messages, keywords) = match (patched, built.as_ref()) {
+            (Some(m), Some(b)) => (m, b.keywords.clone()),
+            _ => Self::build_list(&path, db, files, meta, &kws)
+                .map_err(|e| io_err("reading a message", e))?,
+        };
+        let messages = Arc::new(messages);
+        // Claimed messages have their UIDs in their entries now (both lists set them).
+        let mut claimed_recent: Vec<Uid> = claimed
+            .iter()
+            .filter_map(|b| files.get(b).map(|e| e.uid).filter(|u| *u != 0))
+            .collect();
+        claimed_recent.sort_unstable();
+        let unclaimed_recent = files.values().filter(|e| e.in_new).count() as u32;
+        *built = Some(Built {
+            messages: Arc::clone(&messages),
+            uid_validity: db.validity,
+            uid_next: db.next,
+            kws,
+            keywords: keywords.clone(),
+        });
+        *touched = Some(Default::default());
+        Ok(Snapshot {
+            uid_validity: db.validity,
+            uid_next: db.next,
+            messages,
+            claimed_recent,
+            unclaimed_recent,
+            keywords,
+        })
+    }
+
+    /// The message list of a folder from its database and files, in full; notes each
+    /// message's UID in its file entry. Returns it with the union of its keywords.
+    fn build_list(
+        path: &Path,
+        db: &UidDb,
+        files: &mut Files,
+        meta: &mut rustc_hash::FxHashMap<String, FileMeta>,
+        kws: &KeywordMap,
+    ) -> io::Result<(Vec<MessageMeta>, Vec<String>)> {
         let unknown = db.entries.len().saturating_sub(meta.len());
         let known_sizes = if unknown >= SIZES_BATCH {
-            sizes::load(&path)
+            sizes::load(path)
         } else {
             Sizes::default()
         };
@@ -237,41 +342,25 @@ impl MaildirStore {
         let mut messages = Vec::with_capacity(db.entries.len());
         let mut all_keywords = BTreeSet::new();
         for (uid, base) in &db.entries {
-            let Some(entry) = files.get(base) else {
+            if !files.contains_key(base) {
+                continue;
+            }
+            // Really gone if `None`: expunged meanwhile; the next snapshot drops its UID.
+            let Some((m, was_read)) = Self::meta_of(path, base, files, meta, &known_sizes)? else {
                 continue;
             };
-            let FileMeta {
-                size,
-                internal_date,
-                ..
-            } = match meta.get(base) {
-                Some(m) => *m,
-                None => {
-                    let mut followed = entry.clone();
-                    match Self::meta_following(&path, base, &mut followed, &known_sizes)
-                        .map_err(|e| io_err("reading a message", e))?
-                    {
-                        Some((m, was_read)) => {
-                            read += usize::from(was_read);
-                            meta.insert(base.clone(), m);
-                            files.insert(base.clone(), followed);
-                            m
-                        }
-                        // Really gone: expunged meanwhile; the next snapshot drops its UID.
-                        None => continue,
-                    }
-                }
-            };
-            let Some(entry) = files.get(base) else {
+            read += usize::from(was_read);
+            let Some(entry) = files.get_mut(base) else {
                 continue;
             };
-            let flags = flags_of(entry, &kws, base);
+            entry.uid = *uid;
+            let flags = flags_of(entry, kws, base);
             all_keywords.extend(flags.keywords().map(str::to_owned));
             messages.push(MessageMeta {
                 uid: *uid,
                 flags,
-                internal_date,
-                size,
+                internal_date: m.internal_date,
+                size: m.size,
             });
         }
         drop(known_sizes);
@@ -279,7 +368,7 @@ impl MaildirStore {
             let measured = meta
                 .iter()
                 .filter_map(|(b, m)| Some((b.as_str(), m.measured?)));
-            if let Err(e) = sizes::store(&path, measured) {
+            if let Err(e) = sizes::store(path, measured) {
                 // best effort: the sizes file is an optimisation (sizes.rs)
                 eprintln!(
                     "imapd: {}: writing {}: {e}",
@@ -288,25 +377,137 @@ impl MaildirStore {
                 );
             }
         }
-        let mut claimed_recent: Vec<Uid> = Vec::new();
-        if !claimed.is_empty() {
-            let by_base: HashMap<&str, Uid> =
-                db.entries.iter().map(|(u, b)| (b.as_str(), *u)).collect();
-            claimed_recent = claimed
-                .iter()
-                .filter_map(|b| by_base.get(b.as_str()).copied())
-                .collect();
-            claimed_recent.sort_unstable();
+        Ok((messages, all_keywords.into_iter().collect()))
+    }
+
+    /// The list `built` brought up to date when only the messages in `touched` can have
+    /// changed since (their files, from replayed events and our own renames) besides those
+    /// registered since: O(changes) instead of a lookup per message, which at 100k messages
+    /// was most of every command's time. `None` when that cannot be proven — a message of
+    /// the list is no longer in the database (only the files touched may go), a UID hint
+    /// does not match the database, or too many changed — and the caller builds in full.
+    fn patch_list(
+        path: &Path,
+        built: &Built,
+        touched: &rustc_hash::FxHashMap<String, Uid>,
+        db: &UidDb,
+        files: &mut Files,
+        meta: &mut rustc_hash::FxHashMap<String, FileMeta>,
+        kws: &KeywordMap,
+    ) -> io::Result<Option<Vec<MessageMeta>>> {
+        if touched.len() > PATCH_MAX {
+            return Ok(None);
         }
-        let unclaimed_recent = files.values().filter(|e| e.in_new).count() as u32;
-        Ok(Snapshot {
-            uid_validity: db.validity,
-            uid_next: db.next,
-            messages: Arc::new(messages),
-            claimed_recent,
-            unclaimed_recent,
-            keywords: all_keywords.into_iter().collect(),
-        })
+        // Both are in UID order: one pass, UIDs only.
+        let mut uids = db.entries.iter().map(|(u, _)| *u);
+        if !built.messages.iter().all(|m| uids.any(|u| u == m.uid)) {
+            return Ok(None);
+        }
+        let fresh = db.entries.partition_point(|(u, _)| *u < built.uid_next);
+        let none = Sizes::default();
+        let mut messages: Vec<MessageMeta> = built.messages.as_ref().clone();
+        let mut gone: Vec<Uid> = Vec::new();
+        for (base, first) in touched {
+            let hint = match files.get(base).map_or(0, |e| e.uid) {
+                0 => *first,
+                u => u,
+            };
+            let uid = if hint != 0 {
+                hint
+            } else {
+                // Never seen with a UID: registered since (added below), or in the database
+                // without a file when the list was built.
+                match db.entries[..fresh].iter().find(|(_, b)| b == base) {
+                    Some((u, _)) => *u,
+                    None => continue,
+                }
+            };
+            if uid >= built.uid_next {
+                continue;
+            }
+            let in_db = match db.entries[..fresh].binary_search_by_key(&uid, |(u, _)| *u) {
+                Ok(i) if db.entries[i].1 == *base => true,
+                Ok(_) => return Ok(None),
+                Err(_) => false,
+            };
+            let at = messages.binary_search_by_key(&uid, |m| m.uid);
+            let listed = in_db && files.contains_key(base);
+            if !listed {
+                if at.is_ok() {
+                    gone.push(uid);
+                }
+                continue;
+            }
+            let Some((m, _)) = Self::meta_of(path, base, files, meta, &none)? else {
+                if at.is_ok() {
+                    gone.push(uid);
+                }
+                continue;
+            };
+            let Some(entry) = files.get_mut(base) else {
+                continue;
+            };
+            entry.uid = uid;
+            let flags = flags_of(entry, kws, base);
+            match at {
+                Ok(i) => messages[i].flags = flags,
+                Err(i) => messages.insert(
+                    i,
+                    MessageMeta {
+                        uid,
+                        flags,
+                        internal_date: m.internal_date,
+                        size: m.size,
+                    },
+                ),
+            }
+        }
+        if !gone.is_empty() {
+            messages.retain(|m| !gone.contains(&m.uid));
+        }
+        for (uid, base) in &db.entries[fresh..] {
+            if !files.contains_key(base) {
+                continue;
+            }
+            let Some((m, _)) = Self::meta_of(path, base, files, meta, &none)? else {
+                continue;
+            };
+            let Some(entry) = files.get_mut(base) else {
+                continue;
+            };
+            entry.uid = *uid;
+            messages.push(MessageMeta {
+                uid: *uid,
+                flags: flags_of(entry, kws, base),
+                internal_date: m.internal_date,
+                size: m.size,
+            });
+        }
+        Ok(Some(messages))
+    }
+
+    /// RFC822.SIZE and INTERNALDATE of the message `base`: remembered, or learnt from its
+    /// file (following renames by others; its entry is updated). `None` if it is gone. The
+    /// flag says whether the file was read.
+    fn meta_of(
+        path: &Path,
+        base: &str,
+        files: &mut Files,
+        meta: &mut rustc_hash::FxHashMap<String, FileMeta>,
+        known: &Sizes,
+    ) -> io::Result<Option<(FileMeta, bool)>> {
+        if let Some(m) = meta.get(base) {
+            return Ok(Some((*m, false)));
+        }
+        let Some(mut followed) = files.get(base).cloned() else {
+            return Ok(None);
+        };
+        let Some((m, was_read)) = Self::meta_following(path, base, &mut followed, known)? else {
+            return Ok(None);
+        };
+        meta.insert(base.to_owned(), m);
+        files.insert(base.to_owned(), followed);
+        Ok(Some((m, was_read)))
     }
 
     /// The Maildir root (canonical path).
@@ -466,8 +667,16 @@ impl MaildirStore {
     }
 
     /// Brings the folder's files and database (kept in the folder's state) up to date; with
-    /// `claim`, first moves `new/` to `cur/`. Returns the base names this call claimed.
-    fn sync(&mut self, mailbox: &str, path: &Path, claim: bool) -> io::Result<Vec<String>> {
+    /// `claim`, first moves `new/` to `cur/`. With `watch` (the folder is being selected),
+    /// watches it with inotify instead of any other folder. Returns the base names this
+    /// call claimed.
+    fn sync(
+        &mut self,
+        mailbox: &str,
+        path: &Path,
+        claim: bool,
+        watch: bool,
+    ) -> io::Result<Vec<String>> {
         let claimed = if claim {
             folder::claim_new(path)?
         } else {
@@ -488,7 +697,32 @@ impl MaildirStore {
             }
         }
         st.pass = st.pass.wrapping_add(1).max(1);
-        let names_changed = folder::rescan(path, &mut st.files, st.pass)?;
+        // The folder's events since the last look, if it is watched and was listed under the
+        // watch (events.rs); otherwise, or if they do not tell, a listing.
+        let tracked = std::mem::take(&mut st.tracked);
+        let replayed = match self.events.as_mut() {
+            Some(ev) if tracked && ev.watches(path) => ev.drain().ok().and_then(|changes| {
+                let mut scratch = Default::default();
+                let touched = st.touched.as_mut().unwrap_or(&mut scratch);
+                folder::apply(&mut st.files, &changes, touched)
+            }),
+            _ => None,
+        };
+        let names_changed = match replayed {
+            Some(changed) => changed,
+            None => {
+                // The watch goes up before the listing it will maintain.
+                if self.use_events && watch {
+                    match self.events.as_mut().filter(|ev| ev.watches(path)) {
+                        Some(ev) => drop(ev.drain()),
+                        None => self.events = FolderEvents::start(path),
+                    }
+                }
+                st.forget_built();
+                folder::rescan(path, &mut st.files, st.pass)?
+            }
+        };
+        st.tracked = self.events.as_ref().is_some_and(|ev| ev.watches(path));
         // Fast path without the lock: nothing new, nothing gone. Already known when neither
         // the set of names nor the database changed since they were last found in sync.
         let known_in_sync = !names_changed && st.db_id.is_some() && st.in_sync_with == st.db_id;
@@ -499,6 +733,7 @@ impl MaildirStore {
                 st.db = db;
                 st.db_id = id;
                 st.files = files;
+                st.forget_built();
             }
             st.in_sync_with = st.db_id;
         }
@@ -515,6 +750,7 @@ impl MaildirStore {
         st.meta.retain(|b, _| files.contains_key(b));
         st.files = files;
         st.in_sync_with = None;
+        st.forget_built();
         st
     }
 
@@ -556,13 +792,16 @@ impl MaildirStore {
             .state
             .get(mailbox)
             .and_then(|st| st.files.get(&base).cloned());
-        let entry = match cached {
+        let mut entry = match cached {
             Some(e) if e.path(path).exists() => Some(e),
             _ => folder::find(path, &base)?,
         };
-        if let (Some(e), Some(st)) = (&entry, self.state.get_mut(mailbox)) {
-            st.files.insert(base.clone(), e.clone());
-            st.in_sync_with = None;
+        if let (Some(e), Some(st)) = (&mut entry, self.state.get_mut(mailbox)) {
+            e.uid = uid;
+            st.touch(&base, uid);
+            if st.files.insert(base.clone(), e.clone()).is_none() {
+                st.in_sync_with = None;
+            }
         }
         Ok(entry.map(|e| (base, e)))
     }
@@ -927,7 +1166,7 @@ impl Store for MaildirStore {
         }
         // Otherwise the names say it all: no stat or read per message (RFC 3501 §6.3.10
         // needs neither sizes nor dates).
-        self.sync(mailbox, &path, false)
+        self.sync(mailbox, &path, false, false)
             .map_err(|e| folder_err("reading the folder", e))?;
         let st = &self.state[mailbox];
         let mut c = Counts {
@@ -1003,8 +1242,13 @@ impl Store for MaildirStore {
                     .map_err(|e| io_err("storing keywords", e))?;
             }
             if let Some(st) = self.state.get_mut(mailbox) {
-                st.files.insert(base, entry);
-                st.in_sync_with = None;
+                let mut entry = entry;
+                entry.uid = uid;
+                st.touch(&base, uid);
+                // A new name for a base already held leaves the set of bases as it was.
+                if st.files.insert(base, entry).is_none() {
+                    st.in_sync_with = None;
+                }
             }
             out.push((uid, flags));
         }
@@ -1393,6 +1637,7 @@ impl MaildirStore {
                     // Renamed between locate and read: forget the name and look again.
                     if let Some(st) = self.state.get_mut(mailbox) {
                         st.files.remove(&base);
+                        st.touch(&base, uid);
                         st.in_sync_with = None;
                     }
                 }

@@ -6,7 +6,7 @@
 //! (`courierimapkeywords/`), [`lock`] (dot-lock `tmp/courier.lock`), [`folder`] (scanning,
 //! claiming `\Recent`, UID assignment, tmp/ cleanup), [`deliver`] (unique names, tmp → cur),
 //! [`quota`] (Maildir++ `maildirsize`), [`atomic`] (write–fsync–rename), [`time`] (mtime ↔
-//! INTERNALDATE), [`cache`] (the parsed-metadata cache `imapd.cache`), [`sizes`] (RFC822.SIZE
+//! INTERNALDATE), [`events`] (inotify: what changed in a folder since the last look), [`cache`] (the parsed-metadata cache `imapd.cache`), [`sizes`] (RFC822.SIZE
 //! of files without a `,W=` hint, `imapd.sizes`), [`stamp`] (proof that a folder is
 //! unchanged), [`maildir`] (the store).
 //!
@@ -40,6 +40,7 @@
 pub mod atomic;
 pub mod cache;
 pub mod deliver;
+pub mod events;
 pub mod flags;
 pub mod folder;
 pub mod keywords;

@@ -10,7 +10,7 @@ use crate::core::login::{login_completed, login_unavailable};
 use crate::core::Session;
 use crate::shell::connection::{Connection, End};
 use crate::shell::settings::Settings;
-use crate::store::{MaildirOptions, MaildirStore};
+use crate::store::MaildirStore;
 use crate::syntax::encode::encode_response;
 use crate::syntax::types::Tag;
 
@@ -48,13 +48,11 @@ pub fn run() -> ExitCode {
         Err(e) => return refuse(format!("configuration: {e}")),
     };
     // The Maildir is created on first login (as Dovecot does; Courier needs maildirmake).
-    let mut store = match MaildirStore::open(
-        &maildir,
-        MaildirOptions::from_lookup(|k| std::env::var(k).ok()),
-    ) {
-        Ok(s) => s,
-        Err(e) => return refuse(format!("cannot open Maildir {maildir}: {e}")),
-    };
+    let mut store =
+        match MaildirStore::open(&maildir, settings.store_options(|k| std::env::var(k).ok())) {
+            Ok(s) => s,
+            Err(e) => return refuse(format!("cannot open Maildir {maildir}: {e}")),
+        };
     let session = Session::preauth(settings.session.clone());
     let first = [login_completed(tag.clone(), &settings.session, command)];
     let started = Instant::now();

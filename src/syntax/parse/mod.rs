@@ -55,6 +55,7 @@ mod auth;
 mod core;
 mod depth;
 mod diagnose;
+mod fast;
 mod fetch;
 mod grammar;
 mod list;
@@ -117,15 +118,38 @@ pub fn parse_command_with(
     literals: Vec<Vec<u8>>,
     limits: &ParseLimits,
 ) -> Result<Command, ParseError> {
-    if let Some(offset) = depth::exceeds(text, limits.max_search_depth) {
-        return Err(ParseError::new(
+    check_depth(text, limits)?;
+    // The common commands in their plain forms, without pest (see `fast`): it gives the
+    // same `Command` pest would, or `None`. It never reads literals.
+    if literals.is_empty() {
+        if let Some(cmd) = fast::parse(text, limits) {
+            return Ok(cmd);
+        }
+    }
+    parse_with_pest(text, literals, limits)
+}
+
+/// Refuses a SEARCH nested deeper than the limit, before pest (or the fast path) recurses.
+fn check_depth(text: &str, limits: &ParseLimits) -> Result<(), ParseError> {
+    match depth::exceeds(text, limits.max_search_depth) {
+        Some(offset) => Err(ParseError::new(
             parse_tag_only(text),
             Some(position(text, offset)),
             ParseErrorKind::TooDeep {
                 limit: limits.max_search_depth,
             },
-        ));
+        )),
+        None => Ok(()),
     }
+}
+
+/// The pest path of [`parse_command_with`], after the depth check: every command, and every
+/// error text.
+fn parse_with_pest(
+    text: &str,
+    literals: Vec<Vec<u8>>,
+    limits: &ParseLimits,
+) -> Result<Command, ParseError> {
     let mut pairs = match ImapParser::parse(Rule::command, text) {
         Ok(pairs) => pairs,
         Err(e) => return Err(diagnose::diagnose(text, &e)),

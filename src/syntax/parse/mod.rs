@@ -36,6 +36,12 @@
 //!   §9): the text is UTF-8 already, clients send it with `SEARCH CHARSET UTF-8` anyway, and
 //!   refusing it helps nobody. A session that wants RFC 3501's strict 7-bit quoting until
 //!   `ENABLE UTF8=ACCEPT` sets [`ParseLimits::utf8_quoted`] to `false`.
+//! * **A fast path** (`fast`) parses the plain forms of the commands clients send most
+//!   (`[UID] FETCH`, `[UID] STORE`, simple `[UID] SEARCH`, `SELECT`/`EXAMINE`, the commands
+//!   without arguments) without pest, after the depth check and only when there is no
+//!   literal. It returns the `Command` pest would build, or `None` for anything else
+//!   (including every error), so the grammar stays the definition and the error texts stay
+//!   pest's; `tests/fast.rs` checks the two against each other.
 //! * **Nesting** is bounded before pest runs: [`ParseLimits::max_search_depth`] limits how
 //!   deeply SEARCH keys nest (`NOT`, `OR`, parentheses); see `depth`. Parenthesized lists
 //!   elsewhere do not nest in the grammar. pest's own `set_call_limit` is not used: in pest

@@ -36,6 +36,12 @@
 //!   §9): the text is UTF-8 already, clients send it with `SEARCH CHARSET UTF-8` anyway, and
 //!   refusing it helps nobody. A session that wants RFC 3501's strict 7-bit quoting until
 //!   `ENABLE UTF8=ACCEPT` sets [`ParseLimits::utf8_quoted`] to `false`.
+//! * **A fast path** (`fast`) parses the plain forms of the commands clients send most
+//!   (`[UID] FETCH`, `[UID] STORE`, simple `[UID] SEARCH`, `SELECT`/`EXAMINE`, the commands
+//!   without arguments) without pest, after the depth check and only when there is no
+//!   literal. It returns the `Command` pest would build, or `None` for anything else
+//!   (including every error), so the grammar stays the definition and the error texts stay
+//!   pest's; `tests/fast.rs` checks the two against each other.
 //! * **Nesting** is bounded before pest runs: [`ParseLimits::max_search_depth`] limits how
 //!   deeply SEARCH keys nest (`NOT`, `OR`, parentheses); see `depth`. Parenthesized lists
 //!   elsewhere do not nest in the grammar. pest's own `set_call_limit` is not used: in pest
@@ -55,6 +61,7 @@ mod auth;
 mod core;
 mod depth;
 mod diagnose;
+mod fast;
 mod fetch;
 mod grammar;
 mod list;
@@ -117,15 +124,38 @@ pub fn parse_command_with(
     literals: Vec<Vec<u8>>,
     limits: &ParseLimits,
 ) -> Result<Command, ParseError> {
-    if let Some(offset) = depth::exceeds(text, limits.max_search_depth) {
-        return Err(ParseError::new(
+    check_depth(text, limits)?;
+    // The common commands in their plain forms, without pest (see `fast`): it gives the
+    // same `Command` pest would, or `None`. It never reads literals.
+    if literals.is_empty() {
+        if let Some(cmd) = fast::parse(text, limits) {
+            return Ok(cmd);
+        }
+    }
+    parse_with_pest(text, literals, limits)
+}
+
+/// Refuses a SEARCH nested deeper than the limit, before pest (or the fast path) recurses.
+fn check_depth(text: &str, limits: &ParseLimits) -> Result<(), ParseError> {
+    match depth::exceeds(text, limits.max_search_depth) {
+        Some(offset) => Err(ParseError::new(
             parse_tag_only(text),
             Some(position(text, offset)),
             ParseErrorKind::TooDeep {
                 limit: limits.max_search_depth,
             },
-        ));
+        )),
+        None => Ok(()),
     }
+}
+
+/// The pest path of [`parse_command_with`], after the depth check: every command, and every
+/// error text.
+fn parse_with_pest(
+    text: &str,
+    literals: Vec<Vec<u8>>,
+    limits: &ParseLimits,
+) -> Result<Command, ParseError> {
     let mut pairs = match ImapParser::parse(Rule::command, text) {
         Ok(pairs) => pairs,
         Err(e) => return Err(diagnose::diagnose(text, &e)),

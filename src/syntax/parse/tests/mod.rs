@@ -6,6 +6,7 @@ mod auth;
 mod bench;
 mod commands;
 mod errors;
+mod fast;
 mod fetch;
 mod limits;
 mod list;

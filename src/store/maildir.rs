@@ -104,6 +104,11 @@ struct Built {
     uid_validity: u32,
     /// The database's `next` then: later UIDs are messages registered since.
     uid_next: Uid,
+    /// The identity of the database file then, if known: the same identity now means the
+    /// same entries.
+    db_id: Option<FileIdentity>,
+    /// `unclaimed_recent` then.
+    unclaimed_recent: u32,
     /// The keywords of the messages then (`courierimapkeywords/`) and their union.
     kws: KeywordMap,
     keywords: Vec<String>,
@@ -279,36 +284,50 @@ impl MaildirStore {
         }
         let FolderState {
             db,
+            db_id,
             files,
             meta,
             built,
             touched,
             ..
         } = st;
+        let quiet = match (built.as_ref(), touched.as_ref()) {
+            // Nothing touched and the very database the list was built from: the same list
+            // (and the view's check of it is one pointer comparison).
+            (Some(b), Some(t)) => {
+                t.is_empty() && db_id.is_some() && *db_id == b.db_id && b.kws == kws
+            }
+            _ => false,
+        };
         let patched = match (built.as_ref(), touched.as_ref()) {
+            (Some(b), _) if quiet => Some((Arc::clone(&b.messages), b.unclaimed_recent)),
             (Some(b), Some(t)) if b.uid_validity == db.validity && b.kws == kws => {
                 Self::patch_list(&path, b, t, db, files, meta, &kws)
                     .map_err(|e| io_err("reading a message", e))?
+                    .map(|m| (Arc::new(m), Self::unclaimed(files)))
             }
             _ => None,
         };
-        let (messages, keywords) = match (patched, built.as_ref()) {
-            (Some(m), Some(b)) => (m, b.keywords.clone()),
-            _ => Self::build_list(&path, db, files, meta, &kws)
-                .map_err(|e| io_err("reading a message", e))?,
+        let (messages, unclaimed_recent, keywords) = match (patched, built.as_ref()) {
+            (Some((m, u)), Some(b)) => (m, u, b.keywords.clone()),
+            _ => {
+                let (m, k) = Self::build_list(&path, db, files, meta, &kws)
+                    .map_err(|e| io_err("reading a message", e))?;
+                (Arc::new(m), Self::unclaimed(files), k)
+            }
         };
-        let messages = Arc::new(messages);
         // Claimed messages have their UIDs in their entries now (both lists set them).
         let mut claimed_recent: Vec<Uid> = claimed
             .iter()
             .filter_map(|b| files.get(b).map(|e| e.uid).filter(|u| *u != 0))
             .collect();
         claimed_recent.sort_unstable();
-        let unclaimed_recent = files.values().filter(|e| e.in_new).count() as u32;
         *built = Some(Built {
             messages: Arc::clone(&messages),
             uid_validity: db.validity,
             uid_next: db.next,
+            db_id: *db_id,
+            unclaimed_recent,
             kws,
             keywords: keywords.clone(),
         });
@@ -321,6 +340,11 @@ impl MaildirStore {
             unclaimed_recent,
             keywords,
         })
+    }
+
+    /// Messages still in `new/` (`\Recent` for whoever claims them).
+    fn unclaimed(files: &Files) -> u32 {
+        files.values().filter(|e| e.in_new).count() as u32
     }
 
     /// The message list of a folder from its database and files, in full; notes each
@@ -645,19 +669,26 @@ impl MaildirStore {
         bases: &[String],
     ) -> io::Result<(UidDb, Option<FileIdentity>, Vec<Uid>)> {
         folder::update_db_held(path, &self.policy, known, |db| {
-            let known: HashMap<&str, Uid> =
-                db.entries.iter().map(|(u, b)| (b.as_str(), *u)).collect();
+            // A few names (an APPEND) are looked for in one pass; a map of every entry would
+            // cost a hash of each of them (100k in a large folder).
+            let known: Option<HashMap<&str, Uid>> = (bases.len() > 4)
+                .then(|| db.entries.iter().map(|(u, b)| (b.as_str(), *u)).collect());
+            let lookup = |b: &str| match &known {
+                Some(k) => k.get(b).copied(),
+                None => db.entries.iter().find(|e| e.1 == b).map(|e| e.0),
+            };
             let mut fresh = Vec::new();
             let mut out = Vec::with_capacity(bases.len());
             for b in bases {
-                match known.get(b.as_str()) {
-                    Some(u) => out.push(Some(*u)),
+                match lookup(b) {
+                    Some(u) => out.push(Some(u)),
                     None => {
                         out.push(None);
                         fresh.push(b.clone());
                     }
                 }
             }
+            drop(known);
             let mut fresh = fresh.into_iter();
             Ok(out
                 .into_iter()

@@ -31,7 +31,8 @@ use std::num::NonZeroU32;
 const MAX_FAST_SEARCH_DEPTH: usize = 8;
 
 /// The command, if `text` is one of the plain shapes this module knows; `None` otherwise
-/// (including on every input the pest path rejects). `text` must carry no literals.
+/// (including on every input the pest path rejects, and on any literal placeholder: the
+/// caller tries it only for lines without literals).
 pub(super) fn parse(text: &str, limits: &ParseLimits) -> Option<Command> {
     let mut c = Cur {
         b: text.as_bytes(),
@@ -80,8 +81,8 @@ pub(super) fn parse(text: &str, limits: &ParseLimits) -> Option<Command> {
 }
 
 /// The commands that take no argument (RFC 3501 §6.1, §6.2.1, §6.4.1–3; RFC 2177, 2342,
-/// 3691). No other command name in the grammar is a prefix of one of these, so pest's
-/// ordered choice takes the same branch.
+/// 3691). pest's ordered choice takes the same branch: the one name that is a prefix of
+/// another (`ID` of `IDLE`) needs a space after it, and `idle` is tried first.
 fn no_argument(name: &[u8]) -> Option<CommandBody> {
     const TABLE: [(&[u8], CommandBody); 10] = [
         (b"NOOP", CommandBody::Noop),

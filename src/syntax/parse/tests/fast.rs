@@ -572,6 +572,12 @@ fn commands_without_arguments() {
         handed_over(&format!("t UID {name}"), false);
     }
     handed_over("t NOOP\r\n", false);
+    // Half-quoted strings and dates (a review's planted bug survived the generators here).
+    handed_over("a SEARCH ON \"29-Feb-2024", false);
+    handed_over("a SEARCH ON 1-Jan-2000\"", false);
+    handed_over("a SEARCH SUBJECT \"abc", false);
+    handed_over("a SELECT \"abc", false);
+    handed_over("a SELECT abc\"", false);
     handed_over("t", false);
     handed_over("", false);
     handed_over("t ", false);

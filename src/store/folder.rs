@@ -145,14 +145,14 @@ pub fn rescan(folder: &Path, files: &mut Files, pass: u32) -> io::Result<bool> {
 /// happened) to `files`, a map made of observations (listings, renames of our own) since
 /// the changes began to be recorded: afterwards it is what a fresh [`scan`] would find.
 /// Every base touched is added to `touched` with the UID its entry had before (0 if none).
-/// Returns whether the set of base names changed, or `None` if the map cannot tell — two
+/// Returns how the set of base names changed, or `None` if the map cannot tell — two
 /// files of one base at once (a link-then-unlink rename, a claim seen half-way), where only
 /// a listing knows which one a scan would keep; `files` must then be rescanned.
 pub fn apply(
     files: &mut Files,
     changes: &[Change],
     touched: &mut rustc_hash::FxHashMap<String, u32>,
-) -> Option<bool> {
+) -> Option<Delta> {
     // Whether each base touched in this call was present before it.
     let mut had: rustc_hash::FxHashMap<&str, bool> = Default::default();
     for c in changes {
@@ -181,7 +181,63 @@ pub fn apply(
             _ => {}
         }
     }
-    Some(had.iter().any(|(b, had)| files.contains_key(*b) != *had))
+    let mut delta = Delta::default();
+    for (b, had) in had {
+        match (had, files.contains_key(b)) {
+            (false, true) => delta.added.push(b.to_owned()),
+            (true, false) => delta.removed = true,
+            _ => {}
+        }
+    }
+    Some(delta)
+}
+
+/// How [`apply`] changed the set of base names.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Delta {
+    /// Bases that were not there before.
+    pub added: Vec<String>,
+    /// Whether any base went away.
+    pub removed: bool,
+}
+
+impl Delta {
+    /// Whether the set of base names changed.
+    pub fn changed(&self) -> bool {
+        self.removed || !self.added.is_empty()
+    }
+}
+
+/// Gives UIDs to `bases`, in their order, keeping a UID the database already has for one
+/// of them. Returns their UIDs and how many were new. A few names are looked for in one
+/// pass; a map of every entry would cost a hash of each (100k in a large folder).
+pub fn register(db: &mut UidDb, bases: &[String]) -> (Vec<u32>, usize) {
+    let known: Option<std::collections::HashMap<&str, u32>> =
+        (bases.len() > 4).then(|| db.entries.iter().map(|(u, b)| (b.as_str(), *u)).collect());
+    let lookup = |b: &str| match &known {
+        Some(k) => k.get(b).copied(),
+        None => db.entries.iter().find(|e| e.1 == b).map(|e| e.0),
+    };
+    let found: Vec<Option<u32>> = bases.iter().map(|b| lookup(b)).collect();
+    drop(known);
+    let mut pushed = 0;
+    let uids = bases
+        .iter()
+        .zip(found)
+        .map(|(b, u)| {
+            u.unwrap_or_else(|| {
+                pushed += 1;
+                db.push(b.clone())
+            })
+        })
+        .collect();
+    (uids, pushed)
+}
+
+/// Sorts new base names into arrival order (maildir.txt: the name starts with the delivery
+/// time), the order their UIDs are given in.
+pub fn sort_arrivals(bases: &mut [String]) {
+    bases.sort_by(|a, b| arrival_key(a).cmp(&arrival_key(b)).then(a.cmp(b)));
 }
 
 /// The names a Maildir writer gives the file of `base`: in `new/` the bare name; in `cur/`
@@ -464,12 +520,12 @@ pub fn reconcile(folder: &Path, db: &mut UidDb) -> io::Result<Files> {
     }
     db.entries.retain(|(_, b)| files.contains_key(b));
     let known: HashSet<&str> = db.entries.iter().map(|(_, b)| b.as_str()).collect();
-    let mut fresh: Vec<&String> = files
+    let fresh: Vec<&String> = files
         .keys()
         .filter(|b| !known.contains(b.as_str()))
         .collect();
-    fresh.sort_by(|a, b| arrival_key(a).cmp(&arrival_key(b)).then(a.cmp(b)));
-    let fresh: Vec<String> = fresh.into_iter().cloned().collect();
+    let mut fresh: Vec<String> = fresh.into_iter().cloned().collect();
+    sort_arrivals(&mut fresh);
     for base in fresh {
         db.push(base);
     }
@@ -681,7 +737,7 @@ mod tests {
                 let changes = ev.drain().expect("no overflow");
                 let truth = scan(&f).unwrap();
                 let mut touched = Default::default();
-                match apply(map, &changes, &mut touched) {
+                match apply(map, &changes, &mut touched).map(|d| d.changed()) {
                     Some(changed) => {
                         replayed += 1;
                         assert_eq!(*map, truth, "changes {changes:?}");

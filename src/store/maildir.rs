@@ -669,31 +669,7 @@ impl MaildirStore {
         bases: &[String],
     ) -> io::Result<(UidDb, Option<FileIdentity>, Vec<Uid>)> {
         folder::update_db_held(path, &self.policy, known, |db| {
-            // A few names (an APPEND) are looked for in one pass; a map of every entry would
-            // cost a hash of each of them (100k in a large folder).
-            let known: Option<HashMap<&str, Uid>> = (bases.len() > 4)
-                .then(|| db.entries.iter().map(|(u, b)| (b.as_str(), *u)).collect());
-            let lookup = |b: &str| match &known {
-                Some(k) => k.get(b).copied(),
-                None => db.entries.iter().find(|e| e.1 == b).map(|e| e.0),
-            };
-            let mut fresh = Vec::new();
-            let mut out = Vec::with_capacity(bases.len());
-            for b in bases {
-                match lookup(b) {
-                    Some(u) => out.push(Some(u)),
-                    None => {
-                        out.push(None);
-                        fresh.push(b.clone());
-                    }
-                }
-            }
-            drop(known);
-            let mut fresh = fresh.into_iter();
-            Ok(out
-                .into_iter()
-                .map(|u| u.unwrap_or_else(|| db.push(fresh.next().expect("counted"))))
-                .collect::<Vec<Uid>>())
+            Ok(folder::register(db, bases).0)
         })
     }
 
@@ -739,8 +715,8 @@ impl MaildirStore {
             }),
             _ => None,
         };
-        let names_changed = match replayed {
-            Some(changed) => changed,
+        let (names_changed, delta) = match replayed {
+            Some(delta) => (delta.changed(), Some(delta)),
             None => {
                 // The watch goes up before the listing it will maintain.
                 if self.use_events && watch {
@@ -750,13 +726,37 @@ impl MaildirStore {
                     }
                 }
                 st.forget_built();
-                folder::rescan(path, &mut st.files, st.pass)?
+                (folder::rescan(path, &mut st.files, st.pass)?, None)
             }
         };
         st.tracked = self.events.as_ref().is_some_and(|ev| ev.watches(path));
         // Fast path without the lock: nothing new, nothing gone. Already known when neither
         // the set of names nor the database changed since they were last found in sync.
-        let known_in_sync = !names_changed && st.db_id.is_some() && st.in_sync_with == st.db_id;
+        let was_in_sync = st.db_id.is_some() && st.in_sync_with == st.db_id;
+        let mut known_in_sync = !names_changed && was_in_sync;
+        // Only arrivals since files and database last agreed (deliveries, claims): give
+        // them UIDs under the lock, no listing. In sync afterwards if nobody else changed
+        // the database meanwhile (it grew by exactly our lines).
+        if let (Some(d), Some(id), false) = (delta, st.db_id, known_in_sync) {
+            if was_in_sync && !d.removed {
+                let mut added = d.added;
+                folder::sort_arrivals(&mut added);
+                let _lock = FolderLock::acquire(path, &self.policy.lock)?;
+                let (len, next, validity) = (st.db.entries.len(), st.db.next, st.db.validity);
+                let known = Some((std::mem::take(&mut st.db), id));
+                let (db, id, (_, pushed)) =
+                    folder::update_db_held(path, &self.policy, known, |db| {
+                        Ok(folder::register(db, &added))
+                    })?;
+                known_in_sync = id.is_some()
+                    && db.validity == validity
+                    && db.entries.len() == len + pushed
+                    && db.next == next + pushed as u32;
+                st.db = db;
+                st.db_id = id;
+                st.in_sync_with = if known_in_sync { id } else { None };
+            }
+        }
         if !known_in_sync {
             if st.db_id.is_none() || !folder::in_sync(&st.db, &st.files) {
                 let (db, id, files) =

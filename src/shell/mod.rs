@@ -1,6 +1,6 @@
-//! The shell: the only place with stdin/stdout, sockets, timers, signals, environment
-//! and configuration (and, with the store's `events.rs`, inotify). It moves bytes between the client and the codec, feeds the pure core, and
-//! decides no protocol behaviour itself.
+//! The shell: the only place with stdin/stdout, sockets, timers, signals, environment and
+//! configuration (inotify too, with the store's `events.rs`). It moves bytes between the client
+//! and the codec, feeds the pure core, and decides no protocol behaviour itself.
 
 pub mod config_file;
 pub mod connection;

@@ -89,6 +89,10 @@ struct FolderState {
     /// had when first touched (0 if unknown); `None` when that is not known (after a listing
     /// or anything else that replaced `files`): then the list is built in full.
     touched: Option<rustc_hash::FxHashMap<String, Uid>>,
+    /// Base names this handle registered (APPEND) while files and database agreed, with the
+    /// identity of the database that then holds exactly the files plus these: when their
+    /// arrival is all a sync replays, the two agree again without a check of every name.
+    pending: Option<(FileIdentity, Vec<String>)>,
     /// True while `files` is kept up to date by replaying the events of the store's watch
     /// (`events.rs`), which was on this folder before `files` was last listed.
     tracked: bool,
@@ -733,7 +737,23 @@ impl MaildirStore {
         // Fast path without the lock: nothing new, nothing gone. Already known when neither
         // the set of names nor the database changed since they were last found in sync.
         let was_in_sync = st.db_id.is_some() && st.in_sync_with == st.db_id;
-        let mut known_in_sync = !names_changed && was_in_sync;
+        // Our own APPENDs arriving, and nothing else: files and database agree again.
+        let appended = match (st.pending.take(), &delta) {
+            (Some((id, bases)), Some(d)) => {
+                Some(id) == st.db_id && !d.removed && {
+                    let mut added: Vec<&String> = d.added.iter().collect();
+                    added.sort_unstable();
+                    let mut ours: Vec<&String> = bases.iter().collect();
+                    ours.sort_unstable();
+                    added == ours
+                }
+            }
+            _ => false,
+        };
+        if appended {
+            st.in_sync_with = st.db_id;
+        }
+        let mut known_in_sync = (!names_changed && was_in_sync) || appended;
         // Only arrivals since files and database last agreed (deliveries, claims): give
         // them UIDs under the lock, no listing. In sync afterwards if nobody else changed
         // the database meanwhile (it grew by exactly our lines).
@@ -1319,13 +1339,24 @@ impl Store for MaildirStore {
                 FolderLock::acquire(&path, &policy.lock)
             })
             .map_err(|e| folder_err("appending", e))?;
+        let before = self.state.get(mailbox).map(|st| {
+            let agreed = st.db_id.is_some() && st.in_sync_with == st.db_id;
+            (agreed, st.db.entries.len(), st.db.next, st.db.validity)
+        });
         let known = self.take_db(mailbox);
         let (db, id, uids) = self
             .register_held(known, &path, std::slice::from_ref(&base))
             .map_err(|e| folder_err("appending", e))?;
         drop(lock);
         let validity = db.validity;
+        // The database grew by our line alone: it is the files plus this one.
+        let exact = before.is_some_and(|(agreed, len, next, v)| {
+            agreed && db.validity == v && db.entries.len() == len + 1 && db.next == next + 1
+        });
         self.keep_db(mailbox, db, id);
+        if let (true, Some(id), Some(st)) = (exact, id, self.state.get_mut(mailbox)) {
+            st.pending = Some((id, vec![base]));
+        }
         self.quota_add(&path, counted);
         Ok((validity, uids[0]))
     }

@@ -904,3 +904,55 @@ fn patched_snapshots_equal_fresh_ones() {
         );
     }
 }
+
+/// A selected folder deleted and made again by another session (whose `new/` and `cur/` often
+/// get the freed inode numbers back on ext4) is watched anew: a delivery into it shows.
+#[test]
+fn recreated_folder_keeps_showing_deliveries() {
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path();
+    let mut s = open(root);
+    let mut other = open(root);
+    other.create("INBOX.A").unwrap();
+    for i in 0..50 {
+        s.snapshot("INBOX.A", true).unwrap();
+        other.delete("INBOX.A").unwrap();
+        other.create("INBOX.A").unwrap();
+        s.snapshot("INBOX.A", true).unwrap();
+        other
+            .deliver("INBOX.A", format!("Subject: {i}\n\nz\n").as_bytes())
+            .unwrap();
+        let mine = s.snapshot("INBOX.A", true).unwrap();
+        let fresh = open(root).snapshot("INBOX.A", false).unwrap();
+        assert_eq!(mine.messages, fresh.messages, "round {i}");
+        assert_eq!(mine.messages.len(), 1, "round {i}");
+    }
+}
+
+/// A keyword file written before its message is published (APPEND writes keywords first)
+/// still reaches the snapshot's keyword union when the list is patched (RFC 3501 §7.2.6: the
+/// FLAGS response must name it).
+#[test]
+fn patched_list_reports_keywords_published_late() {
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path();
+    let mut s = open(root);
+    let mut other = open(root);
+    s.append("INBOX", msg("Subject: 1\r\n\r\nx\r\n", &[]))
+        .unwrap();
+    s.snapshot("INBOX", false).unwrap();
+    let base = "1700000000.M1P1.host";
+    imapd::store::keywords::write(root, base, ["Work"]).unwrap();
+    assert!(s.snapshot("INBOX", false).unwrap().keywords.is_empty());
+    std::fs::write(
+        root.join("cur").join(format!("{base}:2,")),
+        "Subject: k\n\nb\n",
+    )
+    .unwrap();
+    other.snapshot("INBOX", false).unwrap(); // gives it its UID
+    let mine = s.snapshot("INBOX", false).unwrap();
+    let fresh = open(root).snapshot("INBOX", false).unwrap();
+    assert_eq!(mine.messages, fresh.messages);
+    assert_eq!(mine.keywords, vec!["Work".to_string()]);
+    assert_eq!(mine.keywords, fresh.keywords);
+}

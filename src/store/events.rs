@@ -42,6 +42,9 @@ pub struct FolderEvents {
     /// (device, inode) of `new/` and `cur/` when the watches were added: a folder renamed
     /// or replaced under the same path is not the one watched.
     dirs: [(u64, u64); 2],
+    /// A watched directory went away (or its file system): the kernel removed the watches,
+    /// and directories made since may reuse the inode numbers, so `dirs` cannot tell.
+    dead: bool,
     buf: Vec<u8>,
 }
 
@@ -97,14 +100,16 @@ impl FolderEvents {
             folder: folder.to_path_buf(),
             wds: [new, cur],
             dirs,
+            dead: false,
             buf: vec![0; 16 * 1024],
         })
     }
 
     /// True if this watches the folder at `folder` and its `new/` and `cur/` are still the
-    /// directories watched (two `stat`s).
+    /// directories watched (two `stat`s), as far as the events drained so far tell.
     pub fn watches(&self, folder: &Path) -> bool {
-        self.folder == folder
+        !self.dead
+            && self.folder == folder
             && ["new", "cur"]
                 .iter()
                 .zip(&self.dirs)
@@ -126,12 +131,14 @@ impl FolderEvents {
             for ev in events {
                 any = true;
                 if ev.mask.intersects(
-                    EventMask::Q_OVERFLOW
-                        | EventMask::IGNORED
+                    EventMask::IGNORED
                         | EventMask::DELETE_SELF
                         | EventMask::MOVE_SELF
                         | EventMask::UNMOUNT,
                 ) {
+                    self.dead = true;
+                }
+                if self.dead || ev.mask.contains(EventMask::Q_OVERFLOW) {
                     lost = true;
                     continue;
                 }
@@ -235,6 +242,20 @@ mod tests {
         assert!(!ev.watches(&f));
         std::fs::remove_dir_all(t.path().join("g")).unwrap();
         assert_eq!(ev.drain(), Err(Lost));
+    }
+
+    /// A folder deleted and made again under the same name (whose directories may get the
+    /// same inode numbers) is not taken for the one watched once the events are drained.
+    #[test]
+    fn a_recreated_folder_is_not_watched() {
+        let (_t, f) = folder();
+        let mut ev = FolderEvents::start(&f).expect("inotify");
+        std::fs::remove_dir_all(&f).unwrap();
+        for d in ["new", "cur", "tmp"] {
+            std::fs::create_dir_all(f.join(d)).unwrap();
+        }
+        assert_eq!(ev.drain(), Err(Lost));
+        assert!(!ev.watches(&f));
     }
 
     #[test]

@@ -254,10 +254,11 @@ impl MaildirStore {
         mailbox: &str,
         path: &Path,
         claim_recent: bool,
+        watch: bool,
     ) -> Result<Snapshot, StoreError> {
         let path = path.to_path_buf();
         let claimed = self
-            .sync(mailbox, &path, claim_recent, true)
+            .sync(mailbox, &path, claim_recent, watch)
             .map_err(|e| folder_err("reading the folder", e))?;
         let files = &self.state[mailbox].files;
         let due = claim_recent
@@ -304,16 +305,23 @@ impl MaildirStore {
             _ => false,
         };
         let patched = match (built.as_ref(), touched.as_ref()) {
-            (Some(b), _) if quiet => Some((Arc::clone(&b.messages), b.unclaimed_recent)),
+            (Some(b), _) if quiet => {
+                Some((Arc::clone(&b.messages), b.unclaimed_recent, BTreeSet::new()))
+            }
             (Some(b), Some(t)) if b.uid_validity == db.validity && b.kws == kws => {
                 Self::patch_list(&path, b, t, db, files, meta, &kws)
                     .map_err(|e| io_err("reading a message", e))?
-                    .map(|m| (Arc::new(m), Self::unclaimed(files)))
+                    .map(|(m, k)| (Arc::new(m), Self::unclaimed(files), k))
             }
             _ => None,
         };
         let (messages, unclaimed_recent, keywords) = match (patched, built.as_ref()) {
-            (Some((m, u)), Some(b)) => (m, u, b.keywords.clone()),
+            (Some((m, u, seen)), Some(b)) => {
+                let mut keywords = b.keywords.clone();
+                keywords.extend(seen.into_iter().filter(|k| !b.keywords.contains(k)));
+                keywords.sort();
+                (m, u, keywords)
+            }
             _ => {
                 let (m, k) = Self::build_list(&path, db, files, meta, &kws)
                     .map_err(|e| io_err("reading a message", e))?;
@@ -422,7 +430,7 @@ impl MaildirStore {
         files: &mut Files,
         meta: &mut rustc_hash::FxHashMap<String, FileMeta>,
         kws: &KeywordMap,
-    ) -> io::Result<Option<Vec<MessageMeta>>> {
+    ) -> io::Result<Option<(Vec<MessageMeta>, BTreeSet<String>)>> {
         if touched.len() > PATCH_MAX {
             return Ok(None);
         }
@@ -435,6 +443,9 @@ impl MaildirStore {
         let none = Sizes::default();
         let mut messages: Vec<MessageMeta> = built.messages.as_ref().clone();
         let mut gone: Vec<Uid> = Vec::new();
+        // Keywords of the messages looked at: the keyword files may have been read before
+        // one of them was published, so the union of the old list may lack them.
+        let mut seen_keywords = BTreeSet::new();
         for (base, first) in touched {
             let hint = match files.get(base).map_or(0, |e| e.uid) {
                 0 => *first,
@@ -477,6 +488,7 @@ impl MaildirStore {
             };
             entry.uid = uid;
             let flags = flags_of(entry, kws, base);
+            seen_keywords.extend(flags.keywords().map(str::to_owned));
             match at {
                 Ok(i) => messages[i].flags = flags,
                 Err(i) => messages.insert(
@@ -504,14 +516,16 @@ impl MaildirStore {
                 continue;
             };
             entry.uid = *uid;
+            let flags = flags_of(entry, kws, base);
+            seen_keywords.extend(flags.keywords().map(str::to_owned));
             messages.push(MessageMeta {
                 uid: *uid,
-                flags: flags_of(entry, kws, base),
+                flags,
                 internal_date: m.internal_date,
                 size: m.size,
             });
         }
-        Ok(Some(messages))
+        Ok(Some((messages, seen_keywords)))
     }
 
     /// RFC822.SIZE and INTERNALDATE of the message `base`: remembered, or learnt from its
@@ -536,6 +550,41 @@ impl MaildirStore {
         meta.insert(base.to_owned(), m);
         files.insert(base.to_owned(), followed);
         Ok(Some((m, was_read)))
+    }
+
+    /// A snapshot (see `Store::snapshot`), reused while the folder's stamp proves it
+    /// unchanged; with `watch`, the folder becomes the one watched with inotify.
+    fn snapshot_of(
+        &mut self,
+        mailbox: &str,
+        claim_recent: bool,
+        watch: bool,
+    ) -> Result<Snapshot, StoreError> {
+        let path = self.folder(mailbox)?;
+        let began = SystemTime::now();
+        let before = Stamp::read(&path).map_err(|e| folder_err("reading the folder", e))?;
+        if let Some((stamp, snap)) = self.scanned.get(mailbox) {
+            // Unchanged since a settled scan: the same snapshot, with nothing newly claimed
+            // (a claiming caller needs a rescan only if new/ holds unclaimed messages).
+            if *stamp == before && (!claim_recent || snap.unclaimed_recent == 0) {
+                let mut snap = snap.clone();
+                snap.claimed_recent.clear();
+                return Ok(snap);
+            }
+        }
+        let snap = self.scan(mailbox, &path, claim_recent, watch)?;
+        // Cache only a scan nothing happened during (our own claiming or UID assignment
+        // changes the stamp too: the next call scans once more and caches then).
+        match Stamp::read(&path) {
+            Ok(after) if after == before && after.settled(began, self.settle) => {
+                self.scanned
+                    .insert(mailbox.to_owned(), (after, snap.clone()));
+            }
+            _ => {
+                self.scanned.remove(mailbox);
+            }
+        }
+        Ok(snap)
     }
 
     /// The Maildir root (canonical path).
@@ -724,9 +773,17 @@ impl MaildirStore {
             None => {
                 // The watch goes up before the listing it will maintain.
                 if self.use_events && watch {
-                    match self.events.as_mut().filter(|ev| ev.watches(path)) {
-                        Some(ev) => drop(ev.drain()),
-                        None => self.events = FolderEvents::start(path),
+                    // Keep a watch that still works (its queue emptied: the listing covers
+                    // it); a watch whose directories went away is dead even if new ones got
+                    // the same inode numbers (events.rs). The old instance goes first: the
+                    // instances per user are limited.
+                    let alive = self.events.as_mut().is_some_and(|ev| {
+                        let _ = ev.drain();
+                        ev.watches(path)
+                    });
+                    if !alive {
+                        self.events = None;
+                        self.events = FolderEvents::start(path);
                     }
                 }
                 st.forget_built();
@@ -849,9 +906,14 @@ impl MaildirStore {
         };
         if let (Some(e), Some(st)) = (&mut entry, self.state.get_mut(mailbox)) {
             e.uid = uid;
-            st.touch(&base, uid);
-            if st.files.insert(base.clone(), e.clone()).is_none() {
-                st.in_sync_with = None;
+            match st.files.insert(base.clone(), e.clone()) {
+                // The same file as before: nothing for a patch of the list to look at.
+                Some(old) if old == *e => {}
+                Some(_) => st.touch(&base, uid),
+                None => {
+                    st.touch(&base, uid);
+                    st.in_sync_with = None;
+                }
             }
         }
         Ok(entry.map(|e| (base, e)))
@@ -1068,6 +1130,8 @@ impl Store for MaildirStore {
     }
 
     fn delete(&mut self, name: &str) -> Result<(), StoreError> {
+        // The watched folder may be the one going away (events.rs).
+        self.events = None;
         let dir = names::to_dir(name)?;
         let FolderDir::Sub(d) = &dir else {
             return Err(StoreError::Cannot("INBOX cannot be deleted".into()));
@@ -1093,6 +1157,8 @@ impl Store for MaildirStore {
     }
 
     fn rename(&mut self, from: &str, to: &str) -> Result<(), StoreError> {
+        // The watched folder may be the one going away (events.rs).
+        self.events = None;
         let to_dir = names::to_dir(to)?;
         let from_path = self.folder(from)?;
         let FolderDir::Sub(to_d) = to_dir else {
@@ -1175,38 +1241,15 @@ impl Store for MaildirStore {
         .map_err(|e| io_err("writing subscriptions", e))
     }
 
+    /// The selected mailbox (SELECT, and every sync of the session): watched (events.rs).
     fn snapshot(&mut self, mailbox: &str, claim_recent: bool) -> Result<Snapshot, StoreError> {
-        let path = self.folder(mailbox)?;
-        let began = SystemTime::now();
-        let before = Stamp::read(&path).map_err(|e| folder_err("reading the folder", e))?;
-        if let Some((stamp, snap)) = self.scanned.get(mailbox) {
-            // Unchanged since a settled scan: the same snapshot, with nothing newly claimed
-            // (a claiming caller needs a rescan only if new/ holds unclaimed messages).
-            if *stamp == before && (!claim_recent || snap.unclaimed_recent == 0) {
-                let mut snap = snap.clone();
-                snap.claimed_recent.clear();
-                return Ok(snap);
-            }
-        }
-        let snap = self.scan(mailbox, &path, claim_recent)?;
-        // Cache only a scan nothing happened during (our own claiming or UID assignment
-        // changes the stamp too: the next call scans once more and caches then).
-        match Stamp::read(&path) {
-            Ok(after) if after == before && after.settled(began, self.settle) => {
-                self.scanned
-                    .insert(mailbox.to_owned(), (after, snap.clone()));
-            }
-            _ => {
-                self.scanned.remove(mailbox);
-            }
-        }
-        Ok(snap)
+        self.snapshot_of(mailbox, claim_recent, true)
     }
 
     fn counts(&mut self, mailbox: &str, with_size: bool) -> Result<Counts, StoreError> {
         let path = self.folder(mailbox)?;
         if with_size {
-            return Ok(Counts::of(&self.snapshot(mailbox, false)?, true));
+            return Ok(Counts::of(&self.snapshot_of(mailbox, false, false)?, true));
         }
         // A snapshot known to be current answers at once (stamp.rs).
         let stamp = Stamp::read(&path).map_err(|e| folder_err("reading the folder", e))?;

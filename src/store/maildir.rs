@@ -382,22 +382,14 @@ impl MaildirStore {
                 continue;
             }
             // Really gone if `None`: expunged meanwhile; the next snapshot drops its UID.
-            let Some((m, was_read)) = Self::meta_of(path, base, files, meta, &known_sizes)? else {
+            let Some((m, was_read)) =
+                Self::message_of(path, *uid, base, files, meta, kws, &known_sizes)?
+            else {
                 continue;
             };
             read += usize::from(was_read);
-            let Some(entry) = files.get_mut(base) else {
-                continue;
-            };
-            entry.uid = *uid;
-            let flags = flags_of(entry, kws, base);
-            all_keywords.extend(flags.keywords().map(str::to_owned));
-            messages.push(MessageMeta {
-                uid: *uid,
-                flags,
-                internal_date: m.internal_date,
-                size: m.size,
-            });
+            all_keywords.extend(m.flags.keywords().map(str::to_owned));
+            messages.push(m);
         }
         drop(known_sizes);
         if read >= SIZES_BATCH {
@@ -477,29 +469,16 @@ impl MaildirStore {
                 }
                 continue;
             }
-            let Some((m, _)) = Self::meta_of(path, base, files, meta, &none)? else {
+            let Some((m, _)) = Self::message_of(path, uid, base, files, meta, kws, &none)? else {
                 if at.is_ok() {
                     gone.push(uid);
                 }
                 continue;
             };
-            let Some(entry) = files.get_mut(base) else {
-                continue;
-            };
-            entry.uid = uid;
-            let flags = flags_of(entry, kws, base);
-            seen_keywords.extend(flags.keywords().map(str::to_owned));
+            seen_keywords.extend(m.flags.keywords().map(str::to_owned));
             match at {
-                Ok(i) => messages[i].flags = flags,
-                Err(i) => messages.insert(
-                    i,
-                    MessageMeta {
-                        uid,
-                        flags,
-                        internal_date: m.internal_date,
-                        size: m.size,
-                    },
-                ),
+                Ok(i) => messages[i].flags = m.flags,
+                Err(i) => messages.insert(i, m),
             }
         }
         if !gone.is_empty() {
@@ -509,23 +488,41 @@ impl MaildirStore {
             if !files.contains_key(base) {
                 continue;
             }
-            let Some((m, _)) = Self::meta_of(path, base, files, meta, &none)? else {
+            let Some((m, _)) = Self::message_of(path, *uid, base, files, meta, kws, &none)? else {
                 continue;
             };
-            let Some(entry) = files.get_mut(base) else {
-                continue;
-            };
-            entry.uid = *uid;
-            let flags = flags_of(entry, kws, base);
-            seen_keywords.extend(flags.keywords().map(str::to_owned));
-            messages.push(MessageMeta {
-                uid: *uid,
-                flags,
-                internal_date: m.internal_date,
-                size: m.size,
-            });
+            seen_keywords.extend(m.flags.keywords().map(str::to_owned));
+            messages.push(m);
         }
         Ok(Some((messages, seen_keywords)))
+    }
+
+    /// The message `uid` whose file is `base`'s, with its flags from the file name and
+    /// `kws`; notes the UID in its entry. `None` if its file is gone. The flag says whether
+    /// the file was read (for its size).
+    fn message_of(
+        path: &Path,
+        uid: Uid,
+        base: &str,
+        files: &mut Files,
+        meta: &mut rustc_hash::FxHashMap<String, FileMeta>,
+        kws: &KeywordMap,
+        known: &Sizes,
+    ) -> io::Result<Option<(MessageMeta, bool)>> {
+        let Some((m, was_read)) = Self::meta_of(path, base, files, meta, known)? else {
+            return Ok(None);
+        };
+        let Some(entry) = files.get_mut(base) else {
+            return Ok(None);
+        };
+        entry.uid = uid;
+        let message = MessageMeta {
+            uid,
+            flags: flags_of(entry, kws, base),
+            internal_date: m.internal_date,
+            size: m.size,
+        };
+        Ok(Some((message, was_read)))
     }
 
     /// RFC822.SIZE and INTERNALDATE of the message `base`: remembered, or learnt from its

@@ -818,6 +818,9 @@ impl MaildirStore {
                 let _lock = FolderLock::acquire(path, &self.policy.lock)?;
                 let (len, next, validity) = (st.db.entries.len(), st.db.next, st.db.validity);
                 let known = Some((std::mem::take(&mut st.db), id));
+                // Until the update succeeds this handle holds no database (as `take_db`).
+                st.db_id = None;
+                st.in_sync_with = None;
                 let (db, id, (_, pushed)) =
                     folder::update_db_held(path, &self.policy, known, |db| {
                         Ok(folder::register(db, &added))

@@ -378,10 +378,8 @@ impl MaildirStore {
         let mut messages = Vec::with_capacity(db.entries.len());
         let mut all_keywords = BTreeSet::new();
         for (uid, base) in &db.entries {
-            if !files.contains_key(base) {
-                continue;
-            }
-            // Really gone if `None`: expunged meanwhile; the next snapshot drops its UID.
+            // `None` if it has no file (gone, or expunged meanwhile: the next snapshot drops
+            // its UID).
             let Some((m, was_read)) =
                 Self::message_of(path, *uid, base, files, meta, kws, &known_sizes)?
             else {
@@ -757,8 +755,11 @@ impl MaildirStore {
         // The folder's events since the last look, if it is watched and was listed under the
         // watch (events.rs); otherwise, or if they do not tell, a listing.
         let tracked = std::mem::take(&mut st.tracked);
+        // Whether the watch is (still) on this folder: found once, on either branch below.
+        let mut watching = false;
         let replayed = match self.events.as_mut() {
             Some(ev) if tracked && ev.watches(path) => ev.drain().ok().and_then(|changes| {
+                watching = true;
                 let mut scratch = Default::default();
                 let touched = st.touched.as_mut().unwrap_or(&mut scratch);
                 folder::apply(&mut st.files, &changes, touched)
@@ -782,12 +783,16 @@ impl MaildirStore {
                         self.events = None;
                         self.events = FolderEvents::start(path);
                     }
+                    watching = self.events.is_some();
+                } else {
+                    // A watch already on this folder predates the listing that follows.
+                    watching = self.events.as_ref().is_some_and(|ev| ev.watches(path));
                 }
                 st.forget_built();
                 (folder::rescan(path, &mut st.files, st.pass)?, None)
             }
         };
-        st.tracked = self.events.as_ref().is_some_and(|ev| ev.watches(path));
+        st.tracked = watching;
         // Fast path without the lock: nothing new, nothing gone. Already known when neither
         // the set of names nor the database changed since they were last found in sync.
         let was_in_sync = st.db_id.is_some() && st.in_sync_with == st.db_id;

@@ -11,6 +11,9 @@ use imapd::core::store::{FlagChange, NewMessage, Snapshot, Store, StoreError, Ui
 use imapd::store::{LockOptions, MaildirOptions, MaildirStore};
 use imapd::syntax::types::{Atom, Date, DateTime, Flag};
 
+mod common;
+use common::Rng;
+
 fn opts() -> MaildirOptions {
     MaildirOptions {
         lock: LockOptions {
@@ -807,13 +810,8 @@ fn patched_snapshots_equal_fresh_ones() {
         },
     )
     .unwrap();
-    let mut seed = 0x2545_F491_4F6C_DD1Du64;
-    let mut next = move |n: u64| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed % n
-    };
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    let mut next = move |n: u64| rng.below(n);
     let flags = [
         Flag::Seen,
         Flag::Flagged,

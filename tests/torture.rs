@@ -33,24 +33,11 @@ use imapd::core::store::Store;
 use imapd::store::uiddb::UidDb;
 use imapd::store::{MaildirOptions, MaildirStore};
 
+mod common;
+use common::Rng;
+
 const WORKERS: usize = 8;
 const FOLDERS: [&str; 2] = ["INBOX", "INBOX.Other"];
-
-/// xorshift64*: enough randomness for choosing operations, no dependency.
-#[derive(Clone)]
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
 
 /// The message for a marker: CRLF on the wire; the store keeps LF.
 fn message(marker: &str) -> String {

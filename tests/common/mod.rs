@@ -1,4 +1,5 @@
-//! Helpers shared by the parser's integration tests.
+//! Helpers shared by integration tests: the parser's framing stand-ins, fixtures, and a
+//! seeded random number generator for randomised store tests.
 
 #![allow(dead_code)]
 
@@ -100,4 +101,23 @@ fn literal_length(line: &[u8]) -> Option<usize> {
         return None;
     }
     std::str::from_utf8(digits).ok()?.parse().ok()
+}
+
+/// xorshift64*: enough randomness for choosing operations, reproducible from its seed, no
+/// dependency.
+#[derive(Clone)]
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// A number below `n` (0 for `n` = 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
 }

@@ -184,7 +184,7 @@ impl Inner {
                 uid,
                 flags: msg.flags,
                 internal_date: msg.internal_date.unwrap_or_else(epoch),
-                size: crlf_size(&msg.data),
+                size: Some(crlf_size(&msg.data)),
             },
             data: msg.data,
             summary: None,

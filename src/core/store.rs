@@ -24,8 +24,10 @@ pub struct MessageMeta {
     pub flags: FlagSet,
     /// INTERNALDATE (RFC 3501 §2.3.3).
     pub internal_date: DateTime,
-    /// RFC822.SIZE: octets in CRLF form (§2.3.4).
-    pub size: u64,
+    /// RFC822.SIZE: octets in CRLF form (§2.3.4), when the store knows it without reading
+    /// the message; `None` until then: ask [`message_size`] (a Maildir file without a size
+    /// in its name must be read to count its line ends, and a SELECT needs no sizes).
+    pub size: Option<u64>,
 }
 
 /// The state of one mailbox at one moment.
@@ -65,17 +67,47 @@ pub struct Counts {
 }
 
 impl Counts {
-    /// The counts of a snapshot.
-    pub fn of(snap: &Snapshot, with_size: bool) -> Counts {
+    /// The counts of a snapshot, without SIZE (see [`total_size`]).
+    pub fn of(snap: &Snapshot) -> Counts {
         Counts {
             uid_validity: snap.uid_validity,
             uid_next: snap.uid_next,
             messages: snap.messages.len() as u64,
             unseen: snap.messages.iter().filter(|m| !m.flags.seen()).count() as u64,
             recent: u64::from(snap.unclaimed_recent),
-            size: with_size.then(|| snap.messages.iter().map(|m| m.size).sum()),
+            size: None,
         }
     }
+}
+
+/// RFC822.SIZE of a message of `mailbox`: from its metadata, or from the store.
+pub fn message_size<S: Store + ?Sized>(
+    store: &mut S,
+    mailbox: &str,
+    meta: &MessageMeta,
+) -> Result<u64, StoreError> {
+    match meta.size {
+        Some(s) => Ok(s),
+        None => store.size(mailbox, meta.uid),
+    }
+}
+
+/// The sum of RFC822.SIZE over a snapshot (STATUS SIZE, RFC 8438); messages expunged since
+/// the snapshot count nothing.
+pub fn total_size<S: Store + ?Sized>(
+    store: &mut S,
+    mailbox: &str,
+    snap: &Snapshot,
+) -> Result<u64, StoreError> {
+    let mut total = 0;
+    for m in snap.messages.iter() {
+        match message_size(store, mailbox, m) {
+            Ok(s) => total += s,
+            Err(StoreError::Expunged) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(total)
 }
 
 /// One entry of the mailbox list.
@@ -205,7 +237,12 @@ pub trait Store {
     /// The STATUS counts of a mailbox, without claiming `\Recent`; `with_size` asks for
     /// SIZE. A store may answer without the per-message sizes and dates a snapshot needs.
     fn counts(&mut self, mailbox: &str, with_size: bool) -> Result<Counts, StoreError> {
-        Ok(Counts::of(&self.snapshot(mailbox, false)?, with_size))
+        let snap = self.snapshot(mailbox, false)?;
+        let mut c = Counts::of(&snap);
+        if with_size {
+            c.size = Some(total_size(self, mailbox, &snap)?);
+        }
+        Ok(c)
     }
     /// Changes flags of the given messages; returns the resulting flags of those that still
     /// exist (in UID order).
@@ -228,6 +265,11 @@ pub trait Store {
     ) -> Result<Vec<Uid>, StoreError>;
     /// Removes the given messages whatever their flags (MOVE); returns the UIDs removed.
     fn remove(&mut self, mailbox: &str, uids: &[Uid]) -> Result<Vec<Uid>, StoreError>;
+    /// RFC822.SIZE of a message whose snapshot entry has none (octets in CRLF form,
+    /// RFC 3501 §2.3.4). The default counts the line ends of [`Store::content`].
+    fn size(&mut self, mailbox: &str, uid: Uid) -> Result<u64, StoreError> {
+        Ok(crate::core::memory::crlf_size(&self.content(mailbox, uid)?))
+    }
     /// The message's octets as stored.
     fn content(&mut self, mailbox: &str, uid: Uid) -> Result<Vec<u8>, StoreError>;
     /// The message's octets up to and including the blank line that ends its top-level

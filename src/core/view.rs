@@ -389,7 +389,7 @@ mod tests {
                         uid: *uid,
                         flags: FlagSet::from_flags(*f),
                         internal_date: date,
-                        size: 10,
+                        size: Some(10),
                     })
                     .collect(),
             ),

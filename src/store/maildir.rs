@@ -11,7 +11,7 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::core::flags::FlagSet;
 use crate::core::memory::crlf_size;
 use crate::core::store::{
-    Copied, Counts, FlagChange, MailboxEntry, MessageMeta, NewMessage, QuotaResource, Snapshot,
+    total_size, Copied, Counts, FlagChange, MailboxEntry, MessageMeta, NewMessage, QuotaResource, Snapshot,
     Store, StoreError, Uid,
 };
 use crate::message::mime;
@@ -99,6 +99,8 @@ struct FolderState {
     /// When this handle last did the folder's housekeeping (tmp/ cleanup, keyword
     /// compaction).
     housekept: Option<Instant>,
+    /// Sizes measured by reading files since `imapd.sizes` was last written.
+    unsaved_sizes: usize,
 }
 
 /// A message list as `scan` built it, and what it was built from.
@@ -136,21 +138,38 @@ impl FolderState {
     }
 }
 
-/// What a scan learns of one message file.
+/// What a scan learns of one message file (one `stat`, no read).
 #[derive(Debug, Clone, Copy)]
 struct FileMeta {
-    /// RFC822.SIZE.
-    size: u64,
+    /// RFC822.SIZE once known: from the name's `,W=` hint, the sizes file (`sizes.rs`), or
+    /// a read of the file when someone asked (`Store::size`); a scan reads no file.
+    size: Option<u64>,
     /// INTERNALDATE (the mtime, `time.rs`).
     internal_date: DateTime,
-    /// How the size was learnt: from the size file (`sizes.rs`) or by reading the file.
-    /// `None` when the name's `,W=` hint gave it.
-    measured: Option<Measured>,
+    /// The file's size and mtime at the `stat`, which a measured size is recorded against.
+    bytes: u64,
+    mtime_ns: i128,
+    /// True when the size came from the `,W=` hint (nothing to record).
+    hinted: bool,
 }
 
-/// A scan that finds at least this many messages it has no size for loads `imapd.sizes`,
-/// and writes it back when it had to read at least this many files (a session opening a
-/// folder); a few new deliveries are simply read.
+impl FileMeta {
+    /// The size as the sizes file records it, if known and not from the name.
+    fn measured(&self) -> Option<Measured> {
+        if self.hinted {
+            return None;
+        }
+        Some(Measured {
+            bytes: self.bytes,
+            mtime_ns: self.mtime_ns,
+            rfc822_size: self.size?,
+        })
+    }
+}
+
+/// A scan that finds at least this many messages it has no size for loads `imapd.sizes`;
+/// the file is written back once at least this many sizes were measured by reading (a
+/// FETCH of every RFC822.SIZE, STATUS SIZE); a few new deliveries are simply read.
 const SIZES_BATCH: usize = 32;
 
 /// Housekeeping runs at a read-write rescan at most this often per handle and folder (Courier
@@ -180,6 +199,24 @@ pub struct MaildirStore {
     /// Whether `events` may be used: the Maildir is on a local file system (NFS changes made
     /// by other clients raise no event, `events.rs`).
     use_events: bool,
+}
+
+impl Drop for MaildirStore {
+    /// Best effort, as `imapd.cache`'s: sizes measured since the sizes file was written go
+    /// to it, so the next session need not read those messages again.
+    fn drop(&mut self) {
+        let names: Vec<String> = self
+            .state
+            .iter()
+            .filter(|(_, st)| st.unsaved_sizes >= SIZES_BATCH)
+            .map(|(n, _)| n.clone())
+            .collect();
+        for name in names {
+            if let (Ok(path), Some(st)) = (self.folder(&name), self.state.get_mut(&name)) {
+                Self::save_sizes(&path, st);
+            }
+        }
+    }
 }
 
 fn io_err(what: &str, e: io::Error) -> StoreError {
@@ -284,6 +321,9 @@ impl MaildirStore {
             let _ = c.flush(|base| files.contains_key(base));
         }
         let st = self.state.get_mut(mailbox).expect("synced above");
+        if st.unsaved_sizes >= SIZES_BATCH {
+            Self::save_sizes(&path, st);
+        }
         if due {
             st.housekept = Some(Instant::now());
         }
@@ -374,36 +414,36 @@ impl MaildirStore {
         } else {
             Sizes::default()
         };
-        let mut read = 0usize;
         let mut messages = Vec::with_capacity(db.entries.len());
         let mut all_keywords = BTreeSet::new();
         for (uid, base) in &db.entries {
             // `None` if it has no file (gone, or expunged meanwhile: the next snapshot drops
             // its UID).
-            let Some((m, was_read)) =
-                Self::message_of(path, *uid, base, files, meta, kws, &known_sizes)?
+            let Some(m) = Self::message_of(path, *uid, base, files, meta, kws, &known_sizes)?
             else {
                 continue;
             };
-            read += usize::from(was_read);
             all_keywords.extend(m.flags.keywords().map(str::to_owned));
             messages.push(m);
         }
-        drop(known_sizes);
-        if read >= SIZES_BATCH {
-            let measured = meta
-                .iter()
-                .filter_map(|(b, m)| Some((b.as_str(), m.measured?)));
-            if let Err(e) = sizes::store(path, measured) {
-                // best effort: the sizes file is an optimisation (sizes.rs)
-                eprintln!(
-                    "imapd: {}: writing {}: {e}",
-                    path.display(),
-                    sizes::FILE_NAME
-                );
-            }
-        }
         Ok((messages, all_keywords.into_iter().collect()))
+    }
+
+    /// Writes the sizes this handle knows of a folder to its `imapd.sizes` (best effort:
+    /// the file is an optimisation, sizes.rs).
+    fn save_sizes(path: &Path, st: &mut FolderState) {
+        let measured = st
+            .meta
+            .iter()
+            .filter_map(|(b, m)| Some((b.as_str(), m.measured()?)));
+        if let Err(e) = sizes::store(path, measured) {
+            eprintln!(
+                "imapd: {}: writing {}: {e}",
+                path.display(),
+                sizes::FILE_NAME
+            );
+        }
+        st.unsaved_sizes = 0;
     }
 
     /// The list `built` brought up to date when only the messages in `touched` can have
@@ -467,7 +507,7 @@ impl MaildirStore {
                 }
                 continue;
             }
-            let Some((m, _)) = Self::message_of(path, uid, base, files, meta, kws, &none)? else {
+            let Some(m) = Self::message_of(path, uid, base, files, meta, kws, &none)? else {
                 if at.is_ok() {
                     gone.push(uid);
                 }
@@ -486,7 +526,7 @@ impl MaildirStore {
             if !files.contains_key(base) {
                 continue;
             }
-            let Some((m, _)) = Self::message_of(path, *uid, base, files, meta, kws, &none)? else {
+            let Some(m) = Self::message_of(path, *uid, base, files, meta, kws, &none)? else {
                 continue;
             };
             seen_keywords.extend(m.flags.keywords().map(str::to_owned));
@@ -496,8 +536,7 @@ impl MaildirStore {
     }
 
     /// The message `uid` whose file is `base`'s, with its flags from the file name and
-    /// `kws`; notes the UID in its entry. `None` if its file is gone. The flag says whether
-    /// the file was read (for its size).
+    /// `kws`; notes the UID in its entry. `None` if its file is gone.
     fn message_of(
         path: &Path,
         uid: Uid,
@@ -506,8 +545,8 @@ impl MaildirStore {
         meta: &mut rustc_hash::FxHashMap<String, FileMeta>,
         kws: &KeywordMap,
         known: &Sizes,
-    ) -> io::Result<Option<(MessageMeta, bool)>> {
-        let Some((m, was_read)) = Self::meta_of(path, base, files, meta, known)? else {
+    ) -> io::Result<Option<MessageMeta>> {
+        let Some(m) = Self::meta_of(path, base, files, meta, known)? else {
             return Ok(None);
         };
         let Some(entry) = files.get_mut(base) else {
@@ -520,31 +559,31 @@ impl MaildirStore {
             internal_date: m.internal_date,
             size: m.size,
         };
-        Ok(Some((message, was_read)))
+        Ok(Some(message))
     }
 
-    /// RFC822.SIZE and INTERNALDATE of the message `base`: remembered, or learnt from its
-    /// file (following renames by others; its entry is updated). `None` if it is gone. The
-    /// flag says whether the file was read.
+    /// RFC822.SIZE (if known) and INTERNALDATE of the message `base`: remembered, or learnt
+    /// from its file (following renames by others; its entry is updated). `None` if it is
+    /// gone.
     fn meta_of(
         path: &Path,
         base: &str,
         files: &mut Files,
         meta: &mut rustc_hash::FxHashMap<String, FileMeta>,
         known: &Sizes,
-    ) -> io::Result<Option<(FileMeta, bool)>> {
+    ) -> io::Result<Option<FileMeta>> {
         if let Some(m) = meta.get(base) {
-            return Ok(Some((*m, false)));
+            return Ok(Some(*m));
         }
         let Some(mut followed) = files.get(base).cloned() else {
             return Ok(None);
         };
-        let Some((m, was_read)) = Self::meta_following(path, base, &mut followed, known)? else {
+        let Some(m) = Self::meta_following(path, base, &mut followed, known)? else {
             return Ok(None);
         };
         meta.insert(base.to_owned(), m);
         files.insert(base.to_owned(), followed);
-        Ok(Some((m, was_read)))
+        Ok(Some(m))
     }
 
     /// A snapshot (see `Store::snapshot`), reused while the folder's stamp proves it
@@ -924,42 +963,24 @@ impl MaildirStore {
         Ok(entry.map(|e| (base, e)))
     }
 
-    /// RFC822.SIZE and INTERNALDATE of a file: the `,W=` hint, the sizes file, or a read of
-    /// the content (bare LFs count two, RFC 3501 §2.3.4); the mtime (see `time.rs`). The flag
-    /// says whether the file was read.
+    /// INTERNALDATE of a file (the mtime, see `time.rs`) and its RFC822.SIZE if the `,W=`
+    /// hint or the sizes file gives it (else `Store::size` reads the file when asked).
     fn file_meta(
         path: &Path,
         base: &str,
         entry: &FileEntry,
         known: &Sizes,
-    ) -> io::Result<(FileMeta, bool)> {
-        let p = entry.path(path);
-        let m = std::fs::metadata(&p)?;
-        let internal_date = time::from_system_time(m.modified()?);
-        if let Some(w) = flags::size_hint(base, 'W') {
-            let meta = FileMeta {
-                size: w,
-                internal_date,
-                measured: None,
-            };
-            return Ok((meta, false));
-        }
+    ) -> io::Result<FileMeta> {
+        let m = std::fs::metadata(entry.path(path))?;
         let mtime_ns = i128::from(m.mtime()) * 1_000_000_000 + i128::from(m.mtime_nsec());
-        let (size, was_read) = match sizes::lookup(known, base, m.size(), mtime_ns) {
-            Some(s) => (s, false),
-            None => (crlf_size(&std::fs::read(&p)?), true),
-        };
-        let measured = Measured {
+        let hint = flags::size_hint(base, 'W');
+        Ok(FileMeta {
+            size: hint.or_else(|| sizes::lookup(known, base, m.size(), mtime_ns)),
+            internal_date: time::from_system_time(m.modified()?),
             bytes: m.size(),
             mtime_ns,
-            rfc822_size: size,
-        };
-        let meta = FileMeta {
-            size,
-            internal_date,
-            measured: Some(measured),
-        };
-        Ok((meta, was_read))
+            hinted: hint.is_some(),
+        })
     }
 
     /// [`Self::file_meta`], following renames by others: leaving a message out of a
@@ -971,7 +992,7 @@ impl MaildirStore {
         base: &str,
         entry: &mut FileEntry,
         known: &Sizes,
-    ) -> io::Result<Option<(FileMeta, bool)>> {
+    ) -> io::Result<Option<FileMeta>> {
         for _ in 0..20 {
             match Self::file_meta(path, base, entry, known) {
                 Ok(m) => return Ok(Some(m)),
@@ -1254,13 +1275,16 @@ impl Store for MaildirStore {
     fn counts(&mut self, mailbox: &str, with_size: bool) -> Result<Counts, StoreError> {
         let path = self.folder(mailbox)?;
         if with_size {
-            return Ok(Counts::of(&self.snapshot_of(mailbox, false, false)?, true));
+            let snap = self.snapshot_of(mailbox, false, false)?;
+            let mut c = Counts::of(&snap);
+            c.size = Some(total_size(self, mailbox, &snap)?);
+            return Ok(c);
         }
         // A snapshot known to be current answers at once (stamp.rs).
         let stamp = Stamp::read(&path).map_err(|e| folder_err("reading the folder", e))?;
         if let Some((s, snap)) = self.scanned.get(mailbox) {
             if *s == stamp {
-                return Ok(Counts::of(snap, false));
+                return Ok(Counts::of(snap));
             }
         }
         // Otherwise the names say it all: no stat or read per message (RFC 3501 §6.3.10
@@ -1561,6 +1585,28 @@ impl Store for MaildirStore {
             },
         );
         Ok(removed)
+    }
+
+    fn size(&mut self, mailbox: &str, uid: Uid) -> Result<u64, StoreError> {
+        let known = self.state.get(mailbox).and_then(|st| {
+            let base = Self::base_of(st, uid)?;
+            st.meta.get(base)?.size
+        });
+        if let Some(s) = known {
+            return Ok(s);
+        }
+        // RFC 3501 §2.3.4: the size of the CRLF form; the file holds LFs (maildir.txt).
+        let size = crlf_size(&self.read_message(mailbox, uid, |p| std::fs::read(p))?);
+        if let Some(st) = self.state.get_mut(mailbox) {
+            let base = Self::base_of(st, uid).cloned();
+            if let Some(m) = base.and_then(|b| st.meta.get_mut(&b)) {
+                if m.size.is_none() {
+                    m.size = Some(size);
+                    st.unsaved_sizes += 1;
+                }
+            }
+        }
+        Ok(size)
     }
 
     fn content(&mut self, mailbox: &str, uid: Uid) -> Result<Vec<u8>, StoreError> {

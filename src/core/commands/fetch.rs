@@ -8,7 +8,7 @@ use super::super::flags::FlagSet;
 use super::super::render;
 use super::super::sequence;
 use super::super::session::State;
-use super::super::store::FlagChange;
+use super::super::store::{message_size, FlagChange};
 use super::{Ctx, Outcome};
 
 /// True for attributes that set `\Seen` implicitly (§6.4.5: BODY[...] without .PEEK, RFC822,
@@ -156,7 +156,14 @@ pub(crate) fn fetch(
                     None => continue,
                 },
                 FetchAtt::Rfc822Size => match meta {
-                    Some(m) => FetchValue::Rfc822Size(m.size),
+                    Some(m) => match message_size(&mut *ctx.store, &sel.mailbox, m) {
+                        Ok(s) => FetchValue::Rfc822Size(s),
+                        Err(_) => {
+                            // gone since the snapshot (RFC 2180 §4.1.2, as for content)
+                            missing += 1;
+                            continue;
+                        }
+                    },
                     None => continue,
                 },
                 other if summary.is_some() => {

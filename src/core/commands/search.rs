@@ -8,7 +8,7 @@ use crate::syntax::types::{Code, Data, Flag, SearchKey, SearchReturn, Tag};
 use super::super::render::Parsed;
 use super::super::sequence;
 use super::super::session::{Selected, State};
-use super::super::store::Uid;
+use super::super::store::{message_size, Uid};
 use super::super::view::MailboxView;
 use super::append::uid_set;
 use super::{Ctx, Outcome};
@@ -50,6 +50,20 @@ struct Candidate<'a> {
     /// Every search string of the criteria folded once per SEARCH (keyed by its address).
     needles: &'a HashMap<usize, Needle>,
     content: Option<Parsed<'a>>,
+    /// RFC822.SIZE, when a LARGER/SMALLER key needs it and the message still exists.
+    size: Option<u64>,
+}
+
+/// True if the criteria compare sizes (the store may have to read the message for one).
+fn needs_size(key: &SearchKey) -> bool {
+    use SearchKey::*;
+    match key {
+        Larger(_) | Smaller(_) => true,
+        Not(k) => needs_size(k),
+        Or(a, b) => needs_size(a) || needs_size(b),
+        And(ks) => ks.iter().any(needs_size),
+        _ => false,
+    }
 }
 
 fn key_of(s: &Vec<u8>) -> usize {
@@ -124,8 +138,8 @@ fn eval(key: &SearchKey, c: &Candidate<'_>) -> Result<bool, String> {
         New => c.view.is_recent(c.uid) && !has(Flag::Seen),
         Keyword(k) => has(Flag::Keyword(k.clone())),
         Unkeyword(k) => !has(Flag::Keyword(k.clone())),
-        Larger(n) => meta.is_some_and(|m| m.size > *n as u64),
-        Smaller(n) => meta.is_some_and(|m| m.size < *n as u64),
+        Larger(n) => c.size.is_some_and(|s| s > u64::from(*n)),
+        Smaller(n) => c.size.is_some_and(|s| s < u64::from(*n)),
         // §6.4.4: INTERNALDATE comparisons disregard time and timezone.
         Before(d) => date.is_some_and(|x| x < *d),
         On(d) => date == Some(*d),
@@ -187,6 +201,7 @@ pub(super) fn matching(
     criteria: &SearchKey,
 ) -> Result<Vec<(u32, Uid)>, Outcome> {
     let need = need(criteria);
+    let sized = needs_size(criteria);
     let mut sets = HashMap::new();
     resolve_sets(criteria, &sel.view, &sel.saved, &mut sets);
     let mut needles = HashMap::new();
@@ -198,6 +213,10 @@ pub(super) fn matching(
             Need::Header => ctx.store.header(&sel.mailbox, u).ok(),
             Need::Content => ctx.store.content(&sel.mailbox, u).ok(),
         };
+        let size = match sel.view.meta(u) {
+            Some(m) if sized => message_size(&mut *ctx.store, &sel.mailbox, m).ok(),
+            _ => None,
+        };
         let cand = Candidate {
             seq: i as u32 + 1,
             uid: u,
@@ -205,6 +224,7 @@ pub(super) fn matching(
             sets: &sets,
             needles: &needles,
             content: data.as_deref().map(Parsed::new),
+            size,
         };
         match eval(criteria, &cand) {
             Ok(true) => hits.push((cand.seq, cand.uid)),

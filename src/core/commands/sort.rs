@@ -3,10 +3,11 @@
 use std::sync::Arc;
 
 use crate::message::summary::Summary;
-use crate::syntax::types::{Data, SearchKey, SortCriterion};
+use crate::syntax::types::{Data, SearchKey, SortCriterion, SortKey};
 
 use super::super::render;
 use super::super::session::{Selected, State};
+use super::super::store::message_size;
 use super::super::sort::{self, timestamp, Item};
 use super::search::{check_charset, matching};
 use super::{Ctx, Outcome};
@@ -34,12 +35,14 @@ impl Keyed {
 }
 
 /// The messages matching `criteria` (charset checked first, §3: NO for an unsupported one),
-/// in sequence order, with their keys (from the store's cache when it has them).
+/// in sequence order, with their keys (from the store's cache when it has them); sizes
+/// only `with_size` (SORT SIZE), since they may cost a read of each message.
 pub(super) fn search_keyed(
     ctx: &mut Ctx<'_>,
     sel: &Selected,
     charset: &str,
     criteria: &SearchKey,
+    with_size: bool,
 ) -> Result<Vec<Keyed>, Outcome> {
     check_charset(Some(charset))?;
     let found = matching(ctx, sel, criteria)?;
@@ -51,11 +54,16 @@ pub(super) fn search_keyed(
         // A message expunged meanwhile still sorts, by its metadata alone.
         let summary = render::summary(ctx.store, &sel.mailbox, uid)
             .unwrap_or_else(|_| Arc::new(Summary::of(&crate::message::Message::parse(b""))));
+        let size = if with_size {
+            message_size(&mut *ctx.store, &sel.mailbox, meta).unwrap_or(0)
+        } else {
+            0
+        };
         out.push(Keyed {
             seq,
             uid,
             arrival: timestamp(&meta.internal_date),
-            size: meta.size,
+            size,
             summary,
         });
     }
@@ -77,7 +85,8 @@ pub(crate) fn sort(
     let State::Selected(sel) = state else {
         return Outcome::bad("No mailbox selected");
     };
-    let keyed = match search_keyed(ctx, sel, charset, search) {
+    let with_size = criteria.iter().any(|c| c.key == SortKey::Size);
+    let keyed = match search_keyed(ctx, sel, charset, search, with_size) {
         Ok(k) => k,
         Err(o) => return o,
     };

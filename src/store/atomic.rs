@@ -26,9 +26,19 @@ pub fn create_new(path: &Path) -> io::Result<File> {
 /// Writes `data` to a fresh file in `tmp_dir`, fsyncs it and renames it to `target`, then
 /// fsyncs `target`'s directory. `tag` becomes part of the temporary name (e.g. `imapuid`).
 pub fn replace(tmp_dir: &Path, tag: &str, target: &Path, data: &[u8]) -> io::Result<()> {
+    replace_with(tmp_dir, tag, target, |f| f.write_all(data))
+}
+
+/// [`replace`], with the content written by `write` (streamed, not held in memory whole).
+pub fn replace_with(
+    tmp_dir: &Path,
+    tag: &str,
+    target: &Path,
+    write: impl FnOnce(&mut File) -> io::Result<()>,
+) -> io::Result<()> {
     let (tmp, mut file) = deliver::create_tmp(tmp_dir, tag)?;
     let result = (|| {
-        file.write_all(data)?;
+        write(&mut file)?;
         file.sync_all()?;
         drop(file);
         std::fs::rename(&tmp, target)

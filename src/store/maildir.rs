@@ -154,6 +154,16 @@ struct FileMeta {
 }
 
 impl FileMeta {
+    /// The file's identity at the `stat`, as the cache keys it.
+    fn file_id(&self) -> FileId {
+        const NS: i128 = 1_000_000_000;
+        FileId {
+            size: self.bytes,
+            mtime: self.mtime_ns.div_euclid(NS) as i64,
+            mtime_nsec: self.mtime_ns.rem_euclid(NS) as u32,
+        }
+    }
+
     /// The size as the sizes file records it, if known and not from the name.
     fn measured(&self) -> Option<Measured> {
         if self.hinted {
@@ -1624,7 +1634,7 @@ impl Store for MaildirStore {
             .entry(mailbox.to_owned())
             .or_insert_with(|| FolderCache::new(&path));
         if let Some(h) = cache.header(&base, id) {
-            return Ok(h.to_vec());
+            return Ok(h);
         }
         let h = self.read_message(mailbox, uid, read_header)?;
         if let Some(c) = self.caches.get_mut(mailbox) {
@@ -1809,7 +1819,17 @@ impl MaildirStore {
             Some(c) => c.folder().to_owned(),
             None => self.folder(mailbox).ok()?,
         };
-        // Fast path: one stat of the file this handle last saw for the UID.
+        // Fastest: the identity the scan's stat found (a Maildir file's content never
+        // changes under its name; one that is gone meanwhile may still be answered from
+        // the cache, RFC 2180 §4.1.1).
+        let known = self.state.get(mailbox).and_then(|st| {
+            let base = Self::base_of(st, uid)?;
+            Some((base.clone(), st.meta.get(base)?.file_id()))
+        });
+        if let Some((base, id)) = known {
+            return Some((path, base, id));
+        }
+        // Else one stat of the file this handle last saw for the UID.
         let seen = self.state.get(mailbox).and_then(|st| {
             let base = Self::base_of(st, uid)?;
             Some((base.clone(), st.files.get(base)?.path(&path)))

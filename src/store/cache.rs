@@ -5,8 +5,9 @@
 //!
 //! An optimisation only, never the source of truth:
 //! * Every entry is keyed by the file's base name (unique and immutable in Maildir) and
-//!   checked against the file's size and mtime; any mismatch, unknown version or damage
-//!   makes the entry (or the whole file) count as absent, and the message is parsed again.
+//!   checked against the file's size and mtime (as the session's scan found them: no `stat`
+//!   per lookup); any mismatch, unknown version or damage makes the entry (or the whole
+//!   file) count as absent, and the message is parsed again.
 //! * Written as a whole with write-temp / fsync / rename ([`super::atomic::replace`]), so a
 //!   reader sees an old or a new file, never a torn one; each record also carries a checksum.
 //! * Shared between processes: before writing, a file changed by another process is read

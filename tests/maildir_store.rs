@@ -6,8 +6,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use imapd::core::flags::FlagSet;
-use imapd::core::memory::MemoryStore;
 use imapd::core::memory::crlf_size;
+use imapd::core::memory::MemoryStore;
 use imapd::core::store::{
     message_size, FlagChange, MessageMeta, NewMessage, Snapshot, Store, StoreError, Uid,
 };
@@ -755,7 +755,10 @@ fn sizes_of_hintless_files_are_kept_for_the_next_session() {
     let mut s = open(d.path());
     let third = s.snapshot("INBOX", false).unwrap();
     assert_eq!(third.messages[3].size, None);
-    assert_eq!(message_size(&mut s, "INBOX", &third.messages[3]), Ok(expect(3)));
+    assert_eq!(
+        message_size(&mut s, "INBOX", &third.messages[3]),
+        Ok(expect(3))
+    );
 }
 
 /// STATUS counts read from the file names alone agree with a full snapshot, through

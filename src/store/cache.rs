@@ -107,37 +107,72 @@ impl Raw {
     }
 }
 
-/// One message's cache entry: where its record is (read, checked and decoded only when asked
-/// for, and not kept), and what was computed since and is still to be written.
+/// One message's cache entry: the file's identity and where its record is (read, checked
+/// and decoded only when asked for, and not kept).
 #[derive(Debug, Clone)]
 struct Entry {
     id: FileId,
-    raw: Option<Raw>,
-    summary: Option<Arc<Summary>>,
-    header: Option<Box<[u8]>>,
-    /// Changed since read: written from the fields, not copied from `raw`.
-    fresh: bool,
+    raw: Raw,
 }
 
-impl Entry {
-    fn new(id: FileId) -> Self {
-        Entry {
-            id,
-            raw: None,
+/// Records computed since the cache file was last written, appended to an unnamed file in
+/// the folder's `tmp/` until the next write copies them into the cache file: a session that
+/// parses 100k messages holds their index, not their summaries.
+#[derive(Debug)]
+struct Journal {
+    write: File,
+    read: Arc<File>,
+    len: u64,
+}
+
+impl Journal {
+    /// An unnamed file in `tmp_dir` (`O_TMPFILE`; else a named one, unlinked at once).
+    fn create(tmp_dir: &Path) -> io::Result<Journal> {
+        use rustix::fs::{Mode, OFlags};
+        let flags = OFlags::TMPFILE | OFlags::RDWR | OFlags::CLOEXEC;
+        let (write, read) = match rustix::fs::open(tmp_dir, flags, Mode::from_raw_mode(0o600)) {
+            Ok(fd) => {
+                let f = File::from(fd);
+                (f.try_clone()?, f)
+            }
+            Err(_) => {
+                let (path, write) = super::deliver::create_tmp(tmp_dir, "imapdjournal")?;
+                let read = File::open(&path);
+                std::fs::remove_file(&path)?;
+                (write, read?)
+            }
+        };
+        Ok(Journal {
+            write,
+            read: Arc::new(read),
+            len: 0,
+        })
+    }
+
+    /// Appends a record body; returns where it is.
+    fn append(&mut self, body: &[u8]) -> io::Result<Raw> {
+        self.write.write_all_at(body, self.len)?;
+        let at = self.len;
+        self.len += body.len() as u64;
+        Ok(Raw {
+            file: self.read.clone(),
+            at,
+            len: body.len() as u32,
+            sum: checksum(body),
             summary: None,
             header: None,
-            fresh: true,
-        }
+        })
     }
 }
 
-/// The cache of one folder: an index of the cache file, built on first use, and the entries
-/// added since it was last written. Memory is a few dozen octets per message (the records
-/// stay on disk), not the file.
+/// The cache of one folder: an index of the cache file, built on first use, and of the
+/// records added since it was last written (in the journal). Memory is about a hundred
+/// octets per message (the records stay on disk), not the file.
 #[derive(Debug)]
 pub struct FolderCache {
     folder: PathBuf,
     entries: HashMap<String, Entry>,
+    journal: Option<Journal>,
     /// Identity of the cache file when we last read or wrote it.
     seen: Option<FileId>,
     loaded: bool,
@@ -202,14 +237,7 @@ fn record(file: &Arc<File>, at: u64, body: &[u8], sum: u64) -> Option<(String, E
         summary,
         header,
     };
-    Some((
-        name,
-        Entry {
-            raw: Some(raw),
-            fresh: false,
-            ..Entry::new(id)
-        },
-    ))
+    Some((name, Entry { id, raw }))
 }
 
 /// Indexes a cache file, reading it once front to back; a truncated tail is dropped, a
@@ -263,65 +291,33 @@ fn put_slot(out: &mut Vec<u8>, data: Option<&[u8]>) {
     }
 }
 
-/// Writes a cache file of `entries` to `out`, record by record.
+/// A record body: name, identity, summary and header slots.
+fn record_body(name: &str, id: FileId, summary: Option<&[u8]>, header: Option<&[u8]>) -> Vec<u8> {
+    let mut body = Vec::with_capacity(
+        40 + name.len() + summary.map_or(0, <[u8]>::len) + header.map_or(0, <[u8]>::len),
+    );
+    body.extend_from_slice(&(name.len() as u32).to_le_bytes());
+    body.extend_from_slice(name.as_bytes());
+    body.extend_from_slice(&id.size.to_le_bytes());
+    body.extend_from_slice(&id.mtime.to_le_bytes());
+    body.extend_from_slice(&id.mtime_nsec.to_le_bytes());
+    put_slot(&mut body, summary);
+    put_slot(&mut body, header);
+    body
+}
+
+/// Writes a cache file of `entries` to `out`, copying each record as it is (with its
+/// checksum) from the file it is in; one that cannot be read is left out.
 fn serialise(entries: &HashMap<String, Entry>, out: &mut impl Write) -> io::Result<()> {
     out.write_all(MAGIC)?;
     let mut names: Vec<&String> = entries.keys().collect();
     names.sort_unstable();
-    let mut body = Vec::new();
-    let mut summary = Vec::new();
     for name in names {
-        let e = &entries[name];
-        match &e.raw {
-            // records read from disk are copied as they are (their checksum with them); one
-            // that cannot be read is left out
-            Some(raw) if !e.fresh => {
-                if let Ok(bytes) = raw.bytes() {
-                    out.write_all(&raw.len.to_le_bytes())?;
-                    out.write_all(&raw.sum.to_le_bytes())?;
-                    out.write_all(&bytes)?;
-                }
-            }
-            raw => {
-                // what a fresh entry did not replace comes from its record, if that is sound
-                let old = raw.as_ref().and_then(|r| Some((r, r.body()?)));
-                let part = |r: &Option<Range<u32>>| -> Option<Vec<u8>> {
-                    let (_, b) = old.as_ref()?;
-                    let r = r.clone()?;
-                    Some(b[r.start as usize..r.end as usize].to_vec())
-                };
-                summary.clear();
-                let old_summary;
-                let summary = match &e.summary {
-                    Some(s) => {
-                        codec::encode(s, &mut summary);
-                        Some(&summary[..])
-                    }
-                    None => {
-                        old_summary = old.as_ref().and_then(|(r, _)| part(&r.summary));
-                        old_summary.as_deref()
-                    }
-                };
-                let old_header;
-                let header = match &e.header {
-                    Some(h) => Some(&h[..]),
-                    None => {
-                        old_header = old.as_ref().and_then(|(r, _)| part(&r.header));
-                        old_header.as_deref()
-                    }
-                };
-                body.clear();
-                body.extend_from_slice(&(name.len() as u32).to_le_bytes());
-                body.extend_from_slice(name.as_bytes());
-                body.extend_from_slice(&e.id.size.to_le_bytes());
-                body.extend_from_slice(&e.id.mtime.to_le_bytes());
-                body.extend_from_slice(&e.id.mtime_nsec.to_le_bytes());
-                put_slot(&mut body, summary);
-                put_slot(&mut body, header);
-                out.write_all(&(body.len() as u32).to_le_bytes())?;
-                out.write_all(&checksum(&body).to_le_bytes())?;
-                out.write_all(&body)?;
-            }
+        let raw = &entries[name].raw;
+        if let Ok(bytes) = raw.bytes() {
+            out.write_all(&raw.len.to_le_bytes())?;
+            out.write_all(&raw.sum.to_le_bytes())?;
+            out.write_all(&bytes)?;
         }
     }
     Ok(())
@@ -333,6 +329,7 @@ impl FolderCache {
         FolderCache {
             folder: folder.to_owned(),
             entries: HashMap::default(),
+            journal: None,
             seen: None,
             loaded: false,
             dirty: false,
@@ -374,15 +371,40 @@ impl FolderCache {
         self.entries.get_mut(base).filter(|e| e.id == id)
     }
 
-    /// The entry of `base` to add to: the valid one, or a new one for this identity.
-    fn touch(&mut self, base: &str, id: FileId) -> &mut Entry {
-        if self.valid(base, id).is_none() {
-            self.entries.insert(base.to_owned(), Entry::new(id));
-        }
+    /// Adds a record for `base`: the given summary and/or header, and what a valid entry
+    /// already had of the other (best effort: nothing is added if the journal cannot be
+    /// written).
+    fn add(&mut self, base: &str, id: FileId, summary: Option<&[u8]>, header: Option<&[u8]>) {
+        let old = self
+            .valid(base, id)
+            .and_then(|e| Some((e.raw.clone(), e.raw.body()?)));
+        let keep = |which: &Option<Range<u32>>| {
+            let (_, body) = old.as_ref()?;
+            let r = which.clone()?;
+            Some(&body[r.start as usize..r.end as usize])
+        };
+        let old_raw = old.as_ref().map(|(r, _)| r);
+        let summary = summary.or_else(|| keep(&old_raw?.summary));
+        let header = header.or_else(|| keep(&old_raw?.header));
+        let body = record_body(base, id, summary, header);
+        let journal = match &mut self.journal {
+            Some(j) => j,
+            None => match Journal::create(&self.folder.join("tmp")) {
+                Ok(j) => self.journal.insert(j),
+                Err(_) => return,
+            },
+        };
+        let Ok(mut raw) = journal.append(&body) else {
+            return;
+        };
+        // the slots are where `record` would find them
+        let Some((_, parsed)) = record(&raw.file, raw.at, &body, raw.sum) else {
+            return;
+        };
+        raw.summary = parsed.raw.summary;
+        raw.header = parsed.raw.header;
+        self.entries.insert(base.to_owned(), Entry { id, raw });
         self.dirty = true;
-        let e = self.entries.get_mut(base).expect("just inserted");
-        e.fresh = true;
-        e
     }
 
     /// One part of the record of `base`, if the entry matches the file's identity and the
@@ -394,12 +416,10 @@ impl FolderCache {
         id: FileId,
         which: fn(&Raw) -> Option<Range<u32>>,
     ) -> Option<Vec<u8>> {
-        let raw = self.valid(base, id)?.raw.as_ref()?;
+        let raw = &self.valid(base, id)?.raw;
         let r = which(raw)?;
         let Some(mut body) = raw.body() else {
-            if let Some(e) = self.entries.get_mut(base) {
-                e.raw = None;
-            }
+            self.entries.remove(base);
             return None;
         };
         body.truncate(r.end as usize);
@@ -409,30 +429,26 @@ impl FolderCache {
 
     /// The cached summary of the file `base` if the entry matches the file's identity.
     pub fn get(&mut self, base: &str, id: FileId) -> Option<Arc<Summary>> {
-        if let Some(s) = self.valid(base, id)?.summary.as_ref() {
-            return Some(s.clone());
-        }
         let data = self.part(base, id, |r| r.summary.clone())?;
         Some(Arc::new(codec::decode(&data)?))
     }
 
     /// Records the summary of the file `base` (written at the next [`FolderCache::flush`]).
     pub fn put(&mut self, base: &str, id: FileId, summary: Arc<Summary>) {
-        self.touch(base, id).summary = Some(summary);
+        let mut data = Vec::new();
+        codec::encode(&summary, &mut data);
+        self.add(base, id, Some(&data), None);
     }
 
     /// The cached header block of the file `base` if the entry matches the file's identity.
     pub fn header(&mut self, base: &str, id: FileId) -> Option<Vec<u8>> {
-        if let Some(h) = self.valid(base, id)?.header.as_ref() {
-            return Some(h.to_vec());
-        }
         self.part(base, id, |r| r.header.clone())
     }
 
     /// Records the header block of the file `base` if it is at most [`MAX_HEADER`] octets.
     pub fn put_header(&mut self, base: &str, id: FileId, header: &[u8]) {
         if header.len() <= MAX_HEADER {
-            self.touch(base, id).header = Some(header.into());
+            self.add(base, id, None, Some(header));
         }
     }
 
@@ -463,6 +479,7 @@ impl FolderCache {
             w.flush()
         })?;
         self.entries = HashMap::default();
+        self.journal = None;
         self.loaded = false;
         self.dirty = false;
         Ok(())
@@ -628,6 +645,35 @@ mod tests {
             FolderCache::new(dir.path()).get("a", ID).as_deref(),
             Some(&*s)
         );
+    }
+
+    /// Entries added since the last write are answered from the journal, and adding a
+    /// header to an entry keeps its summary (and the other way round) before any write.
+    #[test]
+    fn unwritten_entries_are_answered_from_the_journal() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("tmp")).unwrap();
+        let s = summary(b"Subject: j\n\nbody\n");
+        let mut c = FolderCache::new(dir.path());
+        c.put("a", ID, s.clone());
+        c.put_header("a", ID, b"Subject: j\n\n");
+        c.put_header("b", ID, b"B: 1\n\n");
+        c.put("b", ID, s.clone());
+        c.put("b", FileId { size: 1, ..ID }, s.clone()); // a new identity: header dropped
+        assert_eq!(c.get("a", ID).as_deref(), Some(&*s));
+        assert_eq!(c.header("a", ID).as_deref(), Some(&b"Subject: j\n\n"[..]));
+        assert!(c.get("b", ID).is_none());
+        assert!(c.header("b", FileId { size: 1, ..ID }).is_none());
+        assert!(!dir.path().join(FILE_NAME).exists());
+        // the journal is unnamed: tmp/ holds nothing
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
+            0
+        );
+        c.flush(|_| true).unwrap();
+        let mut c = FolderCache::new(dir.path());
+        assert_eq!(c.header("a", ID).as_deref(), Some(&b"Subject: j\n\n"[..]));
+        assert_eq!(c.get("b", FileId { size: 1, ..ID }).as_deref(), Some(&*s));
     }
 
     #[test]

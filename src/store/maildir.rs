@@ -11,8 +11,8 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::core::flags::FlagSet;
 use crate::core::memory::crlf_size;
 use crate::core::store::{
-    total_size, Copied, Counts, FlagChange, MailboxEntry, MessageMeta, NewMessage, QuotaResource, Snapshot,
-    Store, StoreError, Uid,
+    total_size, Copied, Counts, FlagChange, MailboxEntry, MessageMeta, NewMessage, QuotaResource,
+    Snapshot, Store, StoreError, Uid,
 };
 use crate::message::mime;
 use crate::message::summary::Summary;

@@ -7,8 +7,8 @@ use crate::syntax::types::{Data, SearchKey, SortCriterion, SortKey};
 
 use super::super::render;
 use super::super::session::{Selected, State};
-use super::super::store::message_size;
 use super::super::sort::{self, timestamp, Item};
+use super::super::store::message_size;
 use super::search::{check_charset, matching};
 use super::{Ctx, Outcome};
 

@@ -144,11 +144,11 @@ struct FileMeta {
     /// RFC822.SIZE once known: from the name's `,W=` hint, the sizes file (`sizes.rs`), or
     /// a read of the file when someone asked (`Store::size`); a scan reads no file.
     size: Option<u64>,
-    /// INTERNALDATE (the mtime, `time.rs`).
-    internal_date: DateTime,
-    /// The file's size and mtime at the `stat`, which a measured size is recorded against.
+    /// The file's size and mtime at the `stat` (the mtime is INTERNALDATE, `time.rs`; a
+    /// measured size is recorded against both). Kept small: one per message per session.
     bytes: u64,
-    mtime_ns: i128,
+    mtime: i64,
+    mtime_nsec: u32,
     /// True when the size came from the `,W=` hint (nothing to record).
     hinted: bool,
 }
@@ -156,12 +156,21 @@ struct FileMeta {
 impl FileMeta {
     /// The file's identity at the `stat`, as the cache keys it.
     fn file_id(&self) -> FileId {
-        const NS: i128 = 1_000_000_000;
         FileId {
             size: self.bytes,
-            mtime: self.mtime_ns.div_euclid(NS) as i64,
-            mtime_nsec: self.mtime_ns.rem_euclid(NS) as u32,
+            mtime: self.mtime,
+            mtime_nsec: self.mtime_nsec,
         }
+    }
+
+    /// INTERNALDATE: the mtime (RFC 3501 §2.3.3; `time.rs`).
+    fn internal_date(&self) -> DateTime {
+        time::from_unix(self.mtime)
+    }
+
+    /// The mtime in nanoseconds, as the sizes file records it.
+    fn mtime_ns(&self) -> i128 {
+        i128::from(self.mtime) * 1_000_000_000 + i128::from(self.mtime_nsec)
     }
 
     /// The size as the sizes file records it, if known and not from the name.
@@ -171,7 +180,7 @@ impl FileMeta {
         }
         Some(Measured {
             bytes: self.bytes,
-            mtime_ns: self.mtime_ns,
+            mtime_ns: self.mtime_ns(),
             rfc822_size: self.size?,
         })
     }
@@ -566,7 +575,7 @@ impl MaildirStore {
         let message = MessageMeta {
             uid,
             flags: flags_of(entry, kws, base),
-            internal_date: m.internal_date,
+            internal_date: m.internal_date(),
             size: m.size,
         };
         Ok(Some(message))
@@ -982,14 +991,19 @@ impl MaildirStore {
         known: &Sizes,
     ) -> io::Result<FileMeta> {
         let m = std::fs::metadata(entry.path(path))?;
-        let mtime_ns = i128::from(m.mtime()) * 1_000_000_000 + i128::from(m.mtime_nsec());
+        let id = FileId::of(&m);
+        let meta = FileMeta {
+            size: None,
+            bytes: id.size,
+            mtime: id.mtime,
+            mtime_nsec: id.mtime_nsec,
+            hinted: false,
+        };
         let hint = flags::size_hint(base, 'W');
         Ok(FileMeta {
-            size: hint.or_else(|| sizes::lookup(known, base, m.size(), mtime_ns)),
-            internal_date: time::from_system_time(m.modified()?),
-            bytes: m.size(),
-            mtime_ns,
+            size: hint.or_else(|| sizes::lookup(known, base, meta.bytes, meta.mtime_ns())),
             hinted: hint.is_some(),
+            ..meta
         })
     }
 

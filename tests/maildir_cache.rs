@@ -50,8 +50,10 @@ fn cache_is_written_shared_and_verified() {
         s.snapshot("INBOX", true).unwrap();
         assert!(!summary(&mut s, 1).1, "cold");
         assert!(!summary(&mut s, 2).1, "cold");
-        // written at the next snapshot (the end of the command)
+        // written at the next snapshot (the end of the command), in the background: the
+        // next use waits for the write and finds the entries in the file
         s.snapshot("INBOX", false).unwrap();
+        assert!(summary(&mut s, 1).1, "read back");
         assert!(root.join(FILE_NAME).exists());
     }
     // another process (handle) reads it
@@ -83,7 +85,8 @@ fn cache_is_written_shared_and_verified() {
     assert!(!hit);
     assert_eq!(subject(&s1), "ONE");
     s.snapshot("INBOX", false).unwrap();
-    // a damaged cache file is ignored and rebuilt
+    drop(s); // (waits for its write in the background)
+             // a damaged cache file is ignored and rebuilt
     std::fs::write(
         root.join(FILE_NAME),
         b"imapd-cache 1\n\xff\xff\xff\xff garbage",
@@ -93,6 +96,7 @@ fn cache_is_written_shared_and_verified() {
     s.snapshot("INBOX", false).unwrap();
     assert!(!summary(&mut s, 2).1);
     s.snapshot("INBOX", false).unwrap();
+    drop(s);
     let mut s = open(&root);
     s.snapshot("INBOX", false).unwrap();
     assert!(summary(&mut s, 2).1);
@@ -152,6 +156,7 @@ fn expunged_messages_leave_the_cache() {
     summary(&mut s, 2);
     s.remove("INBOX", &[1]).unwrap();
     s.snapshot("INBOX", false).unwrap();
+    assert!(summary(&mut s, 2).1); // (waits for the write)
     let size_two = std::fs::metadata(root.join(FILE_NAME)).unwrap().len();
     let mut t = open(&root);
     t.snapshot("INBOX", false).unwrap();

@@ -173,6 +173,8 @@ pub struct FolderCache {
     folder: PathBuf,
     entries: HashMap<String, Entry>,
     journal: Option<Journal>,
+    /// A write of the cache by [`FolderCache::flush_in_background`] still running.
+    writer: Option<std::thread::JoinHandle<()>>,
     /// Identity of the cache file when we last read or wrote it.
     seen: Option<FileId>,
     loaded: bool,
@@ -330,6 +332,7 @@ impl FolderCache {
             folder: folder.to_owned(),
             entries: HashMap::default(),
             journal: None,
+            writer: None,
             seen: None,
             loaded: false,
             dirty: false,
@@ -358,6 +361,7 @@ impl FolderCache {
 
     fn load(&mut self) {
         if !self.loaded {
+            self.wait();
             let (entries, seen) = self.read();
             self.entries = entries;
             self.seen = seen;
@@ -461,36 +465,81 @@ impl FolderCache {
     /// merging entries another process wrote meanwhile. Afterwards the entries are dropped
     /// from memory; the next use indexes the new file.
     pub fn flush(&mut self, live: impl Fn(&str) -> bool) -> io::Result<()> {
+        self.wait();
         if !self.dirty {
             return Ok(());
         }
-        let on_disk = std::fs::metadata(self.path()).ok().map(|m| FileId::of(&m));
-        if on_disk.is_some() && on_disk != self.seen {
-            let (theirs, _) = self.read();
-            for (name, e) in theirs {
-                self.entries.entry(name).or_insert(e);
-            }
-        }
-        self.entries.retain(|name, _| live(name));
-        let tmp = self.folder.join("tmp");
-        atomic::replace_with(&tmp, "imapdcache", &self.path(), |f| {
-            let mut w = BufWriter::with_capacity(1 << 16, f);
-            serialise(&self.entries, &mut w)?;
-            w.flush()
-        })?;
-        self.entries = HashMap::default();
+        let mut entries = std::mem::take(&mut self.entries);
+        entries.retain(|name, _| live(name));
+        let result = write(&self.folder, self.seen, entries);
+        // Even if the write failed: the entries are gone (recomputed later).
         self.journal = None;
         self.loaded = false;
         self.dirty = false;
-        Ok(())
+        result
     }
+
+    /// [`FolderCache::flush`] done by a thread of its own, so the command that comes next
+    /// does not wait for the write and its fsyncs (at 100k messages ~180 MB). The next use
+    /// of this cache waits for it. Best effort, as every write of the cache.
+    pub fn flush_in_background(&mut self, live: impl Fn(&str) -> bool) {
+        self.wait();
+        if !self.dirty {
+            return;
+        }
+        let mut entries = std::mem::take(&mut self.entries);
+        entries.retain(|name, _| live(name));
+        let (folder, seen) = (self.folder.clone(), self.seen);
+        // The records stay readable through the files the entries hold open (the journal's
+        // among them), whatever this handle does meanwhile.
+        self.journal = None;
+        self.loaded = false;
+        self.dirty = false;
+        let job = move || {
+            let _ = write(&folder, seen, entries);
+        };
+        // If no thread can be started, the entries are lost and recomputed later.
+        self.writer = std::thread::Builder::new()
+            .name("imapd-cache".into())
+            .spawn(job)
+            .ok();
+    }
+
+    /// Waits for a write started by [`FolderCache::flush_in_background`].
+    fn wait(&mut self) {
+        if let Some(w) = self.writer.take() {
+            let _ = w.join();
+        }
+    }
+}
+
+/// Writes `entries` as the cache file of `folder`, merged with the entries of a file another
+/// process wrote since this one was read (`seen`).
+fn write(
+    folder: &Path,
+    seen: Option<FileId>,
+    mut entries: HashMap<String, Entry>,
+) -> io::Result<()> {
+    let path = folder.join(FILE_NAME);
+    let on_disk = std::fs::metadata(&path).ok().map(|m| FileId::of(&m));
+    if on_disk.is_some() && on_disk != seen {
+        let theirs = File::open(&path).map(index).unwrap_or_default();
+        for (name, e) in theirs {
+            entries.entry(name).or_insert(e);
+        }
+    }
+    atomic::replace_with(&folder.join("tmp"), "imapdcache", &path, |f| {
+        let mut w = BufWriter::with_capacity(1 << 16, f);
+        serialise(&entries, &mut w)?;
+        w.flush()
+    })
 }
 
 impl Drop for FolderCache {
     /// Best effort: entries computed since the last flush are written (nothing is lost if
     /// this fails; they are recomputed later).
     fn drop(&mut self) {
-        let _ = self.flush(|_| true);
+        let _ = self.flush(|_| true); // waits for a write in the background first
     }
 }
 

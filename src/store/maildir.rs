@@ -337,7 +337,7 @@ impl MaildirStore {
         if let Some(c) = self.caches.get_mut(mailbox).filter(|c| c.is_dirty()) {
             // best effort: the cache is an optimisation (cache.rs)
             let files = &self.state[mailbox].files;
-            let _ = c.flush(|base| files.contains_key(base));
+            c.flush_in_background(|base| files.contains_key(base));
         }
         let st = self.state.get_mut(mailbox).expect("synced above");
         if st.unsaved_sizes >= SIZES_BATCH {
@@ -1619,8 +1619,19 @@ impl Store for MaildirStore {
         if let Some(s) = known {
             return Ok(s);
         }
+        // The file this handle knows for the UID, read at once (no lookup, no stat); if it
+        // was renamed meanwhile, found again.
+        let path = self.folder(mailbox)?;
+        let file = self.state.get(mailbox).and_then(|st| {
+            let base = Self::base_of(st, uid)?;
+            Some(st.files.get(base)?.path(&path))
+        });
+        let data = match file.map(std::fs::read) {
+            Some(Ok(data)) => data,
+            _ => self.read_message(mailbox, uid, |p| std::fs::read(p))?,
+        };
         // RFC 3501 §2.3.4: the size of the CRLF form; the file holds LFs (maildir.txt).
-        let size = crlf_size(&self.read_message(mailbox, uid, |p| std::fs::read(p))?);
+        let size = crlf_size(&data);
         if let Some(st) = self.state.get_mut(mailbox) {
             let base = Self::base_of(st, uid).cloned();
             if let Some(m) = base.and_then(|b| st.meta.get_mut(&b)) {

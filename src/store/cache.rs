@@ -498,9 +498,11 @@ impl FolderCache {
         let job = move || {
             let _ = write(&folder, seen, entries);
         };
-        // If no thread can be started, the entries are lost and recomputed later.
+        // If no thread can be started, the entries are lost and recomputed later. A small
+        // stack: the writer only streams records (its mapping counts toward IMAP_ULIMITD).
         self.writer = std::thread::Builder::new()
             .name("imapd-cache".into())
+            .stack_size(256 << 10)
             .spawn(job)
             .ok();
     }
@@ -509,6 +511,14 @@ impl FolderCache {
     fn wait(&mut self) {
         if let Some(w) = self.writer.take() {
             let _ = w.join();
+        }
+    }
+
+    /// Joins a background write that has finished (a finished thread's stack stays mapped
+    /// until it is joined).
+    pub fn reap(&mut self) {
+        if self.writer.as_ref().is_some_and(|w| w.is_finished()) {
+            self.wait();
         }
     }
 }

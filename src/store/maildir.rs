@@ -220,6 +220,25 @@ pub struct MaildirStore {
     use_events: bool,
 }
 
+impl MaildirStore {
+    /// Records the RFC822.SIZE of `uid` (computed by `size` only if not known yet), for
+    /// `imapd.sizes`.
+    fn note_size(&mut self, mailbox: &str, uid: Uid, size: impl FnOnce() -> u64) {
+        let Some(st) = self.state.get_mut(mailbox) else {
+            return;
+        };
+        let Some(i) = st.db.entries.binary_search_by_key(&uid, |(u, _)| *u).ok() else {
+            return;
+        };
+        if let Some(m) = st.meta.get_mut(&st.db.entries[i].1) {
+            if m.size.is_none() {
+                m.size = Some(size());
+                st.unsaved_sizes += 1;
+            }
+        }
+    }
+}
+
 impl Drop for MaildirStore {
     /// Best effort, as `imapd.cache`'s: sizes measured since the sizes file was written go
     /// to it, so the next session need not read those messages again.
@@ -334,6 +353,14 @@ impl MaildirStore {
             keywords::read(&path)
         }
         .map_err(|e| io_err("reading keywords", e))?;
+        if watch {
+            // Only the selected folder's cache is kept (each holds its file open); the
+            // others are written and dropped.
+            self.caches.retain(|name, _| name == mailbox);
+        }
+        for c in self.caches.values_mut() {
+            c.reap();
+        }
         if let Some(c) = self.caches.get_mut(mailbox).filter(|c| c.is_dirty()) {
             // best effort: the cache is an optimisation (cache.rs)
             let files = &self.state[mailbox].files;
@@ -1180,8 +1207,10 @@ impl Store for MaildirStore {
     }
 
     fn delete(&mut self, name: &str) -> Result<(), StoreError> {
-        // The watched folder may be the one going away (events.rs).
+        // The watched folder may be the one going away (events.rs), and a cache's write in
+        // the background must not straddle the move (its dropping waits for it).
         self.events = None;
+        self.caches.clear();
         let dir = names::to_dir(name)?;
         let FolderDir::Sub(d) = &dir else {
             return Err(StoreError::Cannot("INBOX cannot be deleted".into()));
@@ -1207,8 +1236,10 @@ impl Store for MaildirStore {
     }
 
     fn rename(&mut self, from: &str, to: &str) -> Result<(), StoreError> {
-        // The watched folder may be the one going away (events.rs).
+        // The watched folder may be the one going away (events.rs), and a cache's write in
+        // the background must not straddle the move (its dropping waits for it).
         self.events = None;
+        self.caches.clear();
         let to_dir = names::to_dir(to)?;
         let from_path = self.folder(from)?;
         let FolderDir::Sub(to_d) = to_dir else {
@@ -1632,20 +1663,16 @@ impl Store for MaildirStore {
         };
         // RFC 3501 §2.3.4: the size of the CRLF form; the file holds LFs (maildir.txt).
         let size = crlf_size(&data);
-        if let Some(st) = self.state.get_mut(mailbox) {
-            let base = Self::base_of(st, uid).cloned();
-            if let Some(m) = base.and_then(|b| st.meta.get_mut(&b)) {
-                if m.size.is_none() {
-                    m.size = Some(size);
-                    st.unsaved_sizes += 1;
-                }
-            }
-        }
+        self.note_size(mailbox, uid, || size);
         Ok(size)
     }
 
     fn content(&mut self, mailbox: &str, uid: Uid) -> Result<Vec<u8>, StoreError> {
-        self.read_message(mailbox, uid, |p| std::fs::read(p))
+        let data = self.read_message(mailbox, uid, |p| std::fs::read(p))?;
+        // The size comes with the read (ENVELOPE and RFC822.SIZE of an uncached message
+        // then cost one read, not two).
+        self.note_size(mailbox, uid, || crlf_size(&data));
+        Ok(data)
     }
 
     fn header(&mut self, mailbox: &str, uid: Uid) -> Result<Vec<u8>, StoreError> {
@@ -1654,11 +1681,7 @@ impl Store for MaildirStore {
         let Some((path, base, id)) = self.file_id(mailbox, uid) else {
             return self.read_message(mailbox, uid, read_header);
         };
-        let cache = self
-            .caches
-            .entry(mailbox.to_owned())
-            .or_insert_with(|| FolderCache::new(&path));
-        if let Some(h) = cache.header(&base, id) {
+        if let Some(h) = self.cache_of(mailbox, &path).header(&base, id) {
             return Ok(h);
         }
         let h = self.read_message(mailbox, uid, read_header)?;
@@ -1670,18 +1693,12 @@ impl Store for MaildirStore {
 
     fn cached_summary(&mut self, mailbox: &str, uid: Uid) -> Option<Arc<Summary>> {
         let (path, base, id) = self.file_id(mailbox, uid)?;
-        self.caches
-            .entry(mailbox.to_owned())
-            .or_insert_with(|| FolderCache::new(&path))
-            .get(&base, id)
+        self.cache_of(mailbox, &path).get(&base, id)
     }
 
     fn keep_summary(&mut self, mailbox: &str, uid: Uid, summary: Arc<Summary>) {
         if let Some((path, base, id)) = self.file_id(mailbox, uid) {
-            self.caches
-                .entry(mailbox.to_owned())
-                .or_insert_with(|| FolderCache::new(&path))
-                .put(&base, id, summary);
+            self.cache_of(mailbox, &path).put(&base, id, summary);
         }
     }
 
@@ -1836,6 +1853,16 @@ impl MaildirStore {
             }
         }
         Err(StoreError::Io("message keeps being renamed".into()))
+    }
+
+    /// The cache of `mailbox` (folder directory `path`), created on first use.
+    fn cache_of(&mut self, mailbox: &str, path: &Path) -> &mut FolderCache {
+        // no allocation per message once it exists
+        if !self.caches.contains_key(mailbox) {
+            self.caches
+                .insert(mailbox.to_owned(), FolderCache::new(path));
+        }
+        self.caches.get_mut(mailbox).expect("just inserted")
     }
 
     /// The folder path, base name and file identity of a message, for the cache.

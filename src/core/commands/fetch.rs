@@ -78,6 +78,7 @@ pub(crate) fn fetch(
         .iter()
         .any(|a| needs_content(a) && !render::from_summary(a));
     let want_summary = !want_content && atts.iter().any(render::from_summary);
+    let want_size = atts.contains(&FetchAtt::Rfc822Size);
     // only header items need content: read no further than the header
     let header_suffices = atts
         .iter()
@@ -128,6 +129,18 @@ pub(crate) fn fetch(
         } else {
             None
         };
+        // The size may need a read too (a store that does not know it yet): a message gone
+        // meanwhile is left out whole, as for content.
+        let size = match sel.view.meta(u).filter(|_| want_size) {
+            Some(m) => match message_size(&mut *ctx.store, &sel.mailbox, m) {
+                Ok(s) => Some(s),
+                Err(_) => {
+                    missing += 1;
+                    continue;
+                }
+            },
+            None => None,
+        };
         let parsed = content.as_deref().map(render::Parsed::new);
         let mut values = Vec::with_capacity(atts.len() + 1);
         if mark_seen && sel.view.flags(u).is_some_and(|f| !f.seen()) {
@@ -155,15 +168,8 @@ pub(crate) fn fetch(
                     Some(m) => FetchValue::InternalDate(m.internal_date),
                     None => continue,
                 },
-                FetchAtt::Rfc822Size => match meta {
-                    Some(m) => match message_size(&mut *ctx.store, &sel.mailbox, m) {
-                        Ok(s) => FetchValue::Rfc822Size(s),
-                        Err(_) => {
-                            // gone since the snapshot (RFC 2180 §4.1.2, as for content)
-                            missing += 1;
-                            continue;
-                        }
-                    },
+                FetchAtt::Rfc822Size => match size {
+                    Some(s) => FetchValue::Rfc822Size(s),
                     None => continue,
                 },
                 other if summary.is_some() => {

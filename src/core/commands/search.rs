@@ -214,7 +214,12 @@ pub(super) fn matching(
             Need::Content => ctx.store.content(&sel.mailbox, u).ok(),
         };
         let size = match sel.view.meta(u) {
-            Some(m) if sized => message_size(&mut *ctx.store, &sel.mailbox, m).ok(),
+            Some(m) if sized => match message_size(&mut *ctx.store, &sel.mailbox, m) {
+                Ok(s) => Some(s),
+                // Gone meanwhile and its size unknown: no match either way (NOT LARGER
+                // must not find it; RFC 2180 §4.3 lets a search leave it out).
+                Err(_) => continue,
+            },
             _ => None,
         };
         let cand = Candidate {

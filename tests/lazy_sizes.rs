@@ -34,7 +34,7 @@ fn maildir() -> (tempfile::TempDir, PathBuf, Vec<(u64, PathBuf)>) {
 }
 
 fn session(md: &Path) -> Imapd {
-    let mut s = Imapd::spawn(md, &[], &[]);
+    let s = Imapd::spawn(md, &[], &[]);
     assert!(s.line(T).unwrap().starts_with("* PREAUTH"));
     s
 }

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::message::keys::SortKeys;
 use crate::message::summary::Summary;
 use crate::syntax::types::{Data, SearchKey, SortCriterion, SortKey};
 
@@ -18,7 +19,8 @@ pub(super) struct Keyed {
     uid: u32,
     arrival: i64,
     size: u64,
-    summary: Arc<Summary>,
+    /// Only the keys: a whole summary per message of a 100k folder is ~400 MB.
+    keys: SortKeys,
 }
 
 impl Keyed {
@@ -29,7 +31,7 @@ impl Keyed {
             seq: self.seq,
             arrival: self.arrival,
             size: self.size,
-            keys: &self.summary.keys,
+            keys: &self.keys,
         }
     }
 }
@@ -52,8 +54,11 @@ pub(super) fn search_keyed(
             continue;
         };
         // A message expunged meanwhile still sorts, by its metadata alone.
-        let summary = render::summary(ctx.store, &sel.mailbox, uid)
-            .unwrap_or_else(|_| Arc::new(Summary::of(&crate::message::Message::parse(b""))));
+        let keys = match render::summary(ctx.store, &sel.mailbox, uid) {
+            // the cache hands out a summary of its own: its keys are moved out, not copied
+            Ok(s) => Arc::try_unwrap(s).map_or_else(|s| s.keys.clone(), |s| s.keys),
+            Err(_) => Summary::of(&crate::message::Message::parse(b"")).keys,
+        };
         let size = if with_size {
             message_size(&mut *ctx.store, &sel.mailbox, meta).unwrap_or(0)
         } else {
@@ -64,7 +69,7 @@ pub(super) fn search_keyed(
             uid,
             arrival: timestamp(&meta.internal_date),
             size,
-            summary,
+            keys,
         });
     }
     Ok(out)

@@ -981,3 +981,41 @@ fn patched_list_reports_keywords_published_late() {
     assert_eq!(mine.keywords, vec!["Work".to_string()]);
     assert_eq!(mine.keywords, fresh.keywords);
 }
+
+/// A handle remembers each message's date and size by UID; when the UID database starts
+/// over (a new UIDVALIDITY numbers the messages anew), what it remembered under the old
+/// numbers must not be given to the new ones.
+#[test]
+fn a_new_uidvalidity_forgets_dates_and_sizes_by_uid() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = open(d.path());
+    let mut write = |i: u64, body: &str, year_secs: u64| {
+        let name = format!("{}.M{i}P1.host,S={}:2,S", 1_700_000_000 + i, body.len());
+        let path = d.path().join("cur").join(name);
+        std::fs::write(&path, body).unwrap();
+        let f = std::fs::File::options().write(true).open(&path).unwrap();
+        f.set_modified(std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(year_secs))
+            .unwrap();
+        path
+    };
+    let a = write(0, "a\n", 1_577_880_000); // 2020
+    write(1, "bb\nbb\nbb\n", 1_609_502_400); // 2021
+    let snap = s.snapshot("INBOX", false).unwrap();
+    let years: Vec<String> = snap
+        .messages
+        .iter()
+        .map(|m| m.internal_date.to_string()[7..11].to_owned())
+        .collect();
+    assert_eq!(years, ["2020", "2021"]);
+    assert_eq!(message_size(&mut s, "INBOX", &snap.messages[0]), Ok(3));
+    // The database goes away with message 1; the folder is numbered anew: the 2021
+    // message becomes UID 1 under a new UIDVALIDITY.
+    std::fs::remove_file(&a).unwrap();
+    std::fs::remove_file(d.path().join("courierimapuiddb")).unwrap();
+    let again = s.snapshot("INBOX", false).unwrap();
+    assert_ne!(again.uid_validity, snap.uid_validity);
+    assert_eq!(uids(&again), [1]);
+    let m = &again.messages[0];
+    assert_eq!(&m.internal_date.to_string()[7..11], "2021");
+    assert_eq!(message_size(&mut s, "INBOX", m), Ok(12));
+}

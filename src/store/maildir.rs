@@ -76,8 +76,8 @@ struct FolderState {
     /// this handle changed it, or while it is missing or damaged).
     db_id: Option<FileIdentity>,
     files: Files,
-    /// RFC822.SIZE and INTERNALDATE by base name (neither changes with renames).
-    meta: rustc_hash::FxHashMap<String, FileMeta>,
+    /// RFC822.SIZE and INTERNALDATE by UID (neither changes with renames).
+    meta: MetaByUid,
     /// The number of the last rescan of `files` (`folder::rescan`).
     pass: u32,
     /// The identity of the database `files` was last found in sync with (`folder::in_sync`);
@@ -135,6 +135,50 @@ impl FolderState {
     /// Notes that `files` changed in ways not recorded: the list is built in full next.
     fn forget_built(&mut self) {
         self.touched = None;
+    }
+}
+
+/// What scans learnt of each message file, by UID: keyed by a number rather than by a
+/// second copy of the base name (a 100k folder's names are megabytes). Valid for one
+/// UIDVALIDITY: a database started over numbers the messages anew, and the map with it.
+#[derive(Debug, Default)]
+struct MetaByUid {
+    validity: u32,
+    map: rustc_hash::FxHashMap<Uid, FileMeta>,
+}
+
+impl MetaByUid {
+    fn get(&self, validity: u32, uid: Uid) -> Option<&FileMeta> {
+        self.map.get(&uid).filter(|_| self.validity == validity)
+    }
+
+    fn get_mut(&mut self, validity: u32, uid: Uid) -> Option<&mut FileMeta> {
+        self.map.get_mut(&uid).filter(|_| self.validity == validity)
+    }
+
+    /// Makes the map the one of `validity` (empty if it was another's).
+    fn renumber(&mut self, validity: u32) {
+        if self.validity != validity {
+            self.map.clear();
+            self.validity = validity;
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Keeps the entries of messages whose base name (in `db`) is still in `files`.
+    fn retain_files(&mut self, db: &UidDb, files: &Files) {
+        if db.validity != self.validity {
+            self.map.clear();
+            return;
+        }
+        self.map.retain(|uid, _| {
+            db.entries
+                .binary_search_by_key(uid, |(u, _)| *u)
+                .is_ok_and(|i| files.contains_key(&db.entries[i].1))
+        });
     }
 }
 
@@ -227,10 +271,7 @@ impl MaildirStore {
         let Some(st) = self.state.get_mut(mailbox) else {
             return;
         };
-        let Some(i) = st.db.entries.binary_search_by_key(&uid, |(u, _)| *u).ok() else {
-            return;
-        };
-        if let Some(m) = st.meta.get_mut(&st.db.entries[i].1) {
+        if let Some(m) = st.meta.get_mut(st.db.validity, uid) {
             if m.size.is_none() {
                 m.size = Some(size());
                 st.unsaved_sizes += 1;
@@ -382,6 +423,8 @@ impl MaildirStore {
             touched,
             ..
         } = st;
+        // The lists below look sizes and dates up by UID in the database read now.
+        meta.renumber(db.validity);
         let quiet = match (built.as_ref(), touched.as_ref()) {
             // Nothing touched and the very database the list was built from: the same list
             // (and the view's check of it is one pointer comparison).
@@ -451,7 +494,7 @@ impl MaildirStore {
         path: &Path,
         db: &UidDb,
         files: &mut Files,
-        meta: &mut rustc_hash::FxHashMap<String, FileMeta>,
+        meta: &mut MetaByUid,
         kws: &KeywordMap,
     ) -> io::Result<(Vec<MessageMeta>, Vec<String>)> {
         let unknown = db.entries.len().saturating_sub(meta.len());
@@ -478,10 +521,11 @@ impl MaildirStore {
     /// Writes the sizes this handle knows of a folder to its `imapd.sizes` (best effort:
     /// the file is an optimisation, sizes.rs).
     fn save_sizes(path: &Path, st: &mut FolderState) {
-        let measured = st
-            .meta
-            .iter()
-            .filter_map(|(b, m)| Some((b.as_str(), m.measured()?)));
+        let (meta, validity) = (&st.meta, st.db.validity);
+        let measured =
+            st.db.entries.iter().filter_map(|(uid, base)| {
+                Some((base.as_str(), meta.get(validity, *uid)?.measured()?))
+            });
         if let Err(e) = sizes::store(path, measured) {
             eprintln!(
                 "imapd: {}: writing {}: {e}",
@@ -504,7 +548,7 @@ impl MaildirStore {
         touched: &rustc_hash::FxHashMap<String, Uid>,
         db: &UidDb,
         files: &mut Files,
-        meta: &mut rustc_hash::FxHashMap<String, FileMeta>,
+        meta: &mut MetaByUid,
         kws: &KeywordMap,
     ) -> io::Result<Option<(Vec<MessageMeta>, BTreeSet<String>)>> {
         if touched.len() > PATCH_MAX {
@@ -588,11 +632,11 @@ impl MaildirStore {
         uid: Uid,
         base: &str,
         files: &mut Files,
-        meta: &mut rustc_hash::FxHashMap<String, FileMeta>,
+        meta: &mut MetaByUid,
         kws: &KeywordMap,
         known: &Sizes,
     ) -> io::Result<Option<MessageMeta>> {
-        let Some(m) = Self::meta_of(path, base, files, meta, known)? else {
+        let Some(m) = Self::meta_of(path, uid, base, files, meta, known)? else {
             return Ok(None);
         };
         let Some(entry) = files.get_mut(base) else {
@@ -608,17 +652,19 @@ impl MaildirStore {
         Ok(Some(message))
     }
 
-    /// RFC822.SIZE (if known) and INTERNALDATE of the message `base`: remembered, or learnt
-    /// from its file (following renames by others; its entry is updated). `None` if it is
-    /// gone.
+    /// RFC822.SIZE (if known) and INTERNALDATE of the message `uid` (file `base`):
+    /// remembered, or learnt from its file (following renames by others; its entry is
+    /// updated). `None` if it is gone. `meta` is the map of the database `uid` comes from
+    /// ([`MetaByUid::renumber`]).
     fn meta_of(
         path: &Path,
+        uid: Uid,
         base: &str,
         files: &mut Files,
-        meta: &mut rustc_hash::FxHashMap<String, FileMeta>,
+        meta: &mut MetaByUid,
         known: &Sizes,
     ) -> io::Result<Option<FileMeta>> {
-        if let Some(m) = meta.get(base) {
+        if let Some(m) = meta.map.get(&uid) {
             return Ok(Some(*m));
         }
         let Some(mut followed) = files.get(base).cloned() else {
@@ -627,7 +673,7 @@ impl MaildirStore {
         let Some(m) = Self::meta_following(path, base, &mut followed, known)? else {
             return Ok(None);
         };
-        meta.insert(base.to_owned(), m);
+        meta.map.insert(uid, m);
         files.insert(base.to_owned(), followed);
         Ok(Some(m))
     }
@@ -936,8 +982,7 @@ impl MaildirStore {
             st.in_sync_with = st.db_id;
         }
         if st.meta.len() > st.files.len() {
-            let files = &st.files;
-            st.meta.retain(|b, _| files.contains_key(b));
+            st.meta.retain_files(&st.db, &st.files);
         }
         Ok(claimed)
     }
@@ -945,7 +990,7 @@ impl MaildirStore {
     /// Remembers the files a sync found.
     fn remember(&mut self, mailbox: &str, files: Files) -> &mut FolderState {
         let st = self.state.entry(mailbox.to_owned()).or_default();
-        st.meta.retain(|b, _| files.contains_key(b));
+        st.meta.retain_files(&st.db, &files);
         st.files = files;
         st.in_sync_with = None;
         st.forget_built();
@@ -1643,10 +1688,10 @@ impl Store for MaildirStore {
     }
 
     fn size(&mut self, mailbox: &str, uid: Uid) -> Result<u64, StoreError> {
-        let known = self.state.get(mailbox).and_then(|st| {
-            let base = Self::base_of(st, uid)?;
-            st.meta.get(base)?.size
-        });
+        let known = self
+            .state
+            .get(mailbox)
+            .and_then(|st| st.meta.get(st.db.validity, uid)?.size);
         if let Some(s) = known {
             return Ok(s);
         }
@@ -1876,7 +1921,7 @@ impl MaildirStore {
         // the cache, RFC 2180 §4.1.1).
         let known = self.state.get(mailbox).and_then(|st| {
             let base = Self::base_of(st, uid)?;
-            Some((base.clone(), st.meta.get(base)?.file_id()))
+            Some((base.clone(), st.meta.get(st.db.validity, uid)?.file_id()))
         });
         if let Some((base, id)) = known {
             return Some((path, base, id));

@@ -989,7 +989,7 @@ fn patched_list_reports_keywords_published_late() {
 fn a_new_uidvalidity_forgets_dates_and_sizes_by_uid() {
     let d = tempfile::tempdir().unwrap();
     let mut s = open(d.path());
-    let mut write = |i: u64, body: &str, year_secs: u64| {
+    let write = |i: u64, body: &str, year_secs: u64| {
         let name = format!("{}.M{i}P1.host,S={}:2,S", 1_700_000_000 + i, body.len());
         let path = d.path().join("cur").join(name);
         std::fs::write(&path, body).unwrap();

@@ -178,8 +178,17 @@ pub struct FolderCache {
     /// Identity of the cache file when we last read or wrote it.
     seen: Option<FileId>,
     loaded: bool,
-    dirty: bool,
+    /// Records in the file when it was indexed, and entries added since.
+    indexed: usize,
+    added: usize,
 }
+
+/// The file is rewritten (whole) by the end of a command or session only once the entries
+/// added since it was read are at least 1/`REWRITE_SHARE` of it: at 100k messages one new
+/// message's summary must not cost a 180 MB write. Fewer stay in the journal and go with the
+/// session (the next one parses those messages again), so at most that share of a folder is
+/// ever parsed twice. [`FolderCache::flush`] writes whatever was added.
+const REWRITE_SHARE: usize = 32;
 
 /// The records' checksum: FNV-1a over 64-bit little-endian words (then the remaining
 /// octets), eight times faster than bytewise FNV-1a. Each step is a bijection of the state,
@@ -335,7 +344,8 @@ impl FolderCache {
             writer: None,
             seen: None,
             loaded: false,
-            dirty: false,
+            indexed: 0,
+            added: 0,
         }
     }
 
@@ -363,6 +373,7 @@ impl FolderCache {
         if !self.loaded {
             self.wait();
             let (entries, seen) = self.read();
+            self.indexed = entries.len();
             self.entries = entries;
             self.seen = seen;
             self.loaded = true;
@@ -408,7 +419,7 @@ impl FolderCache {
         raw.summary = parsed.raw.summary;
         raw.header = parsed.raw.header;
         self.entries.insert(base.to_owned(), Entry { id, raw });
-        self.dirty = true;
+        self.added += 1;
     }
 
     /// One part of the record of `base`, if the entry matches the file's identity and the
@@ -458,7 +469,12 @@ impl FolderCache {
 
     /// True if entries were added since the last write.
     pub fn is_dirty(&self) -> bool {
-        self.dirty
+        self.added > 0
+    }
+
+    /// True if enough was added to rewrite the file for it ([`REWRITE_SHARE`]).
+    fn worth_writing(&self) -> bool {
+        self.added > 0 && self.added >= self.indexed / REWRITE_SHARE
     }
 
     /// Writes the cache if it changed, keeping only entries for which `live` is true, and
@@ -466,7 +482,7 @@ impl FolderCache {
     /// from memory; the next use indexes the new file.
     pub fn flush(&mut self, live: impl Fn(&str) -> bool) -> io::Result<()> {
         self.wait();
-        if !self.dirty {
+        if !self.is_dirty() {
             return Ok(());
         }
         let mut entries = std::mem::take(&mut self.entries);
@@ -475,16 +491,17 @@ impl FolderCache {
         // Even if the write failed: the entries are gone (recomputed later).
         self.journal = None;
         self.loaded = false;
-        self.dirty = false;
+        self.added = 0;
         result
     }
 
     /// [`FolderCache::flush`] done by a thread of its own, so the command that comes next
-    /// does not wait for the write and its fsyncs (at 100k messages ~180 MB). The next use
-    /// of this cache waits for it. Best effort, as every write of the cache.
+    /// does not wait for the write and its fsyncs (at 100k messages ~180 MB), and only if
+    /// enough was added ([`REWRITE_SHARE`]). The next use of this cache waits for it. Best
+    /// effort, as every write of the cache.
     pub fn flush_in_background(&mut self, live: impl Fn(&str) -> bool) {
         self.wait();
-        if !self.dirty {
+        if !self.worth_writing() {
             return;
         }
         let mut entries = std::mem::take(&mut self.entries);
@@ -494,7 +511,7 @@ impl FolderCache {
         // among them), whatever this handle does meanwhile.
         self.journal = None;
         self.loaded = false;
-        self.dirty = false;
+        self.added = 0;
         let job = move || {
             let _ = write(&folder, seen, entries);
         };
@@ -546,10 +563,15 @@ fn write(
 }
 
 impl Drop for FolderCache {
-    /// Best effort: entries computed since the last flush are written (nothing is lost if
-    /// this fails; they are recomputed later).
+    /// Best effort: entries computed since the last flush are written if enough were added
+    /// ([`REWRITE_SHARE`]; nothing is lost otherwise or if this fails: they are recomputed
+    /// later).
     fn drop(&mut self) {
-        let _ = self.flush(|_| true); // waits for a write in the background first
+        if self.worth_writing() {
+            let _ = self.flush(|_| true); // waits for a write in the background first
+        } else {
+            self.wait();
+        }
     }
 }
 
@@ -733,6 +755,42 @@ mod tests {
         let mut c = FolderCache::new(dir.path());
         assert_eq!(c.header("a", ID).as_deref(), Some(&b"Subject: j\n\n"[..]));
         assert_eq!(c.get("b", FileId { size: 1, ..ID }).as_deref(), Some(&*s));
+    }
+
+    /// A big cache file is not rewritten for a few new entries (REWRITE_SHARE): they wait
+    /// in the journal and go with the session unless enough come together.
+    #[test]
+    fn a_few_new_entries_do_not_rewrite_a_big_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("tmp")).unwrap();
+        let s = summary(b"Subject: x\n\n");
+        let path = dir.path().join(FILE_NAME);
+        {
+            let mut c = FolderCache::new(dir.path());
+            for i in 0..64 {
+                c.put(&format!("m{i}"), ID, s.clone());
+            }
+            c.flush_in_background(|_| true); // nothing was on disk: written
+        }
+        let written = std::fs::read(&path).unwrap();
+        let mut c = FolderCache::new(dir.path());
+        c.put("new1", ID, s.clone());
+        assert_eq!(c.get("new1", ID).as_deref(), Some(&*s));
+        c.flush_in_background(|_| true);
+        drop(c);
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            written,
+            "one of 64: not rewritten"
+        );
+        let mut c = FolderCache::new(dir.path());
+        assert!(c.get("new1", ID).is_none());
+        c.put("new1", ID, s.clone());
+        c.put("new2", ID, s.clone()); // 2 = 64 / 32
+        c.flush_in_background(|_| true);
+        assert!(c.get("new2", ID).is_some()); // (waits for the write)
+        assert_ne!(std::fs::read(&path).unwrap(), written);
+        assert!(FolderCache::new(dir.path()).get("new1", ID).is_some());
     }
 
     #[test]

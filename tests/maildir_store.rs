@@ -1019,3 +1019,39 @@ fn a_new_uidvalidity_forgets_dates_and_sizes_by_uid() {
     assert_eq!(&m.internal_date.to_string()[7..11], "2021");
     assert_eq!(message_size(&mut s, "INBOX", m), Ok(12));
 }
+
+/// Sizes measured under one UIDVALIDITY cannot be matched to names under another: a new
+/// database must not make the handle write an emptied `imapd.sizes` over a good one.
+#[test]
+fn a_new_uidvalidity_does_not_empty_the_sizes_file() {
+    let d = tempfile::tempdir().unwrap();
+    open(d.path()); // creates cur/ new/ tmp/
+    let add = |from: usize| {
+        for i in from..from + 40 {
+            let body = format!("Subject: {i}\n\n{}", "x\n".repeat(i % 7));
+            let name = format!("{}.M{i}P1.host,S={}:2,S", 1_700_000_000 + i, body.len());
+            std::fs::write(d.path().join("cur").join(name), &body).unwrap();
+        }
+    };
+    let measure_all = |s: &mut MaildirStore| {
+        let snap = s.snapshot("INBOX", false).unwrap();
+        for m in snap.messages.iter() {
+            message_size(s, "INBOX", m).unwrap();
+        }
+    };
+    add(0);
+    let mut s = open(d.path());
+    measure_all(&mut s);
+    drop(s);
+    let file = d.path().join("imapd.sizes");
+    let entries = || std::fs::read_to_string(&file).unwrap().lines().count() - 1;
+    assert_eq!(entries(), 40);
+    let mut s = open(d.path());
+    s.snapshot("INBOX", false).unwrap();
+    add(40);
+    measure_all(&mut s); // 40 sizes measured, not yet written
+    std::fs::remove_file(d.path().join("courierimapuiddb")).unwrap();
+    s.snapshot("INBOX", false).unwrap();
+    drop(s);
+    assert!(entries() >= 40, "{} entries left", entries());
+}

@@ -184,11 +184,13 @@ pub struct FolderCache {
 }
 
 /// The file is rewritten (whole) by the end of a command or session only once the entries
-/// added since it was read are at least 1/`REWRITE_SHARE` of it: at 100k messages one new
-/// message's summary must not cost a 180 MB write. Fewer stay in the journal and go with the
-/// session (the next one parses those messages again), so at most that share of a folder is
-/// ever parsed twice. [`FolderCache::flush`] writes whatever was added.
+/// added since it was read, plus those of messages gone since, are at least 1/`REWRITE_SHARE`
+/// of it or `REWRITE_AFTER`: at 100k messages one new message's summary must not cost a
+/// 180 MB write. Fewer stay in the journal and go with the session: each later session
+/// parses those messages again (at most `REWRITE_AFTER`) until one adds enough.
+/// [`FolderCache::flush`] writes whatever was added.
 const REWRITE_SHARE: usize = 32;
+const REWRITE_AFTER: usize = 256;
 
 /// The records' checksum: FNV-1a over 64-bit little-endian words (then the remaining
 /// octets), eight times faster than bytewise FNV-1a. Each step is a bijection of the state,
@@ -472,9 +474,10 @@ impl FolderCache {
         self.added > 0
     }
 
-    /// True if enough was added to rewrite the file for it ([`REWRITE_SHARE`]).
-    fn worth_writing(&self) -> bool {
-        self.added > 0 && self.added >= self.indexed / REWRITE_SHARE
+    /// True if enough was added (or `dead` records of messages gone) to rewrite the file
+    /// for it ([`REWRITE_SHARE`]).
+    fn worth_writing(&self, dead: usize) -> bool {
+        self.added > 0 && self.added + dead >= (self.indexed / REWRITE_SHARE).min(REWRITE_AFTER)
     }
 
     /// Writes the cache if it changed, keeping only entries for which `live` is true, and
@@ -501,7 +504,12 @@ impl FolderCache {
     /// effort, as every write of the cache.
     pub fn flush_in_background(&mut self, live: impl Fn(&str) -> bool) {
         self.wait();
-        if !self.worth_writing() {
+        let dead = if self.is_dirty() {
+            self.entries.keys().filter(|n| !live(n)).count()
+        } else {
+            0
+        };
+        if !self.worth_writing(dead) {
             return;
         }
         let mut entries = std::mem::take(&mut self.entries);
@@ -567,7 +575,7 @@ impl Drop for FolderCache {
     /// ([`REWRITE_SHARE`]; nothing is lost otherwise or if this fails: they are recomputed
     /// later).
     fn drop(&mut self) {
-        if self.worth_writing() {
+        if self.worth_writing(0) {
             let _ = self.flush(|_| true); // waits for a write in the background first
         } else {
             self.wait();

@@ -521,6 +521,11 @@ impl MaildirStore {
     /// Writes the sizes this handle knows of a folder to its `imapd.sizes` (best effort:
     /// the file is an optimisation, sizes.rs).
     fn save_sizes(path: &Path, st: &mut FolderState) {
+        if st.meta.validity != st.db.validity {
+            // sizes of another numbering: none can be matched to a name (and writing would
+            // empty the file)
+            return;
+        }
         let (meta, validity) = (&st.meta, st.db.validity);
         let measured =
             st.db.entries.iter().filter_map(|(uid, base)| {

@@ -396,7 +396,7 @@ impl MaildirStore {
         .map_err(|e| io_err("reading keywords", e))?;
         if watch {
             // Only the selected folder's cache is kept (each holds its file open); the
-            // others are written and dropped.
+            // others are dropped (and written if worth it, cache.rs).
             self.caches.retain(|name, _| name == mailbox);
         }
         for c in self.caches.values_mut() {

@@ -168,3 +168,25 @@ fn expunged_messages_leave_the_cache() {
     imapd::message::codec::encode(&summary(&mut t, 2).0, &mut one);
     assert!(size_two < 2 * (one.len() as u64 + 8), "{size_two}");
 }
+
+/// SORT and THREAD ask for the keys alone, which the cache decodes without the rest; they
+/// equal the keys of the whole summary, and a miss is a miss.
+#[test]
+fn sort_keys_come_from_the_cache_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("Maildir");
+    {
+        let mut s = open(&root);
+        s.deliver("INBOX", b"Subject: Re: keys\nMessage-ID: <k@x>\n\nbody\n")
+            .unwrap();
+        s.snapshot("INBOX", true).unwrap();
+        assert!(s.cached_sort_keys("INBOX", 1).is_none(), "cold");
+        summary(&mut s, 1);
+    }
+    let mut s = open(&root);
+    s.snapshot("INBOX", false).unwrap();
+    let keys = s.cached_sort_keys("INBOX", 1).expect("warm");
+    assert_eq!(keys, summary(&mut s, 1).0.keys);
+    assert_eq!(keys.message_id.as_deref(), Some("k@x"));
+    assert!(keys.reply);
+}

@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use crate::message::keys::SortKeys;
 use crate::message::search::Needle;
 use crate::message::section::BinaryError;
 use crate::message::summary::Summary;
@@ -22,6 +23,17 @@ pub fn summary(store: &mut dyn Store, mailbox: &str, uid: Uid) -> Result<Arc<Sum
     let s = Arc::new(Summary::of(&Message::parse(&data)));
     store.keep_summary(mailbox, uid, s.clone());
     Ok(s)
+}
+
+/// The SORT/THREAD keys of a message: from the store's cache (keys alone), or parsed
+/// (and the whole summary offered to the cache, as [`summary`] does).
+pub fn sort_keys(store: &mut dyn Store, mailbox: &str, uid: Uid) -> Result<SortKeys, StoreError> {
+    if let Some(k) = store.cached_sort_keys(mailbox, uid) {
+        return Ok(k);
+    }
+    let s = summary(store, mailbox, uid)?;
+    // the store keeps its own copy (or none): the keys are moved out, not copied
+    Ok(Arc::try_unwrap(s).map_or_else(|s| s.keys.clone(), |s| s.keys))
 }
 
 /// True for FETCH items a [`Summary`] answers without the message's content.

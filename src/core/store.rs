@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use crate::message::keys::SortKeys;
 use crate::message::summary::Summary;
 use crate::syntax::types::DateTime;
 
@@ -297,6 +298,11 @@ pub trait Store {
     /// [`Store::content`] and offer the result back with [`Store::keep_summary`].
     fn cached_summary(&mut self, _mailbox: &str, _uid: Uid) -> Option<Arc<Summary>> {
         None
+    }
+    /// Only the SORT/THREAD keys of [`Store::cached_summary`] (a store may decode them
+    /// alone); the default takes them from the whole summary.
+    fn cached_sort_keys(&mut self, mailbox: &str, uid: Uid) -> Option<SortKeys> {
+        self.cached_summary(mailbox, uid).map(|s| s.keys.clone())
     }
     /// Offers freshly parsed metadata for the cache; a store without one ignores it.
     fn keep_summary(&mut self, _mailbox: &str, _uid: Uid, _summary: Arc<Summary>) {}

@@ -9,8 +9,9 @@ use crate::syntax::types::{
 use super::keys::SortKeys;
 use super::summary::Summary;
 
-/// Version of the encoding; bump when the layout or the parser's output changes.
-pub const VERSION: u8 = 1;
+/// Version of the encoding; bump when the layout or the parser's output changes. Version 2
+/// puts the SORT/THREAD keys first, so [`decode_keys`] reads only them.
+pub const VERSION: u8 = 2;
 
 /// Deepest body structure nesting decoded (the parser limits nesting far below this).
 const MAX_DEPTH: usize = 256;
@@ -19,8 +20,6 @@ const MAX_DEPTH: usize = 256;
 pub fn encode(s: &Summary, out: &mut Vec<u8>) {
     let mut w = W(out);
     w.u8(VERSION);
-    w.envelope(&s.envelope);
-    w.body(&s.body_structure);
     let k = &s.keys;
     match k.sent {
         Some(t) => {
@@ -39,50 +38,30 @@ pub fn encode(s: &Summary, out: &mut Vec<u8>) {
     for r in &k.references {
         w.str(r);
     }
+    w.envelope(&s.envelope);
+    w.body(&s.body_structure);
 }
 
 /// Decodes a summary written by [`encode`] (the whole input must be consumed).
 pub fn decode(data: &[u8]) -> Option<Summary> {
     let mut r = R { d: data, depth: 0 };
-    if r.u8()? != VERSION {
-        return None;
-    }
+    let keys = r.keys()?;
     let envelope = r.envelope()?;
     let body_structure = r.body()?;
-    let sent = match r.u8()? {
-        0 => None,
-        1 => Some(r.u64()? as i64),
-        _ => return None,
-    };
-    let subject = r.string()?;
-    let reply = r.u8()? == 1;
-    let (from, to, cc) = (r.string()?, r.string()?, r.string()?);
-    let message_id = match r.nstr()? {
-        Some(b) => Some(String::from_utf8(b).ok()?),
-        None => None,
-    };
-    let n = r.u32()? as usize;
-    let mut references = Vec::with_capacity(n.min(64));
-    for _ in 0..n {
-        references.push(r.string()?);
-    }
     if !r.d.is_empty() {
         return None;
     }
     Some(Summary {
         envelope,
         body_structure,
-        keys: SortKeys {
-            sent,
-            subject,
-            reply,
-            from,
-            to,
-            cc,
-            message_id,
-            references,
-        },
+        keys,
     })
+}
+
+/// Only the SORT/THREAD keys of an encoded summary (they come first: SORT and THREAD of a
+/// big folder need not decode every ENVELOPE and BODYSTRUCTURE).
+pub fn decode_keys(data: &[u8]) -> Option<SortKeys> {
+    R { d: data, depth: 0 }.keys()
 }
 
 struct W<'a>(&'a mut Vec<u8>);
@@ -229,6 +208,40 @@ struct R<'a> {
 }
 
 impl R<'_> {
+    /// The version and the keys (the start of every encoding).
+    fn keys(&mut self) -> Option<SortKeys> {
+        if self.u8()? != VERSION {
+            return None;
+        }
+        let sent = match self.u8()? {
+            0 => None,
+            1 => Some(self.u64()? as i64),
+            _ => return None,
+        };
+        let subject = self.string()?;
+        let reply = self.u8()? == 1;
+        let (from, to, cc) = (self.string()?, self.string()?, self.string()?);
+        let message_id = match self.nstr()? {
+            Some(b) => Some(String::from_utf8(b).ok()?),
+            None => None,
+        };
+        let n = self.u32()? as usize;
+        let mut references = Vec::with_capacity(n.min(64));
+        for _ in 0..n {
+            references.push(self.string()?);
+        }
+        Some(SortKeys {
+            sent,
+            subject,
+            reply,
+            from,
+            to,
+            cc,
+            message_id,
+            references,
+        })
+    }
+
     fn take(&mut self, n: usize) -> Option<&[u8]> {
         if n > self.d.len() {
             return None;
@@ -394,6 +407,7 @@ mod tests {
             let s = Summary::of(&Message::parse(&data));
             let mut out = Vec::new();
             encode(&s, &mut out);
+            assert_eq!(decode_keys(&out).as_ref(), Some(&s.keys));
             assert_eq!(decode(&out), Some(s));
             // every truncation is rejected, never a panic
             for cut in 0..out.len() {
@@ -408,6 +422,7 @@ mod tests {
         let mut v = vec![VERSION];
         v.extend_from_slice(&data);
         let _ = decode(&v);
+        let _ = decode_keys(&v);
         true
     }
 
@@ -416,6 +431,17 @@ mod tests {
         let s = Summary::of(&Message::parse(&data));
         let mut out = Vec::new();
         encode(&s, &mut out);
-        decode(&out) == Some(s)
+        decode_keys(&out).as_ref() == Some(&s.keys) && decode(&out) == Some(s)
+    }
+
+    /// A version 1 encoding (keys last) is not misread as keys.
+    #[test]
+    fn other_versions_are_refused() {
+        let s = Summary::of(&Message::parse(b"Subject: x\n\nbody\n"));
+        let mut out = Vec::new();
+        encode(&s, &mut out);
+        out[0] = 1;
+        assert_eq!(decode_keys(&out), None);
+        assert_eq!(decode(&out), None);
     }
 }

@@ -38,6 +38,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::message::codec;
+use crate::message::keys::SortKeys;
 use crate::message::summary::Summary;
 
 use super::atomic;
@@ -448,6 +449,12 @@ impl FolderCache {
     pub fn get(&mut self, base: &str, id: FileId) -> Option<Arc<Summary>> {
         let data = self.part(base, id, |r| r.summary.clone())?;
         Some(Arc::new(codec::decode(&data)?))
+    }
+
+    /// Only the SORT/THREAD keys of the cached summary of `base` ([`codec::decode_keys`]).
+    pub fn sort_keys(&mut self, base: &str, id: FileId) -> Option<SortKeys> {
+        let data = self.part(base, id, |r| r.summary.clone())?;
+        codec::decode_keys(&data)
     }
 
     /// Records the summary of the file `base` (written at the next [`FolderCache::flush`]).

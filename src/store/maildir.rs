@@ -14,6 +14,7 @@ use crate::core::store::{
     total_size, Copied, Counts, FlagChange, MailboxEntry, MessageMeta, NewMessage, QuotaResource,
     Snapshot, Store, StoreError, Uid,
 };
+use crate::message::keys::SortKeys;
 use crate::message::mime;
 use crate::message::summary::Summary;
 use crate::syntax::types::{Atom, DateTime, Flag};
@@ -1744,6 +1745,11 @@ impl Store for MaildirStore {
     fn cached_summary(&mut self, mailbox: &str, uid: Uid) -> Option<Arc<Summary>> {
         let (path, base, id) = self.file_id(mailbox, uid)?;
         self.cache_of(mailbox, &path).get(&base, id)
+    }
+
+    fn cached_sort_keys(&mut self, mailbox: &str, uid: Uid) -> Option<SortKeys> {
+        let (path, base, id) = self.file_id(mailbox, uid)?;
+        self.cache_of(mailbox, &path).sort_keys(&base, id)
     }
 
     fn keep_summary(&mut self, mailbox: &str, uid: Uid, summary: Arc<Summary>) {

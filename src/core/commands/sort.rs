@@ -1,7 +1,5 @@
 //! SORT and UID SORT (RFC 5256 §3): SEARCH, then order the matches.
 
-use std::sync::Arc;
-
 use crate::message::keys::SortKeys;
 use crate::message::summary::Summary;
 use crate::syntax::types::{Data, SearchKey, SortCriterion, SortKey};
@@ -54,11 +52,8 @@ pub(super) fn search_keyed(
             continue;
         };
         // A message expunged meanwhile still sorts, by its metadata alone.
-        let keys = match render::summary(ctx.store, &sel.mailbox, uid) {
-            // the cache hands out a summary of its own: its keys are moved out, not copied
-            Ok(s) => Arc::try_unwrap(s).map_or_else(|s| s.keys.clone(), |s| s.keys),
-            Err(_) => Summary::of(&crate::message::Message::parse(b"")).keys,
-        };
+        let keys = render::sort_keys(ctx.store, &sel.mailbox, uid)
+            .unwrap_or_else(|_| Summary::of(&crate::message::Message::parse(b"")).keys);
         let size = if with_size {
             message_size(&mut *ctx.store, &sel.mailbox, meta).unwrap_or(0)
         } else {

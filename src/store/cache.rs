@@ -176,8 +176,8 @@ pub struct FolderCache {
     journal: Option<Journal>,
     /// A write of the cache by [`FolderCache::flush_in_background`] still running.
     writer: Option<std::thread::JoinHandle<()>>,
-    /// Identity of the cache file when we last read or wrote it.
-    seen: Option<FileId>,
+    /// Identity of the cache file when we last read it.
+    seen: Option<Seen>,
     loaded: bool,
     /// Records in the file when it was indexed, and entries added since.
     indexed: usize,
@@ -192,6 +192,17 @@ pub struct FolderCache {
 /// [`FolderCache::flush`] writes whatever was added.
 const REWRITE_SHARE: usize = 32;
 const REWRITE_AFTER: usize = 256;
+
+/// Which cache file was read: size, mtime and inode (another process's file of the same
+/// size written in the same clock tick is still another file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Seen(FileId, u64);
+
+impl Seen {
+    fn of(m: &Metadata) -> Self {
+        Seen(FileId::of(m), m.ino())
+    }
+}
 
 /// The records' checksum: FNV-1a over 64-bit little-endian words (then the remaining
 /// octets), eight times faster than bytewise FNV-1a. Each step is a bijection of the state,
@@ -362,12 +373,12 @@ impl FolderCache {
     }
 
     /// Indexes the file on disk (a missing, unreadable or oversized file is an empty cache).
-    fn read(&self) -> (HashMap<String, Entry>, Option<FileId>) {
+    fn read(&self) -> (HashMap<String, Entry>, Option<Seen>) {
         let Ok(file) = File::open(self.path()) else {
             return (HashMap::default(), None);
         };
         match file.metadata() {
-            Ok(meta) if meta.len() <= MAX_FILE => (index(file), Some(FileId::of(&meta))),
+            Ok(meta) if meta.len() <= MAX_FILE => (index(file), Some(Seen::of(&meta))),
             _ => (HashMap::default(), None),
         }
     }
@@ -557,13 +568,9 @@ impl FolderCache {
 
 /// Writes `entries` as the cache file of `folder`, merged with the entries of a file another
 /// process wrote since this one was read (`seen`).
-fn write(
-    folder: &Path,
-    seen: Option<FileId>,
-    mut entries: HashMap<String, Entry>,
-) -> io::Result<()> {
+fn write(folder: &Path, seen: Option<Seen>, mut entries: HashMap<String, Entry>) -> io::Result<()> {
     let path = folder.join(FILE_NAME);
-    let on_disk = std::fs::metadata(&path).ok().map(|m| FileId::of(&m));
+    let on_disk = std::fs::metadata(&path).ok().map(|m| Seen::of(&m));
     if on_disk.is_some() && on_disk != seen {
         let theirs = File::open(&path).map(index).unwrap_or_default();
         for (name, e) in theirs {

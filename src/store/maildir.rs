@@ -1708,12 +1708,11 @@ impl Store for MaildirStore {
             let base = Self::base_of(st, uid)?;
             Some(st.files.get(base)?.path(&path))
         });
-        let data = match file.map(std::fs::read) {
-            Some(Ok(data)) => data,
-            _ => self.read_message(mailbox, uid, |p| std::fs::read(p))?,
+        let counted = |p: &Path| std::fs::File::open(p).and_then(|f| crlf_size_of(f, 64 << 10));
+        let size = match file.as_deref().map(counted) {
+            Some(Ok(size)) => size,
+            _ => self.read_message(mailbox, uid, counted)?,
         };
-        // RFC 3501 §2.3.4: the size of the CRLF form; the file holds LFs (maildir.txt).
-        let size = crlf_size(&data);
         self.note_size(mailbox, uid, || size);
         Ok(size)
     }
@@ -1852,6 +1851,33 @@ const HEADER_CHUNK: usize = 4096;
 /// The start of a message file up to the end of its header ([`mime::header_end`]), or the
 /// whole file if it has no blank line. Reads in chunks that double in size, so a file
 /// without a blank line costs linear time.
+/// RFC822.SIZE of what `r` holds, counted in pieces of `chunk` octets (memory bounded
+/// whatever the message's size): the CRLF form's size, a bare LF counting two (RFC 3501
+/// §2.3.4; the same count as `crlf_size` of the whole).
+fn crlf_size_of(mut r: impl io::Read, chunk: usize) -> io::Result<u64> {
+    let mut buf = vec![0; chunk.max(1)];
+    let (mut total, mut bare, mut after_cr) = (0u64, 0u64, false);
+    loop {
+        let n = match r.read(&mut buf) {
+            Ok(0) => return Ok(total + bare),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let piece = &buf[..n];
+        for i in memchr::memchr_iter(b'\n', piece) {
+            let cr = if i == 0 {
+                after_cr
+            } else {
+                piece[i - 1] == b'\r'
+            };
+            bare += u64::from(!cr);
+        }
+        after_cr = piece[n - 1] == b'\r';
+        total += n as u64;
+    }
+}
+
 fn read_header(path: &Path) -> io::Result<Vec<u8>> {
     use std::io::Read;
     let mut file = std::fs::File::open(path)?;
@@ -1881,12 +1907,12 @@ fn read_header(path: &Path) -> io::Result<Vec<u8>> {
 impl MaildirStore {
     /// Reads a message's file with `read`, looking the file up again if another process
     /// renamed it (a flag change) meanwhile.
-    fn read_message(
+    fn read_message<T>(
         &mut self,
         mailbox: &str,
         uid: Uid,
-        read: impl Fn(&Path) -> io::Result<Vec<u8>>,
-    ) -> Result<Vec<u8>, StoreError> {
+        read: impl Fn(&Path) -> io::Result<T>,
+    ) -> Result<T, StoreError> {
         let path = self.folder(mailbox)?;
         for _ in 0..20 {
             let Some((base, entry)) = self
@@ -1962,6 +1988,17 @@ mod tests {
         let path = dir.path().join("m");
         std::fs::write(&path, data).unwrap();
         read_header(&path).unwrap()
+    }
+
+    /// Counting in pieces gives `crlf_size` of the whole, whatever the piece boundaries
+    /// (a CR ending one piece and its LF starting the next).
+    #[quickcheck_macros::quickcheck]
+    fn sizes_counted_in_pieces_equal_the_whole(data: Vec<u8>, chunk: u8) -> bool {
+        let data: Vec<u8> = data
+            .into_iter()
+            .map(|b| [b'\r', b'\n', b'x'][usize::from(b % 3)])
+            .collect();
+        crlf_size_of(&data[..], usize::from(chunk % 9)).unwrap() == crlf_size(&data)
     }
 
     #[test]

@@ -1055,3 +1055,31 @@ fn a_new_uidvalidity_does_not_empty_the_sizes_file() {
     drop(s);
     assert!(entries() >= 40, "{} entries left", entries());
 }
+
+/// Two sessions measuring different messages of one folder: the second to write
+/// `imapd.sizes` keeps what the first wrote meanwhile.
+#[test]
+fn sizes_measured_by_two_sessions_are_both_kept() {
+    let d = tempfile::tempdir().unwrap();
+    open(d.path()); // creates cur/ new/ tmp/
+    for i in 0..80 {
+        let body = format!("Subject: {i}\n\n{}", "x\n".repeat(i % 5));
+        let name = format!("{}.M{i}P1.host,S={}:2,S", 1_700_000_000 + i, body.len());
+        std::fs::write(d.path().join("cur").join(name), &body).unwrap();
+    }
+    let measure = |s: &mut MaildirStore, half: usize| {
+        let snap = s.snapshot("INBOX", false).unwrap();
+        for m in &snap.messages[half * 40..half * 40 + 40] {
+            message_size(s, "INBOX", m).unwrap();
+        }
+    };
+    let mut a = open(d.path());
+    let mut b = open(d.path());
+    b.snapshot("INBOX", false).unwrap(); // before any sizes file
+    measure(&mut a, 0);
+    drop(a);
+    measure(&mut b, 1);
+    drop(b);
+    let text = std::fs::read_to_string(d.path().join("imapd.sizes")).unwrap();
+    assert_eq!(text.lines().count() - 1, 80);
+}

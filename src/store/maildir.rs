@@ -527,12 +527,17 @@ impl MaildirStore {
             // empty the file)
             return;
         }
+        // What other sessions measured meanwhile stays (each entry is checked on use),
+        // for files still here; ours are added.
+        let mut all = sizes::load(path);
+        all.retain(|base, _| st.files.contains_key(base));
         let (meta, validity) = (&st.meta, st.db.validity);
-        let measured =
-            st.db.entries.iter().filter_map(|(uid, base)| {
-                Some((base.as_str(), meta.get(validity, *uid)?.measured()?))
-            });
-        if let Err(e) = sizes::store(path, measured) {
+        for (uid, base) in &st.db.entries {
+            if let Some(m) = meta.get(validity, *uid).and_then(FileMeta::measured) {
+                all.insert(base.clone(), m);
+            }
+        }
+        if let Err(e) = sizes::store(path, all.iter().map(|(b, m)| (b.as_str(), *m))) {
             eprintln!(
                 "imapd: {}: writing {}: {e}",
                 path.display(),

@@ -182,6 +182,8 @@ pub struct FolderCache {
     /// Records in the file when it was indexed, and entries added since.
     indexed: usize,
     added: usize,
+    /// `added` when [`FolderCache::flush_in_background`] last decided not to write.
+    checked: usize,
 }
 
 /// The file is rewritten (whole) by the end of a command or session only once the entries
@@ -360,6 +362,7 @@ impl FolderCache {
             loaded: false,
             indexed: 0,
             added: 0,
+            checked: 0,
         }
     }
 
@@ -513,6 +516,7 @@ impl FolderCache {
         self.journal = None;
         self.loaded = false;
         self.added = 0;
+        self.checked = 0;
         result
     }
 
@@ -522,11 +526,13 @@ impl FolderCache {
     /// effort, as every write of the cache.
     pub fn flush_in_background(&mut self, live: impl Fn(&str) -> bool) {
         self.wait();
-        let dead = if self.is_dirty() {
-            self.entries.keys().filter(|n| !live(n)).count()
-        } else {
-            0
-        };
+        // Decided once per batch of additions: counting the dead looks at every entry, which
+        // must not happen at every command of a session that added one entry long ago.
+        if self.added == self.checked {
+            return;
+        }
+        self.checked = self.added;
+        let dead = self.entries.keys().filter(|n| !live(n)).count();
         if !self.worth_writing(dead) {
             return;
         }
@@ -538,6 +544,7 @@ impl FolderCache {
         self.journal = None;
         self.loaded = false;
         self.added = 0;
+        self.checked = 0;
         let job = move || {
             let _ = write(&folder, seen, entries);
         };

@@ -613,6 +613,13 @@ mod tests {
         Arc::new(Summary::of(&Message::parse(text)))
     }
 
+    /// A folder directory with its `tmp/` (where the journal and the writes go).
+    fn folder() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("tmp")).unwrap();
+        dir
+    }
+
     /// The index of a cache file holding `data`.
     fn index_of(data: &[u8]) -> HashMap<String, Entry> {
         let mut f = tempfile::tempfile().unwrap();
@@ -628,8 +635,7 @@ mod tests {
 
     #[test]
     fn round_trip_identity_and_damage() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("tmp")).unwrap();
+        let dir = folder();
         let s = summary(b"Subject: hi\n\nbody\n");
         {
             let mut c = FolderCache::new(dir.path());
@@ -666,8 +672,7 @@ mod tests {
 
     #[test]
     fn headers_and_summaries_separately_and_together() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("tmp")).unwrap();
+        let dir = folder();
         let s = summary(b"Subject: hi\n\nbody\n");
         {
             let mut c = FolderCache::new(dir.path());
@@ -724,8 +729,7 @@ mod tests {
     /// ignored, and replaced at the next write.
     #[test]
     fn old_versions_are_ignored() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("tmp")).unwrap();
+        let dir = folder();
         let s = summary(b"Subject: x\n\n");
         // a version 1 record: name, identity, summary to the end
         let mut body = Vec::new();
@@ -761,8 +765,7 @@ mod tests {
     /// header to an entry keeps its summary (and the other way round) before any write.
     #[test]
     fn unwritten_entries_are_answered_from_the_journal() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("tmp")).unwrap();
+        let dir = folder();
         let s = summary(b"Subject: j\n\nbody\n");
         let mut c = FolderCache::new(dir.path());
         c.put("a", ID, s.clone());
@@ -790,8 +793,7 @@ mod tests {
     /// in the journal and go with the session unless enough come together.
     #[test]
     fn a_few_new_entries_do_not_rewrite_a_big_file() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("tmp")).unwrap();
+        let dir = folder();
         let s = summary(b"Subject: x\n\n");
         let path = dir.path().join(FILE_NAME);
         {
@@ -824,8 +826,7 @@ mod tests {
 
     #[test]
     fn merges_what_another_process_wrote() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("tmp")).unwrap();
+        let dir = folder();
         let s = summary(b"Subject: x\n\n");
         let mut one = FolderCache::new(dir.path());
         let mut two = FolderCache::new(dir.path());

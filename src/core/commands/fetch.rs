@@ -131,7 +131,7 @@ pub(crate) fn fetch(
         };
         // The size may need a read too (a store that does not know it yet): a message gone
         // meanwhile is left out whole, as for content.
-        let size = match sel.view.meta(u).filter(|_| want_size) {
+        let size = match want_size.then(|| sel.view.meta(u)).flatten() {
             Some(m) => match message_size(&mut *ctx.store, &sel.mailbox, m) {
                 Ok(s) => Some(s),
                 Err(_) => {

@@ -213,8 +213,8 @@ pub(super) fn matching(
             Need::Header => ctx.store.header(&sel.mailbox, u).ok(),
             Need::Content => ctx.store.content(&sel.mailbox, u).ok(),
         };
-        let size = match sel.view.meta(u) {
-            Some(m) if sized => match message_size(&mut *ctx.store, &sel.mailbox, m) {
+        let size = match sized.then(|| sel.view.meta(u)).flatten() {
+            Some(m) => match message_size(&mut *ctx.store, &sel.mailbox, m) {
                 Ok(s) => Some(s),
                 // Gone meanwhile and its size unknown: no match either way (NOT LARGER
                 // must not find it; RFC 2180 §4.3 lets a search leave it out).

@@ -183,7 +183,7 @@ impl Inner {
             meta: MessageMeta {
                 uid,
                 flags: msg.flags,
-                internal_date: msg.internal_date.unwrap_or_else(epoch),
+                internal_date: Some(msg.internal_date.unwrap_or_else(epoch)),
                 size: Some(crlf_size(&msg.data)),
             },
             data: msg.data,
@@ -464,6 +464,16 @@ impl Store for MemoryStore {
             !gone
         });
         Ok(removed)
+    }
+
+    fn internal_date(&mut self, mailbox: &str, uid: Uid) -> Result<DateTime, StoreError> {
+        let mut inner = self.0.borrow_mut();
+        let mb = inner.mailbox(mailbox)?;
+        mb.messages
+            .iter()
+            .find(|m| m.meta.uid == uid)
+            .map(|m| m.meta.internal_date.unwrap_or_else(epoch))
+            .ok_or(StoreError::Expunged)
     }
 
     fn content(&mut self, mailbox: &str, uid: Uid) -> Result<Vec<u8>, StoreError> {

@@ -23,8 +23,10 @@ pub struct MessageMeta {
     pub uid: Uid,
     /// Its stored flags (without `\Recent`).
     pub flags: FlagSet,
-    /// INTERNALDATE (RFC 3501 §2.3.3).
-    pub internal_date: DateTime,
+    /// INTERNALDATE (RFC 3501 §2.3.3), when the store knows it without looking at the
+    /// message; `None` until then: ask [`message_date`] (a Maildir file's date is its mtime,
+    /// one `stat` that a SELECT need not make).
+    pub internal_date: Option<DateTime>,
     /// RFC822.SIZE: octets in CRLF form (§2.3.4), when the store knows it without reading
     /// the message; `None` until then: ask [`message_size`] (a Maildir file without a size
     /// in its name must be read to count its line ends, and a SELECT needs no sizes).
@@ -90,6 +92,18 @@ pub fn message_size<S: Store + ?Sized>(
     match meta.size {
         Some(s) => Ok(s),
         None => store.size(mailbox, meta.uid),
+    }
+}
+
+/// INTERNALDATE of a message of `mailbox`: from its metadata, or from the store.
+pub fn message_date<S: Store + ?Sized>(
+    store: &mut S,
+    mailbox: &str,
+    meta: &MessageMeta,
+) -> Result<DateTime, StoreError> {
+    match meta.internal_date {
+        Some(d) => Ok(d),
+        None => store.internal_date(mailbox, meta.uid),
     }
 }
 
@@ -271,6 +285,9 @@ pub trait Store {
     fn size(&mut self, mailbox: &str, uid: Uid) -> Result<u64, StoreError> {
         Ok(crate::core::memory::crlf_size(&self.content(mailbox, uid)?))
     }
+    /// INTERNALDATE of a message whose snapshot entry has none (RFC 3501 §2.3.3);
+    /// [`StoreError::Expunged`] if it is gone.
+    fn internal_date(&mut self, mailbox: &str, uid: Uid) -> Result<DateTime, StoreError>;
     /// The message's octets as stored.
     fn content(&mut self, mailbox: &str, uid: Uid) -> Result<Vec<u8>, StoreError>;
     /// The message's octets up to and including the blank line that ends its top-level

@@ -388,7 +388,7 @@ mod tests {
                     .map(|(uid, f)| MessageMeta {
                         uid: *uid,
                         flags: FlagSet::from_flags(*f),
-                        internal_date: date,
+                        internal_date: Some(date),
                         size: Some(10),
                     })
                     .collect(),

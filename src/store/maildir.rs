@@ -71,14 +71,20 @@ pub const QUOTA_ROOT: &str = "ROOT";
 /// What this handle remembers of one folder since its last look.
 #[derive(Debug, Default)]
 struct FolderState {
+    /// The folder's directory, as of the last sync.
+    path: PathBuf,
     /// The UID database as last read or written.
     db: UidDb,
     /// The identity of the file `db` was read from; `None` until it is read again (after
     /// this handle changed it, or while it is missing or damaged).
     db_id: Option<FileIdentity>,
     files: Files,
-    /// RFC822.SIZE and INTERNALDATE by UID (neither changes with renames).
+    /// RFC822.SIZE and INTERNALDATE by UID (neither changes with renames), learnt when
+    /// first asked for (`known_meta`): a scan makes no `stat`.
     meta: MetaByUid,
+    /// `imapd.sizes` as read when a size was first asked for, less the entries used since
+    /// (each moves into `meta`); `None` until then.
+    sizes_file: Option<Sizes>,
     /// The number of the last rescan of `files` (`folder::rescan`).
     pass: u32,
     /// The identity of the database `files` was last found in sync with (`folder::in_sync`);
@@ -439,8 +445,7 @@ impl MaildirStore {
                 Some((Arc::clone(&b.messages), b.unclaimed_recent, BTreeSet::new()))
             }
             (Some(b), Some(t)) if b.uid_validity == db.validity && b.kws == kws => {
-                Self::patch_list(&path, b, t, db, files, meta, &kws)
-                    .map_err(|e| io_err("reading a message", e))?
+                Self::patch_list(b, t, db, files, meta, &kws)
                     .map(|(m, k)| (Arc::new(m), Self::unclaimed(files), k))
             }
             _ => None,
@@ -453,8 +458,7 @@ impl MaildirStore {
                 (m, u, keywords)
             }
             _ => {
-                let (m, k) = Self::build_list(&path, db, files, meta, &kws)
-                    .map_err(|e| io_err("reading a message", e))?;
+                let (m, k) = Self::build_list(db, files, meta, &kws);
                 (Arc::new(m), Self::unclaimed(files), k)
             }
         };
@@ -492,31 +496,23 @@ impl MaildirStore {
     /// The message list of a folder from its database and files, in full; notes each
     /// message's UID in its file entry. Returns it with the union of its keywords.
     fn build_list(
-        path: &Path,
         db: &UidDb,
         files: &mut Files,
-        meta: &mut MetaByUid,
+        meta: &MetaByUid,
         kws: &KeywordMap,
-    ) -> io::Result<(Vec<MessageMeta>, Vec<String>)> {
-        let unknown = db.entries.len().saturating_sub(meta.len());
-        let known_sizes = if unknown >= SIZES_BATCH {
-            sizes::load(path)
-        } else {
-            Sizes::default()
-        };
+    ) -> (Vec<MessageMeta>, Vec<String>) {
         let mut messages = Vec::with_capacity(db.entries.len());
         let mut all_keywords = BTreeSet::new();
         for (uid, base) in &db.entries {
             // `None` if it has no file (gone, or expunged meanwhile: the next snapshot drops
             // its UID).
-            let Some(m) = Self::message_of(path, *uid, base, files, meta, kws, &known_sizes)?
-            else {
+            let Some(m) = Self::message_of(*uid, base, files, meta, kws) else {
                 continue;
             };
             all_keywords.extend(m.flags.keywords().map(str::to_owned));
             messages.push(m);
         }
-        Ok((messages, all_keywords.into_iter().collect()))
+        (messages, all_keywords.into_iter().collect())
     }
 
     /// Writes the sizes this handle knows of a folder to its `imapd.sizes` (best effort:
@@ -554,24 +550,22 @@ impl MaildirStore {
     /// the list is no longer in the database (only the files touched may go), a UID hint
     /// does not match the database, or too many changed — and the caller builds in full.
     fn patch_list(
-        path: &Path,
         built: &Built,
         touched: &rustc_hash::FxHashMap<String, Uid>,
         db: &UidDb,
         files: &mut Files,
-        meta: &mut MetaByUid,
+        meta: &MetaByUid,
         kws: &KeywordMap,
-    ) -> io::Result<Option<(Vec<MessageMeta>, BTreeSet<String>)>> {
+    ) -> Option<(Vec<MessageMeta>, BTreeSet<String>)> {
         if touched.len() > PATCH_MAX {
-            return Ok(None);
+            return None;
         }
         // Both are in UID order: one pass, UIDs only.
         let mut uids = db.entries.iter().map(|(u, _)| *u);
         if !built.messages.iter().all(|m| uids.any(|u| u == m.uid)) {
-            return Ok(None);
+            return None;
         }
         let fresh = db.entries.partition_point(|(u, _)| *u < built.uid_next);
-        let none = Sizes::default();
         let mut messages: Vec<MessageMeta> = built.messages.as_ref().clone();
         let mut gone: Vec<Uid> = Vec::new();
         // Keywords of the messages looked at: the keyword files may have been read before
@@ -597,7 +591,7 @@ impl MaildirStore {
             }
             let in_db = match db.entries[..fresh].binary_search_by_key(&uid, |(u, _)| *u) {
                 Ok(i) if db.entries[i].1 == *base => true,
-                Ok(_) => return Ok(None),
+                Ok(_) => return None,
                 Err(_) => false,
             };
             let at = messages.binary_search_by_key(&uid, |m| m.uid);
@@ -608,7 +602,7 @@ impl MaildirStore {
                 }
                 continue;
             }
-            let Some(m) = Self::message_of(path, uid, base, files, meta, kws, &none)? else {
+            let Some(m) = Self::message_of(uid, base, files, meta, kws) else {
                 if at.is_ok() {
                     gone.push(uid);
                 }
@@ -627,40 +621,36 @@ impl MaildirStore {
             if !files.contains_key(base) {
                 continue;
             }
-            let Some(m) = Self::message_of(path, *uid, base, files, meta, kws, &none)? else {
+            let Some(m) = Self::message_of(*uid, base, files, meta, kws) else {
                 continue;
             };
             seen_keywords.extend(m.flags.keywords().map(str::to_owned));
             messages.push(m);
         }
-        Ok(Some((messages, seen_keywords)))
+        Some((messages, seen_keywords))
     }
 
     /// The message `uid` whose file is `base`'s, with its flags from the file name and
     /// `kws`; notes the UID in its entry. `None` if its file is gone.
     fn message_of(
-        path: &Path,
         uid: Uid,
         base: &str,
         files: &mut Files,
-        meta: &mut MetaByUid,
+        meta: &MetaByUid,
         kws: &KeywordMap,
-        known: &Sizes,
-    ) -> io::Result<Option<MessageMeta>> {
-        let Some(m) = Self::meta_of(path, uid, base, files, meta, known)? else {
-            return Ok(None);
-        };
-        let Some(entry) = files.get_mut(base) else {
-            return Ok(None);
-        };
+    ) -> Option<MessageMeta> {
+        let entry = files.get_mut(base)?;
         entry.uid = uid;
-        let message = MessageMeta {
+        // What is known without a `stat`: a size in the name, or what was learnt before.
+        let known = meta.map.get(&uid);
+        Some(MessageMeta {
             uid,
             flags: flags_of(entry, kws, base),
-            internal_date: m.internal_date(),
-            size: m.size,
-        };
-        Ok(Some(message))
+            internal_date: known.map(FileMeta::internal_date),
+            size: known
+                .and_then(|m| m.size)
+                .or_else(|| flags::size_hint(base, 'W')),
+        })
     }
 
     /// RFC822.SIZE (if known) and INTERNALDATE of the message `uid` (file `base`):
@@ -678,15 +668,54 @@ impl MaildirStore {
         if let Some(m) = meta.map.get(&uid) {
             return Ok(Some(*m));
         }
-        let Some(mut followed) = files.get(base).cloned() else {
+        let Some(entry) = files.get_mut(base) else {
             return Ok(None);
         };
-        let Some(m) = Self::meta_following(path, base, &mut followed, known)? else {
+        let Some(m) = Self::meta_following(path, base, entry, known)? else {
             return Ok(None);
         };
         meta.map.insert(uid, m);
-        files.insert(base.to_owned(), followed);
         Ok(Some(m))
+    }
+
+    /// [`Self::meta_of`] for a message of a folder this handle has synced: one `stat` the
+    /// first time (sizes of files without a `,W=` hint are looked up in `imapd.sizes`,
+    /// read once). `None` if the message is gone or unknown to this handle.
+    fn known_meta(&mut self, mailbox: &str, uid: Uid) -> Result<Option<FileMeta>, StoreError> {
+        let Some(st) = self.state.get_mut(mailbox) else {
+            return Ok(None);
+        };
+        if let Some(m) = st.meta.get(st.db.validity, uid) {
+            return Ok(Some(*m));
+        }
+        st.meta.renumber(st.db.validity);
+        let FolderState {
+            path,
+            db,
+            files,
+            meta,
+            sizes_file,
+            ..
+        } = st;
+        let Ok(i) = db.entries.binary_search_by_key(&uid, |(u, _)| *u) else {
+            return Ok(None);
+        };
+        let base = &db.entries[i].1;
+        let none = Sizes::default();
+        let known = if flags::size_hint(base, 'W').is_some() {
+            &none
+        } else {
+            sizes_file.get_or_insert_with(|| sizes::load(path))
+        };
+        // A synced folder's path needs no check: were it gone, the stat would say so.
+        let m = Self::meta_of(path, uid, base, files, meta, known)
+            .map_err(|e| folder_err("reading a message", e))?;
+        if let Some(f) = sizes_file.as_mut() {
+            if f.remove(base).is_some() && f.is_empty() {
+                *sizes_file = Some(Sizes::default());
+            }
+        }
+        Ok(m)
     }
 
     /// A snapshot (see `Store::snapshot`), reused while the folder's stamp proves it
@@ -880,6 +909,9 @@ impl MaildirStore {
             Vec::new()
         };
         let st = self.state.entry(mailbox.to_owned()).or_default();
+        if st.path != path {
+            st.path = path.to_path_buf();
+        }
         // The database first, then the directories: a writer links a message into cur/
         // before it gives it a UID (and writes the new `next` before the new line, uiddb.rs),
         // so a message the database counts is always in the listing that follows, and a
@@ -1699,15 +1731,11 @@ impl Store for MaildirStore {
     }
 
     fn size(&mut self, mailbox: &str, uid: Uid) -> Result<u64, StoreError> {
-        let known = self
-            .state
-            .get(mailbox)
-            .and_then(|st| st.meta.get(st.db.validity, uid)?.size);
-        if let Some(s) = known {
+        if let Some(s) = self.known_meta(mailbox, uid)?.and_then(|m| m.size) {
             return Ok(s);
         }
-        // The file this handle knows for the UID, read at once (no lookup, no stat); if it
-        // was renamed meanwhile, found again.
+        // The file this handle knows for the UID, read at once (no lookup); if it was
+        // renamed meanwhile, found again.
         let path = self.folder(mailbox)?;
         let file = self.state.get(mailbox).and_then(|st| {
             let base = Self::base_of(st, uid)?;
@@ -1720,6 +1748,17 @@ impl Store for MaildirStore {
         };
         self.note_size(mailbox, uid, || size);
         Ok(size)
+    }
+
+    fn internal_date(&mut self, mailbox: &str, uid: Uid) -> Result<DateTime, StoreError> {
+        match self.known_meta(mailbox, uid)? {
+            Some(m) => Ok(m.internal_date()),
+            // Not scanned by this handle: its file, found (Expunged if gone).
+            None => {
+                let m = self.read_message(mailbox, uid, |p| std::fs::metadata(p))?;
+                Ok(time::from_unix(FileId::of(&m).mtime))
+            }
+        }
     }
 
     fn content(&mut self, mailbox: &str, uid: Uid) -> Result<Vec<u8>, StoreError> {
@@ -1958,25 +1997,12 @@ impl MaildirStore {
             Some(c) => c.folder().to_owned(),
             None => self.folder(mailbox).ok()?,
         };
-        // Fastest: the identity the scan's stat found (a Maildir file's content never
-        // changes under its name; one that is gone meanwhile may still be answered from
-        // the cache, RFC 2180 §4.1.1).
-        let known = self.state.get(mailbox).and_then(|st| {
-            let base = Self::base_of(st, uid)?;
-            Some((base.clone(), st.meta.get(st.db.validity, uid)?.file_id()))
-        });
-        if let Some((base, id)) = known {
-            return Some((path, base, id));
-        }
-        // Else one stat of the file this handle last saw for the UID.
-        let seen = self.state.get(mailbox).and_then(|st| {
-            let base = Self::base_of(st, uid)?;
-            Some((base.clone(), st.files.get(base)?.path(&path)))
-        });
-        if let Some((base, file)) = seen {
-            if let Ok(meta) = std::fs::metadata(file) {
-                return Some((path, base, FileId::of(&meta)));
-            }
+        // Fastest: the identity a `stat` found before, or finds now and keeps (a Maildir
+        // file's content never changes under its name; one that is gone meanwhile may
+        // still be answered from the cache, RFC 2180 §4.1.1).
+        if let Ok(Some(m)) = self.known_meta(mailbox, uid) {
+            let st = self.state.get(mailbox)?;
+            return Some((path, Self::base_of(st, uid)?.clone(), m.file_id()));
         }
         let (base, entry) = self.locate(mailbox, &path, uid).ok()??;
         let meta = std::fs::metadata(entry.path(&path)).ok()?;

@@ -8,7 +8,7 @@ use super::super::flags::FlagSet;
 use super::super::render;
 use super::super::sequence;
 use super::super::session::State;
-use super::super::store::{message_size, FlagChange};
+use super::super::store::{message_date, message_size, FlagChange};
 use super::{Ctx, Outcome};
 
 /// True for attributes that set `\Seen` implicitly (§6.4.5: BODY[...] without .PEEK, RFC822,
@@ -79,6 +79,7 @@ pub(crate) fn fetch(
         .any(|a| needs_content(a) && !render::from_summary(a));
     let want_summary = !want_content && atts.iter().any(render::from_summary);
     let want_size = atts.contains(&FetchAtt::Rfc822Size);
+    let want_date = atts.contains(&FetchAtt::InternalDate);
     // only header items need content: read no further than the header
     let header_suffices = atts
         .iter()
@@ -141,6 +142,17 @@ pub(crate) fn fetch(
             },
             None => None,
         };
+        // The same for INTERNALDATE (a Maildir store may have to stat the file).
+        let date = match want_date.then(|| sel.view.meta(u)).flatten() {
+            Some(m) => match message_date(&mut *ctx.store, &sel.mailbox, m) {
+                Ok(d) => Some(d),
+                Err(_) => {
+                    missing += 1;
+                    continue;
+                }
+            },
+            None => None,
+        };
         let parsed = content.as_deref().map(render::Parsed::new);
         let mut values = Vec::with_capacity(atts.len() + 1);
         if mark_seen && sel.view.flags(u).is_some_and(|f| !f.seen()) {
@@ -164,8 +176,8 @@ pub(crate) fn fetch(
                         .unwrap_or_default(),
                 ),
                 FetchAtt::Uid => FetchValue::Uid(u),
-                FetchAtt::InternalDate => match meta {
-                    Some(m) => FetchValue::InternalDate(m.internal_date),
+                FetchAtt::InternalDate => match date {
+                    Some(d) => FetchValue::InternalDate(d),
                     None => continue,
                 },
                 FetchAtt::Rfc822Size => match size {

@@ -3,12 +3,12 @@
 use std::collections::HashMap;
 
 use crate::message::search::Needle;
-use crate::syntax::types::{Code, Data, Flag, SearchKey, SearchReturn, Tag};
+use crate::syntax::types::{Code, Data, Date, Flag, SearchKey, SearchReturn, Tag};
 
 use super::super::render::Parsed;
 use super::super::sequence;
 use super::super::session::{Selected, State};
-use super::super::store::{message_size, Uid};
+use super::super::store::{message_date, message_size, Uid};
 use super::super::view::MailboxView;
 use super::append::uid_set;
 use super::{Ctx, Outcome};
@@ -52,18 +52,33 @@ struct Candidate<'a> {
     content: Option<Parsed<'a>>,
     /// RFC822.SIZE, when a LARGER/SMALLER key needs it and the message still exists.
     size: Option<u64>,
+    /// INTERNALDATE's date, when a BEFORE/ON/SINCE key needs it and the message still
+    /// exists.
+    date: Option<Date>,
+}
+
+/// True if any key of the criteria (however nested) satisfies `f`.
+fn any_key(key: &SearchKey, f: &impl Fn(&SearchKey) -> bool) -> bool {
+    use SearchKey::*;
+    match key {
+        Not(k) => any_key(k, f),
+        Or(a, b) => any_key(a, f) || any_key(b, f),
+        And(ks) => ks.iter().any(|k| any_key(k, f)),
+        k => f(k),
+    }
 }
 
 /// True if the criteria compare sizes (the store may have to read the message for one).
 fn needs_size(key: &SearchKey) -> bool {
+    any_key(key, &|k| {
+        matches!(k, SearchKey::Larger(_) | SearchKey::Smaller(_))
+    })
+}
+
+/// True if the criteria compare INTERNALDATE (the store may have to look it up).
+fn needs_date(key: &SearchKey) -> bool {
     use SearchKey::*;
-    match key {
-        Larger(_) | Smaller(_) => true,
-        Not(k) => needs_size(k),
-        Or(a, b) => needs_size(a) || needs_size(b),
-        And(ks) => ks.iter().any(needs_size),
-        _ => false,
-    }
+    any_key(key, &|k| matches!(k, Before(_) | On(_) | Since(_)))
 }
 
 fn key_of(s: &Vec<u8>) -> usize {
@@ -117,8 +132,7 @@ fn eval(key: &SearchKey, c: &Candidate<'_>) -> Result<bool, String> {
     use SearchKey::*;
     let flags = c.view.flags(c.uid);
     let has = |f: Flag| flags.is_some_and(|s| s.contains(&f));
-    let meta = c.view.meta(c.uid);
-    let date = meta.map(|m| m.internal_date.date);
+    let date = c.date;
     let content = || c.content.as_ref();
     let needle = |s: &Vec<u8>| &c.needles[&key_of(s)];
     Ok(match key {
@@ -202,6 +216,7 @@ pub(super) fn matching(
 ) -> Result<Vec<(u32, Uid)>, Outcome> {
     let need = need(criteria);
     let sized = needs_size(criteria);
+    let dated = needs_date(criteria);
     let mut sets = HashMap::new();
     resolve_sets(criteria, &sel.view, &sel.saved, &mut sets);
     let mut needles = HashMap::new();
@@ -222,6 +237,14 @@ pub(super) fn matching(
             },
             _ => None,
         };
+        let date = match dated.then(|| sel.view.meta(u)).flatten() {
+            Some(m) => match message_date(&mut *ctx.store, &sel.mailbox, m) {
+                Ok(d) => Some(d.date),
+                // Gone meanwhile, its date unknown: left out (RFC 2180 §4.3), as above.
+                Err(_) => continue,
+            },
+            _ => None,
+        };
         let cand = Candidate {
             seq: i as u32 + 1,
             uid: u,
@@ -230,6 +253,7 @@ pub(super) fn matching(
             needles: &needles,
             content: data.as_deref().map(Parsed::new),
             size,
+            date,
         };
         match eval(criteria, &cand) {
             Ok(true) => hits.push((cand.seq, cand.uid)),

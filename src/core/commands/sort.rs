@@ -7,7 +7,7 @@ use crate::syntax::types::{Data, SearchKey, SortCriterion, SortKey};
 use super::super::render;
 use super::super::session::{Selected, State};
 use super::super::sort::{self, timestamp, Item};
-use super::super::store::message_size;
+use super::super::store::{message_date, message_size};
 use super::search::{check_charset, matching};
 use super::{Ctx, Outcome};
 
@@ -36,13 +36,16 @@ impl Keyed {
 
 /// The messages matching `criteria` (charset checked first, §3: NO for an unsupported one),
 /// in sequence order, with their keys (from the store's cache when it has them); sizes
-/// only `with_size` (SORT SIZE), since they may cost a read of each message.
+/// only `with_size` (SORT SIZE), since they may cost a read of each message, and
+/// INTERNALDATE only `with_arrival` (SORT ARRIVAL) or for a message without a sent date
+/// (§2.2 sorts it by INTERNALDATE instead), since it may cost a `stat`.
 pub(super) fn search_keyed(
     ctx: &mut Ctx<'_>,
     sel: &Selected,
     charset: &str,
     criteria: &SearchKey,
     with_size: bool,
+    with_arrival: bool,
 ) -> Result<Vec<Keyed>, Outcome> {
     check_charset(Some(charset))?;
     let found = matching(ctx, sel, criteria)?;
@@ -59,10 +62,15 @@ pub(super) fn search_keyed(
         } else {
             0
         };
+        let arrival = if with_arrival || keys.sent.is_none() {
+            message_date(&mut *ctx.store, &sel.mailbox, meta).map_or(0, |d| timestamp(&d))
+        } else {
+            0
+        };
         out.push(Keyed {
             seq,
             uid,
-            arrival: timestamp(&meta.internal_date),
+            arrival,
             size,
             keys,
         });
@@ -86,7 +94,8 @@ pub(crate) fn sort(
         return Outcome::bad("No mailbox selected");
     };
     let with_size = criteria.iter().any(|c| c.key == SortKey::Size);
-    let keyed = match search_keyed(ctx, sel, charset, search, with_size) {
+    let with_arrival = criteria.iter().any(|c| c.key == SortKey::Arrival);
+    let keyed = match search_keyed(ctx, sel, charset, search, with_size, with_arrival) {
         Ok(k) => k,
         Err(o) => return o,
     };

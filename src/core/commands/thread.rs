@@ -34,7 +34,7 @@ pub(crate) fn thread(
         };
         return Outcome::bad(format!("Unsupported threading algorithm {name}"));
     }
-    let keyed = match search_keyed(ctx, sel, charset, search, false) {
+    let keyed = match search_keyed(ctx, sel, charset, search, false, false) {
         Ok(k) => k,
         Err(o) => return o,
     };

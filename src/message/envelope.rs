@@ -54,6 +54,6 @@ pub fn envelope(data: &[u8], hdr: Range<usize>) -> Envelope {
 impl Message<'_> {
     /// `ENVELOPE` of the message.
     pub fn envelope(&self) -> Envelope {
-        envelope(self.data, self.root.header.clone())
+        envelope(self.data, self.header_range())
     }
 }

@@ -111,7 +111,7 @@ impl Message<'_> {
         ];
         let data = self.data();
         let mut found: [Option<Vec<u8>>; 8] = Default::default();
-        for f in header::fields(data, self.root().header.clone()) {
+        for f in header::fields(data, self.header_range()) {
             if let Some(k) = NAMES.iter().position(|n| header::name_is(data, &f.name, n)) {
                 if found[k].is_none() {
                     found[k] = Some(header::unfold(&data[f.value]));

@@ -40,16 +40,20 @@ mod proptests;
 mod tests;
 
 use std::cell::OnceCell;
+use std::ops::Range;
 
 use self::mime::Part;
 use self::size::CrlfIndex;
 
-/// A message file parsed once: its bytes, MIME tree and line index (built when first
-/// needed: SEARCH never needs it).
+/// A message file parsed once: its bytes, where its header ends, and its MIME tree and line
+/// index, each built when first needed (ENVELOPE, `BODY[HEADER.FIELDS …]` and the SEARCH
+/// header keys need the top-level header alone; SEARCH never needs the index).
 #[derive(Debug, Clone)]
 pub struct Message<'a> {
     data: &'a [u8],
-    root: Part,
+    /// The top-level header: `root().header`, found without parsing the MIME tree.
+    header: Range<usize>,
+    root: OnceCell<Part>,
     index: OnceCell<CrlfIndex>,
 }
 
@@ -58,7 +62,8 @@ impl<'a> Message<'a> {
     pub fn parse(data: &'a [u8]) -> Self {
         Message {
             data,
-            root: mime::parse(data),
+            header: 0..mime::header_end(data).unwrap_or(data.len()),
+            root: OnceCell::new(),
             index: OnceCell::new(),
         }
     }
@@ -70,7 +75,12 @@ impl<'a> Message<'a> {
 
     /// The root entity (the message header and body).
     pub fn root(&self) -> &Part {
-        &self.root
+        self.root.get_or_init(|| mime::parse(self.data))
+    }
+
+    /// The top-level header's range (the same as `root().header`).
+    pub fn header_range(&self) -> Range<usize> {
+        self.header.clone()
     }
 
     /// The line index, for CRLF sizes and bytes of any range.

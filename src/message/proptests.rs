@@ -181,7 +181,10 @@ fn header_prefix_answers_like_the_whole_file(msg: Msg, cut: usize, raw: Vec<u8>)
         // a prefix without the blank line finds none either (a reader reads on)
         let shorter =
             n.is_none_or(|n| (0..n).all(|k| super::mime::header_end(&data[..k]).is_none()));
+        // the header found without the MIME parse is the parse's (it is used in its stead)
         shorter
+            && whole.header_range() == whole.root().header
+            && prefix.header_range() == prefix.root().header
             && n.is_none_or(|n| whole.root().header == (0..n))
             && prefix.root().header == whole.root().header
             && prefix.envelope() == whole.envelope()

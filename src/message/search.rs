@@ -238,14 +238,14 @@ impl Message<'_> {
     /// Visits the values [`Message::header_values`] gives until `f` returns true; returns
     /// whether it did.
     pub fn any_header_value(&self, name: &[u8], f: &mut dyn FnMut(&str) -> bool) -> bool {
-        header::fields(self.data, self.root.header.clone())
+        header::fields(self.data, self.header_range())
             .filter(|fl| header::name_is(self.data, &fl.name, name))
             .any(|fl| f(&decode::rfc2047(&header::unfold(&self.data[fl.value]))))
     }
 
     /// The top-level header decoded (for SEARCH TEXT).
     pub fn header_text(&self) -> String {
-        header_text(self.data, self.root.header.clone())
+        header_text(self.data, self.header_range())
     }
 
     /// Decoded text of the body for SEARCH BODY: every text/* leaf (transfer and charset
@@ -263,21 +263,17 @@ impl Message<'_> {
     /// Visits the pieces [`Message::body_text`] gives, without copying a piece that needs no
     /// decoding, until `f` returns true; returns whether it did.
     pub fn any_body_text(&self, f: &mut dyn FnMut(&str) -> bool) -> bool {
-        any_text(self.data, &self.root, f)
+        any_text(self.data, self.root(), f)
     }
 
     /// The parsed Date: header (first one), for SENTBEFORE/SENTON/SENTSINCE and SORT DATE.
     pub fn sent_date(&self) -> Option<SentDate> {
-        date::parse(&header::first(
-            self.data,
-            self.root.header.clone(),
-            b"date",
-        )?)
+        date::parse(&header::first(self.data, self.header_range(), b"date")?)
     }
 
     /// RFC 5256 §2.1 base subject of the Subject: header ("" if none).
     pub fn base_subject(&self) -> String {
-        header::first(self.data, self.root.header.clone(), b"subject")
+        header::first(self.data, self.header_range(), b"subject")
             .map(|s| super::subject::base_subject(&s))
             .unwrap_or_default()
     }

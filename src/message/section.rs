@@ -16,6 +16,7 @@
 //! gives the empty string (§6.4.5).
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 use super::mime::{Part, PartKind};
 use super::size::{partial_slice, to_u32};
@@ -60,9 +61,9 @@ impl<'a> Message<'a> {
     /// The entity (header and body) that `HEADER`/`TEXT` of `path` refer to.
     fn message_at(&self, path: &[u32]) -> Option<&Part> {
         if path.is_empty() {
-            return Some(&self.root);
+            return Some(self.root());
         }
-        match &resolve(&self.root, path)?.kind {
+        match &resolve(self.root(), path)?.kind {
             PartKind::Message(inner) => Some(inner),
             _ => None,
         }
@@ -74,17 +75,17 @@ impl<'a> Message<'a> {
         let path = section.part.as_slice();
         let range = match &section.text {
             None if path.is_empty() => 0..self.data.len(),
-            None => resolve(&self.root, path)?.body.clone(),
+            None => resolve(self.root(), path)?.body.clone(),
             Some(SectionText::Mime) if path.is_empty() => return None,
-            Some(SectionText::Mime) => resolve(&self.root, path)?.header.clone(),
-            Some(SectionText::Header) => self.message_at(path)?.header.clone(),
+            Some(SectionText::Mime) => resolve(self.root(), path)?.header.clone(),
+            Some(SectionText::Header) => self.header_at(path)?,
             Some(SectionText::Text) => self.message_at(path)?.body.clone(),
             Some(SectionText::HeaderFields(names)) => {
-                let out = self.header_subset(self.message_at(path)?, names, true);
+                let out = self.header_subset(self.header_at(path)?, names, true);
                 return Some(cut(out, partial));
             }
             Some(SectionText::HeaderFieldsNot(names)) => {
-                let out = self.header_subset(self.message_at(path)?, names, false);
+                let out = self.header_subset(self.header_at(path)?, names, false);
                 return Some(cut(out, partial));
             }
         };
@@ -94,16 +95,24 @@ impl<'a> Message<'a> {
         })
     }
 
-    /// `HEADER.FIELDS` (`keep = true`) or `HEADER.FIELDS.NOT` of an entity's header.
-    fn header_subset(&self, m: &Part, names: &[Vec<u8>], keep: bool) -> Vec<u8> {
+    /// The header of the message at `path` (the top level's needs no MIME parse).
+    fn header_at(&self, path: &[u32]) -> Option<Range<usize>> {
+        if path.is_empty() {
+            return Some(self.header_range());
+        }
+        Some(self.message_at(path)?.header.clone())
+    }
+
+    /// `HEADER.FIELDS` (`keep = true`) or `HEADER.FIELDS.NOT` of the header at `range`.
+    fn header_subset(&self, range: Range<usize>, names: &[Vec<u8>], keep: bool) -> Vec<u8> {
         let mut out = Vec::new();
-        for f in header::fields(self.data, m.header.clone()) {
+        for f in header::fields(self.data, range.clone()) {
             let listed = names.iter().any(|n| header::name_is(self.data, &f.name, n));
             if listed == keep {
                 out.extend_from_slice(&self.crlf().bytes(self.data, f.line));
             }
         }
-        if header::has_blank_line(self.data, &m.header) {
+        if header::has_blank_line(self.data, &range) {
             out.extend_from_slice(b"\r\n");
         }
         out
@@ -115,7 +124,7 @@ impl<'a> Message<'a> {
         if path.is_empty() {
             return Ok(Some(self.crlf().bytes(self.data, 0..self.data.len())));
         }
-        let Some(part) = resolve(&self.root, path) else {
+        let Some(part) = resolve(self.root(), path) else {
             return Ok(None);
         };
         let raw = self.crlf().bytes(self.data, part.body.clone());

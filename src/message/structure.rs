@@ -188,6 +188,6 @@ impl Message<'_> {
             index: self.crlf(),
             ext: extensible,
         }
-        .part(&self.root)
+        .part(self.root())
     }
 }

@@ -16,21 +16,24 @@
 //! * The name has no leading dot, so it can never be a Maildir++ folder (`.name`,
 //!   maildirplusplus.txt), and Courier ignores unknown files in a folder directory.
 //!
-//! Loading only indexes the file (name, identity and where each record is); a record is read
-//! (one `pread`), its checksum checked and its summary decoded when that message is asked
-//! for, and not kept: a session holds the index, not the file (at 100k messages the file
-//! is ~180 MB).
+//! Loading only indexes the file (name, identity and where each part of a record is,
+//! checking each record's head); a part is read, its checksum checked and (a summary)
+//! decoded when that message is asked for, and not kept: a session holds the index, not the
+//! file (at 100k messages the file is ~180 MB). A command that walks many messages reads the
+//! file through a window of [`WINDOW`] octets (records are stored in name order, which is
+//! delivery order), not with one `pread` per message.
 //!
-//! Layout: `MAGIC`, then records `u32 length | u64 checksum of the body | body` (FNV-1a over
-//! 64-bit words, [`checksum`]), where body is
-//! `u32 name length | name | u64 size | i64 mtime seconds | u32 mtime nanoseconds |
-//! u32 summary length | summary ([`crate::message::codec`]) | u32 header length | header`;
-//! a length of `u32::MAX` means absent (either may be known without the other). Version 1
-//! files (summary only) do not have this magic and are ignored, then replaced.
+//! Layout: `MAGIC`, then records `u32 length | u64 checksum of the head | body` (FNV-1a over
+//! 64-bit words, [`checksum`]), where body is the head
+//! `u32 name length | name | u64 size | i64 mtime seconds | u32 mtime nanoseconds`, then
+//! two parts, each `u32 length | u32 checksum | data` (a length of `u32::MAX`, and no more,
+//! means absent: either may be known without the other): the summary
+//! ([`crate::message::codec`]) and the header block. Each part has its own checksum, so a
+//! BODYSTRUCTURE reads and checks the summary alone, not the header beside it. Files of
+//! older versions do not have this magic and are ignored, then replaced.
 
 use std::fs::{File, Metadata};
 use std::io::{self, BufReader, BufWriter, Read, Seek, Write};
-use std::ops::Range;
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -47,7 +50,7 @@ use super::atomic;
 pub const FILE_NAME: &str = "imapd.cache";
 
 /// First bytes of a cache file (the trailing digit is the layout version).
-const MAGIC: &[u8] = b"imapd-cache 2\n";
+const MAGIC: &[u8] = b"imapd-cache 3\n";
 
 /// Largest header block kept (a file without a blank line is all header).
 pub const MAX_HEADER: usize = 16 * 1024;
@@ -57,6 +60,9 @@ const ABSENT: u32 = u32::MAX;
 
 /// Largest cache file read (a damaged length must not make us allocate without bound).
 const MAX_FILE: u64 = 1 << 32;
+
+/// Octets read at once when a part is not in the window already read ([`Window`]).
+const WINDOW: usize = 128 * 1024;
 
 /// What identifies one version of a message file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,17 +87,27 @@ impl FileId {
 }
 
 /// Where a record read from a cache file is: its bytes stay in the file (kept open, so a
-/// rename by another writer leaves them readable) and are read with one `pread` when used.
+/// rename by another writer leaves them readable; neither a cache file nor a journal is
+/// ever changed where it was written) and are read when used.
 #[derive(Debug, Clone)]
 struct Raw {
     file: Arc<File>,
     /// Offset of the record body in the file, and its length.
     at: u64,
     len: u32,
+    /// The checksum of the head (checked when the file is indexed).
     sum: u64,
     /// Where the summary and the header are in the body.
-    summary: Option<Range<u32>>,
-    header: Option<Range<u32>>,
+    summary: Option<Part>,
+    header: Option<Part>,
+}
+
+/// Where one part of a record is in the record body, and its checksum.
+#[derive(Debug, Clone, Copy)]
+struct Part {
+    start: u32,
+    end: u32,
+    sum: u32,
 }
 
 impl Raw {
@@ -101,10 +117,63 @@ impl Raw {
         self.file.read_exact_at(&mut buf, self.at)?;
         Ok(buf)
     }
+}
 
-    /// The record body if it can be read and its checksum matches.
-    fn body(&self) -> Option<Vec<u8>> {
-        self.bytes().ok().filter(|b| checksum(b) == self.sum)
+/// The last stretch of a cache file or journal read: a command that walks the messages in
+/// order finds most parts in it (one `pread` per [`WINDOW`] octets, not per message).
+#[derive(Debug, Default)]
+struct Window {
+    file: Option<Arc<File>>,
+    at: u64,
+    buf: Vec<u8>,
+}
+
+impl Window {
+    /// The octets of `part` of `raw` if they can be read and match their checksum.
+    fn read(&mut self, raw: &Raw, part: Part) -> Option<Vec<u8>> {
+        let (start, end) = (raw.at + u64::from(part.start), raw.at + u64::from(part.end));
+        let len = (end - start) as usize;
+        let same = self
+            .file
+            .as_ref()
+            .is_some_and(|f| Arc::ptr_eq(f, &raw.file));
+        let inside = same && start >= self.at && end <= self.at + self.buf.len() as u64;
+        let data = if inside {
+            let from = (start - self.at) as usize;
+            self.buf[from..from + len].to_vec()
+        } else if len >= WINDOW / 2 {
+            let mut buf = vec![0; len];
+            raw.file.read_exact_at(&mut buf, start).ok()?;
+            buf
+        } else {
+            self.fill(&raw.file, start).ok()?;
+            self.buf.get(..len)?.to_vec()
+        };
+        (part_sum(&data) == part.sum).then_some(data)
+    }
+
+    /// Reads up to [`WINDOW`] octets of `file` from `at` (fewer at its end).
+    fn fill(&mut self, file: &Arc<File>, at: u64) -> io::Result<()> {
+        self.file = None;
+        self.buf.resize(WINDOW, 0);
+        let mut got = 0;
+        while got < WINDOW {
+            match file.read_at(&mut self.buf[got..], at + got as u64) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.buf.truncate(got);
+        self.file = Some(file.clone());
+        self.at = at;
+        Ok(())
+    }
+
+    /// Lets go of the octets and the file.
+    fn clear(&mut self) {
+        *self = Window::default();
     }
 }
 
@@ -150,19 +219,13 @@ impl Journal {
         })
     }
 
-    /// Appends a record body; returns where it is.
-    fn append(&mut self, body: &[u8]) -> io::Result<Raw> {
+    /// Appends a record body; returns its entry.
+    fn append(&mut self, body: &[u8]) -> io::Result<(String, Entry)> {
+        let entry = record(&self.read, self.len, body, None)
+            .ok_or_else(|| io::Error::other("unreadable record"))?;
         self.write.write_all_at(body, self.len)?;
-        let at = self.len;
         self.len += body.len() as u64;
-        Ok(Raw {
-            file: self.read.clone(),
-            at,
-            len: body.len() as u32,
-            sum: checksum(body),
-            summary: None,
-            header: None,
-        })
+        Ok(entry)
     }
 }
 
@@ -174,6 +237,8 @@ pub struct FolderCache {
     folder: PathBuf,
     entries: HashMap<String, Entry>,
     journal: Option<Journal>,
+    /// The stretch of a file read last ([`Window`]).
+    window: Window,
     /// A write of the cache by [`FolderCache::flush_in_background`] still running.
     writer: Option<std::thread::JoinHandle<()>>,
     /// Identity of the cache file when we last read it.
@@ -225,24 +290,36 @@ fn read_u32(d: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes(d.get(at..at + 4)?.try_into().ok()?))
 }
 
+/// A part's checksum: [`checksum`] folded to 32 bits.
+fn part_sum(data: &[u8]) -> u32 {
+    let h = checksum(data);
+    (h ^ (h >> 32)) as u32
+}
+
 fn read_u64(d: &[u8], at: usize) -> Option<u64> {
     Some(u64::from_le_bytes(d.get(at..at + 8)?.try_into().ok()?))
 }
 
-/// An optional length-prefixed field at `at`: its range and the position after it.
-fn slot(body: &[u8], at: usize) -> Option<(Option<Range<u32>>, usize)> {
+/// An optional part at `at`: where it is and the position after it.
+fn slot(body: &[u8], at: usize) -> Option<(Option<Part>, usize)> {
     let n = read_u32(body, at)?;
     if n == ABSENT {
         return Some((None, at + 4));
     }
-    let r = at + 4..(at + 4).checked_add(n as usize)?;
+    let sum = read_u32(body, at + 4)?;
+    let r = at + 8..(at + 8).checked_add(n as usize)?;
     body.get(r.clone())?;
-    Some((Some(r.start as u32..r.end as u32), r.end))
+    let part = Part {
+        start: r.start as u32,
+        end: r.end as u32,
+        sum,
+    };
+    Some((Some(part), r.end))
 }
 
-/// The name and entry of one record body found at `at` in `file`; the summary and header
-/// stay on disk.
-fn record(file: &Arc<File>, at: u64, body: &[u8], sum: u64) -> Option<(String, Entry)> {
+/// The name and entry of one record body found at `at` in `file`, if its head matches the
+/// checksum `sum` (`None`: computed, for a record being written); the parts stay on disk.
+fn record(file: &Arc<File>, at: u64, body: &[u8], sum: Option<u64>) -> Option<(String, Entry)> {
     let n = read_u32(body, 0)? as usize;
     let name = std::str::from_utf8(body.get(4..4 + n)?).ok()?.to_owned();
     let pos = 4 + n;
@@ -251,6 +328,10 @@ fn record(file: &Arc<File>, at: u64, body: &[u8], sum: u64) -> Option<(String, E
         mtime: read_u64(body, pos + 8)? as i64,
         mtime_nsec: read_u32(body, pos + 16)?,
     };
+    let head = checksum(body.get(..pos + 20)?);
+    if sum.is_some_and(|s| s != head) {
+        return None;
+    }
     let (summary, pos) = slot(body, pos + 20)?;
     let (header, end) = slot(body, pos)?;
     if end != body.len() {
@@ -260,7 +341,7 @@ fn record(file: &Arc<File>, at: u64, body: &[u8], sum: u64) -> Option<(String, E
         file: file.clone(),
         at,
         len: body.len() as u32,
-        sum,
+        sum: head,
         summary,
         header,
     };
@@ -268,7 +349,8 @@ fn record(file: &Arc<File>, at: u64, body: &[u8], sum: u64) -> Option<(String, E
 }
 
 /// Indexes a cache file, reading it once front to back; a truncated tail is dropped, a
-/// wrong magic gives nothing. Checksums are checked when a record is used.
+/// wrong magic gives nothing, a record whose head does not match its checksum is left out.
+/// The parts' checksums are checked when a part is used.
 fn index(file: File) -> HashMap<String, Entry> {
     let mut out = HashMap::default();
     let Ok(total) = file.metadata().map(|m| m.len()) else {
@@ -300,18 +382,19 @@ fn index(file: File) -> HashMap<String, Entry> {
             break;
         }
         pos = at + u64::from(len);
-        if let Some((name, e)) = record(&file, at, &body, sum) {
+        if let Some((name, e)) = record(&file, at, &body, Some(sum)) {
             out.insert(name, e);
         }
     }
     out
 }
 
-/// Appends a length-prefixed optional field.
+/// Appends an optional part: length, checksum, data.
 fn put_slot(out: &mut Vec<u8>, data: Option<&[u8]>) {
     match data {
         Some(d) => {
             out.extend_from_slice(&(d.len() as u32).to_le_bytes());
+            out.extend_from_slice(&part_sum(d).to_le_bytes());
             out.extend_from_slice(d);
         }
         None => out.extend_from_slice(&ABSENT.to_le_bytes()),
@@ -321,7 +404,7 @@ fn put_slot(out: &mut Vec<u8>, data: Option<&[u8]>) {
 /// A record body: name, identity, summary and header slots.
 fn record_body(name: &str, id: FileId, summary: Option<&[u8]>, header: Option<&[u8]>) -> Vec<u8> {
     let mut body = Vec::with_capacity(
-        40 + name.len() + summary.map_or(0, <[u8]>::len) + header.map_or(0, <[u8]>::len),
+        48 + name.len() + summary.map_or(0, <[u8]>::len) + header.map_or(0, <[u8]>::len),
     );
     body.extend_from_slice(&(name.len() as u32).to_le_bytes());
     body.extend_from_slice(name.as_bytes());
@@ -357,6 +440,7 @@ impl FolderCache {
             folder: folder.to_owned(),
             entries: HashMap::default(),
             journal: None,
+            window: Window::default(),
             writer: None,
             seen: None,
             loaded: false,
@@ -397,27 +481,21 @@ impl FolderCache {
         }
     }
 
-    /// The entry of `base` if it matches the file's identity.
-    fn valid(&mut self, base: &str, id: FileId) -> Option<&mut Entry> {
-        self.load();
-        self.entries.get_mut(base).filter(|e| e.id == id)
-    }
-
     /// Adds a record for `base`: the given summary and/or header, and what a valid entry
     /// already had of the other (best effort: nothing is added if the journal cannot be
     /// written).
     fn add(&mut self, base: &str, id: FileId, summary: Option<&[u8]>, header: Option<&[u8]>) {
-        let old = self
-            .valid(base, id)
-            .and_then(|e| Some((e.raw.clone(), e.raw.body()?)));
-        let keep = |which: &Option<Range<u32>>| {
-            let (_, body) = old.as_ref()?;
-            let r = which.clone()?;
-            Some(&body[r.start as usize..r.end as usize])
+        let keep = |me: &mut Self, which: fn(&Raw) -> Option<Part>, given: bool| {
+            if given {
+                None
+            } else {
+                me.part(base, id, which)
+            }
         };
-        let old_raw = old.as_ref().map(|(r, _)| r);
-        let summary = summary.or_else(|| keep(&old_raw?.summary));
-        let header = header.or_else(|| keep(&old_raw?.header));
+        let old_summary = keep(self, |r| r.summary, summary.is_some());
+        let old_header = keep(self, |r| r.header, header.is_some());
+        let summary = summary.or(old_summary.as_deref());
+        let header = header.or(old_header.as_deref());
         let body = record_body(base, id, summary, header);
         let journal = match &mut self.journal {
             Some(j) => j,
@@ -426,48 +504,36 @@ impl FolderCache {
                 Err(_) => return,
             },
         };
-        let Ok(mut raw) = journal.append(&body) else {
+        let Ok((_, entry)) = journal.append(&body) else {
             return;
         };
-        // the slots are where `record` would find them
-        let Some((_, parsed)) = record(&raw.file, raw.at, &body, raw.sum) else {
-            return;
-        };
-        raw.summary = parsed.raw.summary;
-        raw.header = parsed.raw.header;
-        self.entries.insert(base.to_owned(), Entry { id, raw });
+        self.entries.insert(base.to_owned(), entry);
         self.added += 1;
     }
 
     /// One part of the record of `base`, if the entry matches the file's identity and the
-    /// record is sound; a damaged record is forgotten (the caller parses the message and
+    /// part is sound; a damaged record is forgotten (the caller parses the message and
     /// offers it again).
-    fn part(
-        &mut self,
-        base: &str,
-        id: FileId,
-        which: fn(&Raw) -> Option<Range<u32>>,
-    ) -> Option<Vec<u8>> {
-        let raw = &self.valid(base, id)?.raw;
-        let r = which(raw)?;
-        let Some(mut body) = raw.body() else {
+    fn part(&mut self, base: &str, id: FileId, which: fn(&Raw) -> Option<Part>) -> Option<Vec<u8>> {
+        self.load();
+        let raw = &self.entries.get(base).filter(|e| e.id == id)?.raw;
+        let part = which(raw)?;
+        let Some(data) = self.window.read(raw, part) else {
             self.entries.remove(base);
             return None;
         };
-        body.truncate(r.end as usize);
-        body.drain(..r.start as usize);
-        Some(body)
+        Some(data)
     }
 
     /// The cached summary of the file `base` if the entry matches the file's identity.
     pub fn get(&mut self, base: &str, id: FileId) -> Option<Arc<Summary>> {
-        let data = self.part(base, id, |r| r.summary.clone())?;
+        let data = self.part(base, id, |r| r.summary)?;
         Some(Arc::new(codec::decode(&data)?))
     }
 
     /// Only the SORT/THREAD keys of the cached summary of `base` ([`codec::decode_keys`]).
     pub fn sort_keys(&mut self, base: &str, id: FileId) -> Option<SortKeys> {
-        let data = self.part(base, id, |r| r.summary.clone())?;
+        let data = self.part(base, id, |r| r.summary)?;
         codec::decode_keys(&data)
     }
 
@@ -480,7 +546,7 @@ impl FolderCache {
 
     /// The cached header block of the file `base` if the entry matches the file's identity.
     pub fn header(&mut self, base: &str, id: FileId) -> Option<Vec<u8>> {
-        self.part(base, id, |r| r.header.clone())
+        self.part(base, id, |r| r.header)
     }
 
     /// Records the header block of the file `base` if it is at most [`MAX_HEADER`] octets.
@@ -562,6 +628,11 @@ impl FolderCache {
         if let Some(w) = self.writer.take() {
             let _ = w.join();
         }
+    }
+
+    /// Lets go of what was read for the last command (the window).
+    pub fn rest(&mut self) {
+        self.window.clear();
     }
 
     /// Joins a background write that has finished (a finished thread's stack stays mapped
@@ -668,6 +739,68 @@ mod tests {
         }
         std::fs::write(&path, b"nonsense").unwrap();
         assert!(FolderCache::new(dir.path()).get("a", ID).is_none());
+    }
+
+    #[test]
+    fn each_part_is_checked_on_its_own() {
+        let dir = folder();
+        let s = summary(b"Subject: hi\n\nbody\n");
+        let header = b"Subject: hi\n\n";
+        {
+            let mut c = FolderCache::new(dir.path());
+            c.put("a", ID, s.clone());
+            c.put_header("a", ID, header);
+            c.flush(|_| true).unwrap();
+        }
+        let path = dir.path().join(FILE_NAME);
+        let data = std::fs::read(&path).unwrap();
+        // the header is the record's last part: damage there spoils the header alone
+        let mut bad = data.clone();
+        let at = bad.len() - 3;
+        bad[at] ^= 0x01;
+        std::fs::write(&path, &bad).unwrap();
+        let mut c = FolderCache::new(dir.path());
+        assert_eq!(c.get("a", ID).as_deref(), Some(&*s));
+        assert!(c.header("a", ID).is_none());
+        // damage in the head (the name) drops the record when the file is indexed
+        let mut bad = data.clone();
+        let name_at = MAGIC.len() + 12 + 4;
+        assert_eq!(bad[name_at], b'a');
+        bad[name_at] = b'b';
+        assert!(index_of(&bad).is_empty());
+        assert_eq!(index_of(&data).len(), 1);
+    }
+
+    /// Parts are read through the window in any order: in file order, backwards, and
+    /// interleaved with records of the journal, each with its own data.
+    #[test]
+    fn parts_read_through_the_window_in_any_order() {
+        let dir = folder();
+        let n = 3000; // ~1.5 MB of headers: many windows
+        let head =
+            |i: usize| format!("Subject: {i}\n{}\n", "X-Pad: x\n".repeat(i % 90)).into_bytes();
+        let name = |i: usize| format!("{i:05}");
+        {
+            let mut c = FolderCache::new(dir.path());
+            for i in 0..n {
+                c.put_header(&name(i), ID, &head(i));
+            }
+            c.flush(|_| true).unwrap();
+        }
+        let mut c = FolderCache::new(dir.path());
+        let s = summary(b"Subject: journal\n\n");
+        let order: Vec<usize> = (0..n)
+            .chain((0..n).rev())
+            .chain((0..n).step_by(7))
+            .collect();
+        for (k, &i) in order.iter().enumerate() {
+            assert_eq!(c.header(&name(i), ID), Some(head(i)), "record {i}");
+            if k % 500 == 0 {
+                // a record added meanwhile lives in the journal, another file
+                c.put(&format!("j{k}"), ID, s.clone());
+                assert_eq!(c.get(&format!("j{k}"), ID).as_deref(), Some(&*s));
+            }
+        }
     }
 
     #[test]

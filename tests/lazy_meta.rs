@@ -124,6 +124,11 @@ fn dates_are_looked_up_when_asked() {
     date_reversed(&msgs);
     let mut s = session(&md);
     ok(&s.cmd("a", "SELECT INBOX"));
+    // another process renames message 1 (a flag change) before any date was asked for:
+    // its file is found again
+    let name = msgs[0].1.to_str().unwrap();
+    let renamed = PathBuf::from(format!("{}:2,FS", name.strip_suffix(":2,S").unwrap()));
+    std::fs::rename(&msgs[0].1, &renamed).unwrap();
     let r = s.cmd("b", "FETCH 1:* (INTERNALDATE)");
     ok(&r);
     let want: Vec<String> = (0..4)
@@ -135,15 +140,10 @@ fn dates_are_looked_up_when_asked() {
             )
         })
         .collect();
-    assert_eq!(r[..r.len() - 1], want[..]);
-    // another process renames message 1 (a flag change): its date is still found
-    let name = msgs[0].1.to_str().unwrap();
-    let renamed = PathBuf::from(format!("{}:2,FS", name.strip_suffix(":2,S").unwrap()));
-    std::fs::rename(&msgs[0].1, &renamed).unwrap();
-    // (its flag change is announced first, §7.4.1)
+    let data: Vec<&String> = r.iter().filter(|l| l.contains("INTERNALDATE")).collect();
+    assert_eq!(data, want.iter().collect::<Vec<_>>(), "{r:?}");
     let r = s.cmd("c", "SEARCH SINCE 9-Jan-2021");
-    assert_eq!(r[0], "* 1 FETCH (FLAGS (\\Flagged \\Seen))", "{r:?}");
-    assert_eq!(r[1], "* SEARCH 1 2", "{r:?}");
+    assert_eq!(r[0], "* SEARCH 1 2", "{r:?}");
     let r = s.cmd("d", "SEARCH BEFORE 8-Jan-2021");
     assert_eq!(r[0], "* SEARCH 4", "{r:?}");
     let r = s.cmd("e", "SEARCH ON 8-Jan-2021");

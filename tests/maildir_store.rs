@@ -80,7 +80,6 @@ fn append_snapshot_flags_content() {
     let m = &snap.messages[0];
     assert!(m.flags.seen() && m.flags.contains(&kw("$Label1")));
     assert_eq!(m.size, Some(20), "known from the name's ,W=");
-    assert_eq!(m.internal_date, None, "a snapshot makes no stat");
     assert_eq!(
         message_date(&mut s, "INBOX", m).unwrap().to_string(),
         "29-Feb-2020 10:30:00 +0000"
@@ -719,8 +718,11 @@ fn sizes_of_hintless_files_are_kept_for_the_next_session() {
     let expect = |i: usize| (format!("Subject: {i}\n\n").len() + 2 * i + i + 2) as u64;
     let mut s = open(d.path());
     let first = s.snapshot("INBOX", true).unwrap();
-    // Opening the folder reads no message: nobody asked for a size yet.
-    assert!(first.messages.iter().all(|m| m.size.is_none()));
+    // Opening the folder reads no message and makes no stat: nobody asked yet.
+    assert!(first
+        .messages
+        .iter()
+        .all(|m| m.size.is_none() && m.internal_date.is_none()));
     let file = d.path().join("imapd.sizes");
     assert!(!file.exists());
     let sizes: Vec<u64> = first
@@ -781,6 +783,50 @@ fn sizes_of_hintless_files_are_kept_for_the_next_session() {
         message_size(&mut s, "INBOX", &third.messages[3]),
         Ok(expect(3))
     );
+}
+
+/// Dates and sizes are looked up from the folder's own path even after a RENAME of another
+/// folder made this handle forget what it knew (and the snapshot it reused).
+#[test]
+fn dates_and_sizes_after_a_rename_of_another_folder() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = open(d.path());
+    s.create("INBOX.Work").unwrap();
+    s.create("INBOX.Foo").unwrap();
+    for body in ["a\n", "bb\n"] {
+        s.append("INBOX.Work", msg(body, &[])).unwrap();
+    }
+    // settled, so the next snapshot is kept and reused while nothing changes (stamp.rs)
+    std::thread::sleep(Duration::from_millis(300));
+    s.snapshot("INBOX.Work", false).unwrap();
+    s.rename("INBOX.Foo", "INBOX.Bar").unwrap();
+    let snap = s.snapshot("INBOX.Work", false).unwrap();
+    for (m, size) in snap.messages.iter().zip([3, 4]) {
+        assert!(message_date(&mut s, "INBOX.Work", m).is_ok(), "{m:?}");
+        assert_eq!(message_size(&mut s, "INBOX.Work", m), Ok(size));
+    }
+}
+
+/// Sizes counted while reading whole messages (BODY[], SEARCH TEXT) go to `imapd.sizes`
+/// like those counted for RFC822.SIZE, and are not counted again.
+#[test]
+fn sizes_from_content_reads_are_kept() {
+    let d = tempfile::tempdir().unwrap();
+    open(d.path());
+    let n = 40;
+    for i in 0..n {
+        let body = format!("Subject: {i}\n\n{}", "x\n".repeat(i));
+        let name = format!("{}.M{i}P1.host,S={}:2,S", 1_700_000_000 + i, body.len());
+        std::fs::write(d.path().join("cur").join(name), &body).unwrap();
+    }
+    let mut s = open(d.path());
+    let snap = s.snapshot("INBOX", false).unwrap();
+    for m in snap.messages.iter() {
+        s.content("INBOX", m.uid).unwrap();
+    }
+    drop(s);
+    let text = std::fs::read_to_string(d.path().join("imapd.sizes")).expect("imapd.sizes");
+    assert_eq!(text.lines().count(), n + 1);
 }
 
 /// STATUS counts read from the file names alone agree with a full snapshot, through

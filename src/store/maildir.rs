@@ -83,7 +83,7 @@ struct FolderState {
     /// first asked for (`known_meta`): a scan makes no `stat`.
     meta: MetaByUid,
     /// `imapd.sizes` as read when a size was first asked for, less the entries used since
-    /// (each moves into `meta`); `None` until then.
+    /// (each moves into `meta`); `None` until then and after this handle wrote the file.
     sizes_file: Option<Sizes>,
     /// The number of the last rescan of `files` (`folder::rescan`).
     pass: u32,
@@ -275,6 +275,10 @@ impl MaildirStore {
     /// Records the RFC822.SIZE of `uid` (computed by `size` only if not known yet), for
     /// `imapd.sizes`.
     fn note_size(&mut self, mailbox: &str, uid: Uid, size: impl FnOnce() -> u64) {
+        // (the file's identity, which the size is recorded against, may not be known yet)
+        if !matches!(self.known_meta(mailbox, uid), Ok(Some(_))) {
+            return;
+        }
         let Some(st) = self.state.get_mut(mailbox) else {
             return;
         };
@@ -541,6 +545,8 @@ impl MaildirStore {
             );
         }
         st.unsaved_sizes = 0;
+        // read again when next needed (with what was just written)
+        st.sizes_file = None;
     }
 
     /// The list `built` brought up to date when only the messages in `touched` can have
@@ -653,9 +659,9 @@ impl MaildirStore {
         })
     }
 
-    /// RFC822.SIZE (if known) and INTERNALDATE of the message `uid` (file `base`):
-    /// remembered, or learnt from its file (following renames by others; its entry is
-    /// updated). `None` if it is gone. `meta` is the map of the database `uid` comes from
+    /// RFC822.SIZE (if known from the name) and INTERNALDATE of the message `uid` (file
+    /// `base`): remembered, or learnt from its file (following renames by others; its entry
+    /// is updated). `None` if it is gone. `meta` is the map of the database `uid` comes from
     /// ([`MetaByUid::renumber`]).
     fn meta_of(
         path: &Path,
@@ -663,7 +669,6 @@ impl MaildirStore {
         base: &str,
         files: &mut Files,
         meta: &mut MetaByUid,
-        known: &Sizes,
     ) -> io::Result<Option<FileMeta>> {
         if let Some(m) = meta.map.get(&uid) {
             return Ok(Some(*m));
@@ -671,7 +676,7 @@ impl MaildirStore {
         let Some(entry) = files.get_mut(base) else {
             return Ok(None);
         };
-        let Some(m) = Self::meta_following(path, base, entry, known)? else {
+        let Some(m) = Self::meta_following(path, base, entry)? else {
             return Ok(None);
         };
         meta.map.insert(uid, m);
@@ -679,14 +684,26 @@ impl MaildirStore {
     }
 
     /// [`Self::meta_of`] for a message of a folder this handle has synced: one `stat` the
-    /// first time (sizes of files without a `,W=` hint are looked up in `imapd.sizes`,
-    /// read once). `None` if the message is gone or unknown to this handle.
+    /// first time. `Ok(None)` if this handle knows nothing of the folder or of a UID that
+    /// new (the caller looks further); [`StoreError::Expunged`] if the message is gone: a
+    /// UID below the database's `next` that it no longer holds, or a file no longer found
+    /// (no listing again for it).
     fn known_meta(&mut self, mailbox: &str, uid: Uid) -> Result<Option<FileMeta>, StoreError> {
-        let Some(st) = self.state.get_mut(mailbox) else {
+        let Some(st) = self.state.get(mailbox) else {
             return Ok(None);
         };
         if let Some(m) = st.meta.get(st.db.validity, uid) {
             return Ok(Some(*m));
+        }
+        // A state made by anything but a sync may not know its folder's path yet.
+        let found = if st.path.as_os_str().is_empty() {
+            Some(self.folder(mailbox)?)
+        } else {
+            None
+        };
+        let st = self.state.get_mut(mailbox).expect("looked up above");
+        if let Some(p) = found {
+            st.path = p;
         }
         st.meta.renumber(st.db.validity);
         let FolderState {
@@ -694,28 +711,40 @@ impl MaildirStore {
             db,
             files,
             meta,
-            sizes_file,
             ..
         } = st;
         let Ok(i) = db.entries.binary_search_by_key(&uid, |(u, _)| *u) else {
-            return Ok(None);
-        };
-        let base = &db.entries[i].1;
-        let none = Sizes::default();
-        let known = if flags::size_hint(base, 'W').is_some() {
-            &none
-        } else {
-            sizes_file.get_or_insert_with(|| sizes::load(path))
+            // UIDs are never reused: one below `next` that is not listed was expunged.
+            return if uid < db.next {
+                Err(StoreError::Expunged)
+            } else {
+                Ok(None)
+            };
         };
         // A synced folder's path needs no check: were it gone, the stat would say so.
-        let m = Self::meta_of(path, uid, base, files, meta, known)
-            .map_err(|e| folder_err("reading a message", e))?;
-        if let Some(f) = sizes_file.as_mut() {
-            if f.remove(base).is_some() && f.is_empty() {
-                *sizes_file = Some(Sizes::default());
-            }
+        match Self::meta_of(path, uid, &db.entries[i].1, files, meta) {
+            Ok(Some(m)) => Ok(Some(m)),
+            Ok(None) => Err(StoreError::Expunged),
+            Err(e) => Err(folder_err("reading a message", e)),
         }
-        Ok(m)
+    }
+
+    /// The size `imapd.sizes` records for `uid` (whose file `m` describes) if the file is
+    /// still the one measured; the file is read when first needed and each entry used is
+    /// moved into `meta`.
+    fn recorded_size(&mut self, mailbox: &str, uid: Uid, m: &FileMeta) -> Option<u64> {
+        let st = self.state.get_mut(mailbox)?;
+        let base = Self::base_of(st, uid)?.clone();
+        let file = st.sizes_file.get_or_insert_with(|| sizes::load(&st.path));
+        let size = sizes::lookup(file, &base, m.bytes, m.mtime_ns())?;
+        file.remove(&base);
+        if file.is_empty() {
+            st.sizes_file = Some(Sizes::default()); // lets go of the table
+        }
+        if let Some(known) = st.meta.get_mut(st.db.validity, uid) {
+            known.size = Some(size);
+        }
+        Some(size)
     }
 
     /// A snapshot (see `Store::snapshot`), reused while the folder's stamp proves it
@@ -727,6 +756,10 @@ impl MaildirStore {
         watch: bool,
     ) -> Result<Snapshot, StoreError> {
         let path = self.folder(mailbox)?;
+        // Between commands: what the last one read through the cache is let go.
+        for c in self.caches.values_mut() {
+            c.rest();
+        }
         let began = SystemTime::now();
         let before = Stamp::read(&path).map_err(|e| folder_err("reading the folder", e))?;
         if let Some((stamp, snap)) = self.scanned.get(mailbox) {
@@ -1099,26 +1132,16 @@ impl MaildirStore {
 
     /// INTERNALDATE of a file (the mtime, see `time.rs`) and its RFC822.SIZE if the `,W=`
     /// hint or the sizes file gives it (else `Store::size` reads the file when asked).
-    fn file_meta(
-        path: &Path,
-        base: &str,
-        entry: &FileEntry,
-        known: &Sizes,
-    ) -> io::Result<FileMeta> {
+    fn file_meta(path: &Path, base: &str, entry: &FileEntry) -> io::Result<FileMeta> {
         let m = std::fs::metadata(entry.path(path))?;
         let id = FileId::of(&m);
-        let meta = FileMeta {
-            size: None,
+        let hint = flags::size_hint(base, 'W');
+        Ok(FileMeta {
+            size: hint,
             bytes: id.size,
             mtime: id.mtime,
             mtime_nsec: id.mtime_nsec,
-            hinted: false,
-        };
-        let hint = flags::size_hint(base, 'W');
-        Ok(FileMeta {
-            size: hint.or_else(|| sizes::lookup(known, base, meta.bytes, meta.mtime_ns())),
             hinted: hint.is_some(),
-            ..meta
         })
     }
 
@@ -1130,10 +1153,9 @@ impl MaildirStore {
         path: &Path,
         base: &str,
         entry: &mut FileEntry,
-        known: &Sizes,
     ) -> io::Result<Option<FileMeta>> {
         for _ in 0..20 {
-            match Self::file_meta(path, base, entry, known) {
+            match Self::file_meta(path, base, entry) {
                 Ok(m) => return Ok(Some(m)),
                 Err(e) if e.kind() == io::ErrorKind::NotFound => match folder::find(path, base)? {
                     Some(e) => *entry = e,
@@ -1320,6 +1342,7 @@ impl Store for MaildirStore {
         atomic::fsync_dir(&self.root).map_err(|e| io_err("deleting", e))?;
         std::fs::remove_dir_all(&trash).map_err(|e| io_err("deleting", e))?;
         self.state.remove(name);
+        self.scanned.remove(name);
         Ok(())
     }
 
@@ -1371,6 +1394,7 @@ impl Store for MaildirStore {
         }
         atomic::fsync_dir(&self.root).map_err(|e| io_err("renaming", e))?;
         self.state.clear();
+        self.scanned.clear();
         Ok(())
     }
 
@@ -1731,8 +1755,10 @@ impl Store for MaildirStore {
     }
 
     fn size(&mut self, mailbox: &str, uid: Uid) -> Result<u64, StoreError> {
-        if let Some(s) = self.known_meta(mailbox, uid)?.and_then(|m| m.size) {
-            return Ok(s);
+        if let Some(m) = self.known_meta(mailbox, uid)? {
+            if let Some(s) = m.size.or_else(|| self.recorded_size(mailbox, uid, &m)) {
+                return Ok(s);
+            }
         }
         // The file this handle knows for the UID, read at once (no lookup); if it was
         // renamed meanwhile, found again.
@@ -1753,7 +1779,7 @@ impl Store for MaildirStore {
     fn internal_date(&mut self, mailbox: &str, uid: Uid) -> Result<DateTime, StoreError> {
         match self.known_meta(mailbox, uid)? {
             Some(m) => Ok(m.internal_date()),
-            // Not scanned by this handle: its file, found (Expunged if gone).
+            // Not known to this handle: its file, found (Expunged if gone).
             None => {
                 let m = self.read_message(mailbox, uid, |p| std::fs::metadata(p))?;
                 Ok(time::from_unix(FileId::of(&m).mtime))
@@ -1885,6 +1911,7 @@ impl MaildirStore {
         self.register(&target, &moved)
             .map_err(|e| io_err("renaming INBOX", e))?;
         self.state.clear();
+        self.scanned.clear();
         Ok(())
     }
 }
@@ -2000,9 +2027,14 @@ impl MaildirStore {
         // Fastest: the identity a `stat` found before, or finds now and keeps (a Maildir
         // file's content never changes under its name; one that is gone meanwhile may
         // still be answered from the cache, RFC 2180 §4.1.1).
-        if let Ok(Some(m)) = self.known_meta(mailbox, uid) {
-            let st = self.state.get(mailbox)?;
-            return Some((path, Self::base_of(st, uid)?.clone(), m.file_id()));
+        match self.known_meta(mailbox, uid) {
+            Ok(Some(m)) => {
+                let st = self.state.get(mailbox)?;
+                return Some((path, Self::base_of(st, uid)?.clone(), m.file_id()));
+            }
+            Ok(None) => {}
+            // gone: no listing of the folder to look for it
+            Err(_) => return None,
         }
         let (base, entry) = self.locate(mailbox, &path, uid).ok()??;
         let meta = std::fs::metadata(entry.path(&path)).ok()?;

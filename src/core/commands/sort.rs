@@ -1,7 +1,6 @@
 //! SORT and UID SORT (RFC 5256 §3): SEARCH, then order the matches.
 
 use crate::message::keys::SortKeys;
-use crate::message::summary::Summary;
 use crate::syntax::types::{Data, SearchKey, SortCriterion, SortKey};
 
 use super::super::render;
@@ -34,18 +33,27 @@ impl Keyed {
     }
 }
 
+/// When SORT or THREAD needs a message's INTERNALDATE (it may cost a `stat`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Arrival {
+    Never,
+    /// For the messages without a sent date: §2.2 sorts them by INTERNALDATE instead.
+    WithoutSentDate,
+    Always,
+}
+
 /// The messages matching `criteria` (charset checked first, §3: NO for an unsupported one),
 /// in sequence order, with their keys (from the store's cache when it has them); sizes
 /// only `with_size` (SORT SIZE), since they may cost a read of each message, and
-/// INTERNALDATE only `with_arrival` (SORT ARRIVAL) or for a message without a sent date
-/// (§2.2 sorts it by INTERNALDATE instead), since it may cost a `stat`.
+/// INTERNALDATE as `arrival` says. A message expunged meanwhile whose keys, size or date
+/// are no longer known is left out, as SEARCH leaves it out (RFC 2180 §4.3).
 pub(super) fn search_keyed(
     ctx: &mut Ctx<'_>,
     sel: &Selected,
     charset: &str,
     criteria: &SearchKey,
     with_size: bool,
-    with_arrival: bool,
+    arrival: Arrival,
 ) -> Result<Vec<Keyed>, Outcome> {
     check_charset(Some(charset))?;
     let found = matching(ctx, sel, criteria)?;
@@ -54,16 +62,27 @@ pub(super) fn search_keyed(
         let Some(meta) = sel.view.meta(uid) else {
             continue;
         };
-        // A message expunged meanwhile still sorts, by its metadata alone.
-        let keys = render::sort_keys(ctx.store, &sel.mailbox, uid)
-            .unwrap_or_else(|_| Summary::of(&crate::message::Message::parse(b"")).keys);
+        let Ok(keys) = render::sort_keys(ctx.store, &sel.mailbox, uid) else {
+            continue;
+        };
         let size = if with_size {
-            message_size(&mut *ctx.store, &sel.mailbox, meta).unwrap_or(0)
+            match message_size(&mut *ctx.store, &sel.mailbox, meta) {
+                Ok(s) => s,
+                Err(_) => continue,
+            }
         } else {
             0
         };
-        let arrival = if with_arrival || keys.sent.is_none() {
-            message_date(&mut *ctx.store, &sel.mailbox, meta).map_or(0, |d| timestamp(&d))
+        let dated = match arrival {
+            Arrival::Never => false,
+            Arrival::WithoutSentDate => keys.sent.is_none(),
+            Arrival::Always => true,
+        };
+        let arrival = if dated {
+            match message_date(&mut *ctx.store, &sel.mailbox, meta) {
+                Ok(d) => timestamp(&d),
+                Err(_) => continue,
+            }
         } else {
             0
         };
@@ -94,8 +113,14 @@ pub(crate) fn sort(
         return Outcome::bad("No mailbox selected");
     };
     let with_size = criteria.iter().any(|c| c.key == SortKey::Size);
-    let with_arrival = criteria.iter().any(|c| c.key == SortKey::Arrival);
-    let keyed = match search_keyed(ctx, sel, charset, search, with_size, with_arrival) {
+    let arrival = if criteria.iter().any(|c| c.key == SortKey::Arrival) {
+        Arrival::Always
+    } else if criteria.iter().any(|c| c.key == SortKey::Date) {
+        Arrival::WithoutSentDate
+    } else {
+        Arrival::Never
+    };
+    let keyed = match search_keyed(ctx, sel, charset, search, with_size, arrival) {
         Ok(k) => k,
         Err(o) => return o,
     };

@@ -5,7 +5,7 @@ use crate::syntax::types::{Data, SearchKey, ThreadAlgorithm};
 use super::super::session::State;
 use super::super::sort::Item;
 use super::super::thread;
-use super::sort::search_keyed;
+use super::sort::{search_keyed, Arrival};
 use super::{Ctx, Outcome};
 
 /// THREAD: `* THREAD (…)…` by ORDEREDSUBJECT or REFERENCES.
@@ -34,7 +34,7 @@ pub(crate) fn thread(
         };
         return Outcome::bad(format!("Unsupported threading algorithm {name}"));
     }
-    let keyed = match search_keyed(ctx, sel, charset, search, false, false) {
+    let keyed = match search_keyed(ctx, sel, charset, search, false, Arrival::WithoutSentDate) {
         Ok(k) => k,
         Err(o) => return o,
     };

@@ -20,7 +20,10 @@ const SYSTEM: [(u8, Flag); 5] = [
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct FlagSet {
     bits: u8,
-    keywords: BTreeSet<String>,
+    /// `None` when there are none (most messages): one pointer instead of an empty set in
+    /// every message of a snapshot. Never an empty set, so equal sets compare equal.
+    #[allow(clippy::box_collection)] // the point: 8 octets per message, not 24
+    keywords: Option<Box<BTreeSet<String>>>,
 }
 
 impl FlagSet {
@@ -47,7 +50,9 @@ impl FlagSet {
     pub fn insert(&mut self, flag: &Flag) -> bool {
         match flag {
             Flag::Keyword(k) => {
-                self.keywords.insert(k.as_str().to_owned());
+                self.keywords
+                    .get_or_insert_with(Default::default)
+                    .insert(k.as_str().to_owned());
                 true
             }
             other => match Self::bit(other) {
@@ -64,7 +69,12 @@ impl FlagSet {
     pub fn remove(&mut self, flag: &Flag) {
         match flag {
             Flag::Keyword(k) => {
-                self.keywords.remove(k.as_str());
+                if let Some(set) = self.keywords.as_mut() {
+                    set.remove(k.as_str());
+                    if set.is_empty() {
+                        self.keywords = None;
+                    }
+                }
             }
             other => {
                 if let Some(b) = Self::bit(other) {
@@ -77,7 +87,10 @@ impl FlagSet {
     /// True if the flag is in the set.
     pub fn contains(&self, flag: &Flag) -> bool {
         match flag {
-            Flag::Keyword(k) => self.keywords.contains(k.as_str()),
+            Flag::Keyword(k) => self
+                .keywords
+                .as_ref()
+                .is_some_and(|s| s.contains(k.as_str())),
             other => Self::bit(other).is_some_and(|b| self.bits & b != 0),
         }
     }
@@ -94,7 +107,10 @@ impl FlagSet {
 
     /// The keywords, sorted.
     pub fn keywords(&self) -> impl Iterator<Item = &str> {
-        self.keywords.iter().map(String::as_str)
+        self.keywords
+            .iter()
+            .flat_map(|s| s.iter())
+            .map(String::as_str)
     }
 
     /// The flags as wire values: system flags first, then keywords; `\Recent` appended when
@@ -110,9 +126,8 @@ impl FlagSet {
         }
         // Keywords were validated as atoms when they entered the set.
         out.extend(
-            self.keywords
-                .iter()
-                .filter_map(|k| Atom::new(k.clone()).ok())
+            self.keywords()
+                .filter_map(|k| Atom::new(k).ok())
                 .map(Flag::Keyword),
         );
         out

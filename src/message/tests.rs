@@ -422,6 +422,17 @@ fn nested_rfc822_sections() {
         .unwrap(),
         "Subject: inner\r\n\r\n"
     );
+    // the same as the first thing asked of a fresh parse (the MIME tree built for it)
+    let fresh = Message::parse(m.data());
+    assert_eq!(
+        fetch(
+            &fresh,
+            &[2],
+            Some(SectionText::HeaderFields(fields(&["subject"])))
+        )
+        .unwrap(),
+        "Subject: inner\r\n\r\n"
+    );
     assert_eq!(fetch(&m, &[1], Some(SectionText::Header)), None);
     assert_eq!(fetch(&m, &[2, 3], None), None);
     assert_eq!(fetch(&m, &[3], None), None);

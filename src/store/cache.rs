@@ -102,6 +102,13 @@ struct Raw {
     header: Option<Part>,
 }
 
+/// Which part of a record.
+#[derive(Debug, Clone, Copy)]
+enum Which {
+    Summary,
+    Header,
+}
+
 /// Where one part of a record is in the record body, and its checksum.
 #[derive(Debug, Clone, Copy)]
 struct Part {
@@ -138,10 +145,13 @@ impl Window {
             .as_ref()
             .is_some_and(|f| Arc::ptr_eq(f, &raw.file));
         let inside = same && start >= self.at && end <= self.at + self.buf.len() as u64;
+        // A step back or into another file reads the part alone: refilling the window for
+        // it would read a whole window for one part.
+        let forward = !same || start >= self.at;
         let data = if inside {
             let from = (start - self.at) as usize;
             self.buf[from..from + len].to_vec()
-        } else if len >= WINDOW / 2 {
+        } else if len >= WINDOW / 2 || !forward {
             let mut buf = vec![0; len];
             raw.file.read_exact_at(&mut buf, start).ok()?;
             buf
@@ -420,8 +430,10 @@ fn record_body(name: &str, id: FileId, summary: Option<&[u8]>, header: Option<&[
 /// checksum) from the file it is in; one that cannot be read is left out.
 fn serialise(entries: &HashMap<String, Entry>, out: &mut impl Write) -> io::Result<()> {
     out.write_all(MAGIC)?;
+    // In arrival order, the order UIDs are given in (`folder::sort_arrivals`), so a walk
+    // over the messages by UID reads the file forwards ([`Window`]).
     let mut names: Vec<&String> = entries.keys().collect();
-    names.sort_unstable();
+    names.sort_unstable_by_key(|n| (super::deliver::arrival_key(n), *n));
     for name in names {
         let raw = &entries[name].raw;
         if let Ok(bytes) = raw.bytes() {
@@ -485,15 +497,15 @@ impl FolderCache {
     /// already had of the other (best effort: nothing is added if the journal cannot be
     /// written).
     fn add(&mut self, base: &str, id: FileId, summary: Option<&[u8]>, header: Option<&[u8]>) {
-        let keep = |me: &mut Self, which: fn(&Raw) -> Option<Part>, given: bool| {
+        let keep = |me: &mut Self, which: Which, given: bool| {
             if given {
                 None
             } else {
                 me.part(base, id, which)
             }
         };
-        let old_summary = keep(self, |r| r.summary, summary.is_some());
-        let old_header = keep(self, |r| r.header, header.is_some());
+        let old_summary = keep(self, Which::Summary, summary.is_some());
+        let old_header = keep(self, Which::Header, header.is_some());
         let summary = summary.or(old_summary.as_deref());
         let header = header.or(old_header.as_deref());
         let body = record_body(base, id, summary, header);
@@ -505,6 +517,8 @@ impl FolderCache {
             },
         };
         let Ok((_, entry)) = journal.append(&body) else {
+            // a write cut short may have left octets past its end: not appended to again
+            self.journal = None;
             return;
         };
         self.entries.insert(base.to_owned(), entry);
@@ -514,26 +528,33 @@ impl FolderCache {
     /// One part of the record of `base`, if the entry matches the file's identity and the
     /// part is sound; a damaged record is forgotten (the caller parses the message and
     /// offers it again).
-    fn part(&mut self, base: &str, id: FileId, which: fn(&Raw) -> Option<Part>) -> Option<Vec<u8>> {
+    fn part(&mut self, base: &str, id: FileId, which: Which) -> Option<Vec<u8>> {
         self.load();
-        let raw = &self.entries.get(base).filter(|e| e.id == id)?.raw;
-        let part = which(raw)?;
-        let Some(data) = self.window.read(raw, part) else {
-            self.entries.remove(base);
-            return None;
-        };
-        Some(data)
+        let raw = &mut self.entries.get_mut(base).filter(|e| e.id == id)?.raw;
+        let part = match which {
+            Which::Summary => raw.summary,
+            Which::Header => raw.header,
+        }?;
+        let data = self.window.read(raw, part);
+        if data.is_none() {
+            // damaged (or unreadable): that part is forgotten, the other kept
+            match which {
+                Which::Summary => raw.summary = None,
+                Which::Header => raw.header = None,
+            }
+        }
+        data
     }
 
     /// The cached summary of the file `base` if the entry matches the file's identity.
     pub fn get(&mut self, base: &str, id: FileId) -> Option<Arc<Summary>> {
-        let data = self.part(base, id, |r| r.summary)?;
+        let data = self.part(base, id, Which::Summary)?;
         Some(Arc::new(codec::decode(&data)?))
     }
 
     /// Only the SORT/THREAD keys of the cached summary of `base` ([`codec::decode_keys`]).
     pub fn sort_keys(&mut self, base: &str, id: FileId) -> Option<SortKeys> {
-        let data = self.part(base, id, |r| r.summary)?;
+        let data = self.part(base, id, Which::Summary)?;
         codec::decode_keys(&data)
     }
 
@@ -546,7 +567,7 @@ impl FolderCache {
 
     /// The cached header block of the file `base` if the entry matches the file's identity.
     pub fn header(&mut self, base: &str, id: FileId) -> Option<Vec<u8>> {
-        self.part(base, id, |r| r.header)
+        self.part(base, id, Which::Header)
     }
 
     /// Records the header block of the file `base` if it is at most [`MAX_HEADER`] octets.
@@ -759,9 +780,14 @@ mod tests {
         let at = bad.len() - 3;
         bad[at] ^= 0x01;
         std::fs::write(&path, &bad).unwrap();
+        // (asked for first: the summary is kept all the same)
         let mut c = FolderCache::new(dir.path());
-        assert_eq!(c.get("a", ID).as_deref(), Some(&*s));
         assert!(c.header("a", ID).is_none());
+        assert_eq!(c.get("a", ID).as_deref(), Some(&*s));
+        // and a header computed again joins the summary in the new record
+        c.put_header("a", ID, header);
+        assert_eq!(c.get("a", ID).as_deref(), Some(&*s));
+        assert_eq!(c.header("a", ID).as_deref(), Some(&header[..]));
         // damage in the head (the name) drops the record when the file is indexed
         let mut bad = data.clone();
         let name_at = MAGIC.len() + 12 + 4;
@@ -842,7 +868,8 @@ mod tests {
         // a new identity replaces the whole entry
         c.put_header("h", FileId { size: 99, ..ID }, b"New: 1\n\n");
         assert!(c.get("h", FileId { size: 99, ..ID }).is_none());
-        // damage in the header part is caught by the record's checksum
+        // damage in the header part is caught by its checksum (the summary beside it is
+        // still good)
         c.flush(|_| true).unwrap();
         let path = dir.path().join(FILE_NAME);
         let mut data = std::fs::read(&path).unwrap();
@@ -851,7 +878,7 @@ mod tests {
         std::fs::write(&path, &data).unwrap();
         let mut c = FolderCache::new(dir.path());
         assert!(c.header("s", ID).is_none());
-        assert!(c.get("s", ID).is_none());
+        assert_eq!(c.get("s", ID).as_deref(), Some(&*s));
         assert_eq!(
             c.header("both", ID).as_deref(),
             Some(&b"Subject: b\r\n\r\n"[..])

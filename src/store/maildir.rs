@@ -755,11 +755,11 @@ impl MaildirStore {
         claim_recent: bool,
         watch: bool,
     ) -> Result<Snapshot, StoreError> {
-        let path = self.folder(mailbox)?;
         // Between commands: what the last one read through the cache is let go.
         for c in self.caches.values_mut() {
             c.rest();
         }
+        let path = self.folder(mailbox)?;
         let began = SystemTime::now();
         let before = Stamp::read(&path).map_err(|e| folder_err("reading the folder", e))?;
         if let Some((stamp, snap)) = self.scanned.get(mailbox) {

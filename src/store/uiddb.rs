@@ -189,6 +189,7 @@ impl UidDb {
             last = uid;
             entries.push((uid, base.to_owned()));
         }
+        entries.shrink_to_fit();
         Ok(UidDb {
             validity,
             next,

@@ -829,6 +829,45 @@ fn sizes_from_content_reads_are_kept() {
     assert_eq!(text.lines().count(), n + 1);
 }
 
+/// STATUS counts of a folder nobody changed are saved in `imapd.status` and used by the
+/// next session (proved by planting a count), and never once the folder changed.
+#[test]
+fn status_counts_are_saved_for_an_unchanged_folder() {
+    let d = tempfile::tempdir().unwrap();
+    let mut a = open(d.path());
+    a.create("INBOX.Box").unwrap();
+    for (i, flags) in [vec![Flag::Seen], vec![], vec![]].into_iter().enumerate() {
+        a.append("INBOX.Box", msg(&format!("m{i}\n"), &flags))
+            .unwrap();
+    }
+    a.deliver("INBOX.Box", b"new\n").unwrap();
+    let counts = |s: &mut MaildirStore| {
+        let c = s.counts("INBOX.Box", false).unwrap();
+        (c.messages, c.unseen, c.recent)
+    };
+    // (the first look gives the delivery its UID: a change, so nothing is saved)
+    assert_eq!(counts(&mut a), (4, 3, 1));
+    assert!(!d.path().join(".Box/imapd.status").exists());
+    std::thread::sleep(Duration::from_millis(300)); // settled (stamp.rs)
+    assert_eq!(counts(&mut a), (4, 3, 1));
+    let file = d.path().join(".Box").join("imapd.status");
+    let text = std::fs::read_to_string(&file).expect("imapd.status written");
+    // planted: 4 messages become 44
+    std::fs::write(&file, text.replace(" 4 3 1\n", " 44 3 1\n")).unwrap();
+    assert_eq!(
+        counts(&mut open(d.path())),
+        (44, 3, 1),
+        "the saved counts were not used"
+    );
+    // a flag change elsewhere (a rename in cur/) makes them stale
+    a.change_flags("INBOX.Box", &[2], &FlagChange::Add(set(&[Flag::Seen])))
+        .unwrap();
+    assert_eq!(counts(&mut open(d.path())), (4, 2, 1));
+    // and so does a delivery by hand
+    std::fs::write(d.path().join(".Box/new/1.M1P1.host"), b"x\n").unwrap();
+    assert_eq!(counts(&mut open(d.path())), (5, 3, 2));
+}
+
 /// STATUS counts read from the file names alone agree with a full snapshot, through
 /// unclaimed deliveries, flag changes, keywords, expunges and an outside rename.
 #[test]

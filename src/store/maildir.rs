@@ -31,6 +31,7 @@ use super::names::{self, FolderDir};
 use super::quota::{self, QuotaSpec, Usage};
 use super::sizes::{self, Measured, Sizes};
 use super::stamp::{self, Stamp};
+use super::status;
 use super::time;
 use super::uiddb::{FileIdentity, UidDb};
 
@@ -1447,25 +1448,37 @@ impl Store for MaildirStore {
             c.size = Some(total_size(self, mailbox, &snap)?);
             return Ok(c);
         }
-        // A snapshot known to be current answers at once (stamp.rs).
+        // A snapshot known to be current answers at once (stamp.rs), and so do the counts
+        // any session saved for the folder as it is (status.rs).
+        let began = SystemTime::now();
         let stamp = Stamp::read(&path).map_err(|e| folder_err("reading the folder", e))?;
         if let Some((s, snap)) = self.scanned.get(mailbox) {
             if *s == stamp {
                 return Ok(Counts::of(snap));
             }
         }
+        let counted = |c: status::Saved| Counts {
+            uid_validity: c.uid_validity,
+            uid_next: c.uid_next,
+            messages: c.messages,
+            unseen: c.unseen,
+            recent: c.recent,
+            size: None,
+        };
+        if let Some(saved) = status::load(&path, &stamp) {
+            return Ok(counted(saved));
+        }
         // Otherwise the names say it all: no stat or read per message (RFC 3501 §6.3.10
         // needs neither sizes nor dates).
         self.sync(mailbox, &path, false, false)
             .map_err(|e| folder_err("reading the folder", e))?;
         let st = &self.state[mailbox];
-        let mut c = Counts {
+        let mut c = status::Saved {
             uid_validity: st.db.validity,
             uid_next: st.db.next,
             messages: 0,
             unseen: 0,
             recent: st.files.values().filter(|e| e.in_new).count() as u64,
-            size: None,
         };
         for (_, base) in &st.db.entries {
             let Some(entry) = st.files.get(base) else {
@@ -1477,7 +1490,14 @@ impl Store for MaildirStore {
                 c.unseen += 1;
             }
         }
-        Ok(c)
+        // Saved for the next STATUS (of any session) if nothing changed while we looked
+        // and nothing can change unseen within the stamp's clock tick.
+        let unchanged = Stamp::read(&path).is_ok_and(|after| after.contents() == stamp.contents());
+        if unchanged && stamp.contents_settled(began, self.settle) {
+            // best effort: the file is an optimisation
+            let _ = status::save(&path, &stamp, &c);
+        }
+        Ok(counted(c))
     }
 
     fn change_flags(

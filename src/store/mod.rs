@@ -8,7 +8,8 @@
 //! [`quota`] (Maildir++ `maildirsize`), [`atomic`] (write–fsync–rename), [`time`] (mtime ↔
 //! INTERNALDATE), [`events`] (inotify: what changed in a folder since the last look), [`cache`] (the parsed-metadata cache `imapd.cache`), [`sizes`] (RFC822.SIZE
 //! of files without a `,W=` hint, `imapd.sizes`), [`stamp`] (proof that a folder is
-//! unchanged), [`maildir`] (the store).
+//! unchanged), [`status`] (the STATUS counts of an unchanged folder, `imapd.status`),
+//! [`maildir`] (the store).
 //!
 //! Open one handle per session: `MaildirStore::open(path, MaildirOptions::default())`.
 //!
@@ -50,6 +51,7 @@ pub mod names;
 pub mod quota;
 pub mod sizes;
 pub mod stamp;
+pub mod status;
 pub mod time;
 pub mod uiddb;
 

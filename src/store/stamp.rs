@@ -76,12 +76,29 @@ impl Stamp {
     /// True if every mtime lies at least `settle` ([`settle_time`] of the folder's file
     /// system) before `scan_began`.
     pub fn settled(&self, scan_began: SystemTime, settle: Duration) -> bool {
-        let Ok(began) = scan_began.duration_since(UNIX_EPOCH) else {
-            return false;
-        };
-        let limit = began.as_nanos() as i128 - settle.as_nanos() as i128;
-        self.entries.iter().all(|(ns, _, _)| *ns <= limit)
+        all_before(&self.entries, scan_began, settle)
     }
+
+    /// The entries of `cur/`, `new/`, `courierimapkeywords/` and `courierimapuiddb`: the
+    /// stamp without the folder directory itself, which writing a cache file changes.
+    pub fn contents(&self) -> [(i128, u64, u64); 4] {
+        let [_, rest @ ..] = self.entries;
+        rest
+    }
+
+    /// [`Stamp::settled`] for [`Stamp::contents`] alone.
+    pub fn contents_settled(&self, scan_began: SystemTime, settle: Duration) -> bool {
+        all_before(&self.contents(), scan_began, settle)
+    }
+}
+
+/// True if every mtime of `entries` lies at least `settle` before `began`.
+fn all_before(entries: &[(i128, u64, u64)], began: SystemTime, settle: Duration) -> bool {
+    let Ok(began) = began.duration_since(UNIX_EPOCH) else {
+        return false;
+    };
+    let limit = began.as_nanos() as i128 - settle.as_nanos() as i128;
+    entries.iter().all(|(ns, _, _)| *ns <= limit)
 }
 
 #[cfg(test)]

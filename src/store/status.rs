@@ -1,0 +1,155 @@
+//! The per-folder STATUS cache `imapd.status`: the counts of the folder's last full look
+//! (UIDVALIDITY, UIDNEXT, MESSAGES, UNSEEN, RECENT) with the metadata of the directories and
+//! files they were read from, so a STATUS of a folder nobody changed since costs four
+//! `stat`s and one small read instead of listing the folder and parsing its UID database
+//! (a client polling STATUS of every folder, RFC 3501 §6.3.10).
+//!
+//! An optimisation only, never the source of truth:
+//! * The counts are used only while the stamp of `cur/`, `new/`, `courierimapkeywords/`
+//!   and `courierimapuiddb` (mtime with nanoseconds, inode, size: [`Stamp::contents`]) is
+//!   the one saved, and they are saved only when that stamp was settled before the look
+//!   began and unchanged after it ([`Stamp::contents_settled`], the rule `stamp.rs`
+//!   explains), so any later change shows as another stamp. Every change to the counts is a
+//!   change in one of those four: a delivery or an expunge changes `new/` or `cur/`, a flag
+//!   change renames in `cur/`, a new UID or UIDVALIDITY rewrites the database.
+//! * The folder directory itself is not part of that stamp: writing this file changes it.
+//! * Written as a whole (temporary file in the folder's `tmp/`, then renamed over), without
+//!   an fsync: after a crash the file may be empty or old, and an empty, damaged or foreign
+//!   file is ignored (and its stamp cannot match a folder changed since).
+//! * The name has no leading dot, so it can never be a Maildir++ folder
+//!   (maildirplusplus.txt), and Courier ignores unknown files in a folder directory.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use super::deliver;
+use super::stamp::Stamp;
+
+/// The cache file's name inside a folder directory.
+pub const FILE_NAME: &str = "imapd.status";
+
+/// First word and layout version of the file's one line.
+const MAGIC: &str = "imapd-status 1";
+
+/// The counts STATUS reports that need no message's size (RFC 3501 §6.3.10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Saved {
+    /// UIDVALIDITY.
+    pub uid_validity: u32,
+    /// UIDNEXT.
+    pub uid_next: u32,
+    /// MESSAGES.
+    pub messages: u64,
+    /// UNSEEN.
+    pub unseen: u64,
+    /// RECENT: messages in `new/`, which no session has claimed.
+    pub recent: u64,
+}
+
+/// The counts saved for `folder` if they were saved for exactly the stamp `now`.
+pub fn load(folder: &Path, now: &Stamp) -> Option<Saved> {
+    let text = std::fs::read_to_string(folder.join(FILE_NAME)).ok()?;
+    let line = text.strip_suffix('\n')?;
+    let rest = line.strip_prefix(MAGIC)?.strip_prefix(' ')?;
+    let fields: Vec<&str> = rest.split(' ').collect();
+    let (stamp, counts) = fields.split_at_checked(12)?;
+    let mut want = Vec::with_capacity(12);
+    for (ns, ino, size) in now.contents() {
+        want.extend([ns.to_string(), ino.to_string(), size.to_string()]);
+    }
+    if stamp != want.iter().map(String::as_str).collect::<Vec<_>>() {
+        return None;
+    }
+    let [v, n, m, u, r] = counts else {
+        return None;
+    };
+    Some(Saved {
+        uid_validity: v.parse().ok()?,
+        uid_next: n.parse().ok()?,
+        messages: m.parse().ok()?,
+        unseen: u.parse().ok()?,
+        recent: r.parse().ok()?,
+    })
+}
+
+/// Saves `counts` as those of `folder` at the stamp `at` (best effort: the caller may
+/// ignore a failure, the next STATUS then looks at the folder again).
+pub fn save(folder: &Path, at: &Stamp, counts: &Saved) -> io::Result<()> {
+    let mut line = String::from(MAGIC);
+    for (ns, ino, size) in at.contents() {
+        line.push_str(&format!(" {ns} {ino} {size}"));
+    }
+    let c = counts;
+    line.push_str(&format!(
+        " {} {} {} {} {}\n",
+        c.uid_validity, c.uid_next, c.messages, c.unseen, c.recent
+    ));
+    let (tmp, mut file) = deliver::create_tmp(&folder.join("tmp"), "imapdstatus")?;
+    let written = file
+        .write_all(line.as_bytes())
+        .and_then(|()| std::fs::rename(&tmp, folder.join(FILE_NAME)));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const C: Saved = Saved {
+        uid_validity: 7,
+        uid_next: 12,
+        messages: 9,
+        unseen: 2,
+        recent: 1,
+    };
+
+    fn folder() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for d in ["cur", "new", "tmp"] {
+            std::fs::create_dir(dir.path().join(d)).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn counts_come_back_for_the_same_stamp_only() {
+        let dir = folder();
+        let at = Stamp::read(dir.path()).unwrap();
+        assert_eq!(load(dir.path(), &at), None);
+        save(dir.path(), &at, &C).unwrap();
+        // writing the file changed the folder directory, which the stamp leaves out
+        let now = Stamp::read(dir.path()).unwrap();
+        assert_eq!(load(dir.path(), &now), Some(C));
+        std::fs::write(dir.path().join("new/1.x"), b"m").unwrap();
+        assert_eq!(load(dir.path(), &Stamp::read(dir.path()).unwrap()), None);
+        // nothing is left in tmp/
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
+            0
+        );
+    }
+
+    #[test]
+    fn damaged_files_are_ignored() {
+        let dir = folder();
+        let at = Stamp::read(dir.path()).unwrap();
+        save(dir.path(), &at, &C).unwrap();
+        let path = dir.path().join(FILE_NAME);
+        let good = std::fs::read_to_string(&path).unwrap();
+        let now = Stamp::read(dir.path()).unwrap();
+        for bad in [
+            String::new(),
+            good.replace(MAGIC, "imapd-status 2"),
+            good.trim_end().to_owned(),
+            good[..good.len() / 2].to_owned(),
+            good.replace('\n', " 5\n"),
+            good.replacen(" 9 2 1\n", " 9 x 1\n", 1),
+        ] {
+            std::fs::write(&path, &bad).unwrap();
+            assert_eq!(load(dir.path(), &now), None, "{bad:?}");
+        }
+    }
+}

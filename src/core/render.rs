@@ -54,6 +54,20 @@ pub fn summary_item(s: &Summary, att: &FetchAtt) -> Option<FetchValue> {
     })
 }
 
+/// [`summary_item`] for the last item that needs the summary: when no one else holds it (a
+/// store's cache hands out a fresh decode), its part is moved out instead of copied.
+pub fn summary_item_last(s: Arc<Summary>, att: &FetchAtt) -> Option<FetchValue> {
+    match Arc::try_unwrap(s) {
+        Ok(s) => Some(match att {
+            FetchAtt::Envelope => FetchValue::Envelope(Box::new(s.envelope)),
+            FetchAtt::Body => FetchValue::Body(Box::new(s.body())),
+            FetchAtt::BodyStructure => FetchValue::BodyStructure(Box::new(s.body_structure)),
+            _ => return None,
+        }),
+        Err(shared) => summary_item(&shared, att),
+    }
+}
+
 /// Why an item could not be rendered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RenderError {

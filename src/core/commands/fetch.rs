@@ -78,6 +78,8 @@ pub(crate) fn fetch(
         .iter()
         .any(|a| needs_content(a) && !render::from_summary(a));
     let want_summary = !want_content && atts.iter().any(render::from_summary);
+    // The last item rendered from the summary may take it (moved, not copied).
+    let last_from_summary = atts.iter().rposition(render::from_summary);
     let want_size = atts.contains(&FetchAtt::Rfc822Size);
     let want_date = atts.contains(&FetchAtt::InternalDate);
     // only header items need content: read no further than the header
@@ -119,7 +121,7 @@ pub(crate) fn fetch(
         if want_content && content.is_none() {
             continue;
         }
-        let summary = if want_summary {
+        let mut summary = if want_summary {
             match render::summary(ctx.store, &sel.mailbox, u) {
                 Ok(s) => Some(s),
                 Err(_) => {
@@ -169,7 +171,7 @@ pub(crate) fn fetch(
         }
         // One lookup per message (the view is not changed below).
         let meta = sel.view.meta_at(u, &mut cursor);
-        for att in &atts {
+        for (i, att) in atts.iter().enumerate() {
             let v = match att {
                 FetchAtt::Flags => FetchValue::Flags(
                     meta.map(|m| m.flags.to_flags(sel.view.is_recent(u)))
@@ -185,10 +187,16 @@ pub(crate) fn fetch(
                     None => continue,
                 },
                 other if summary.is_some() => {
-                    match summary
-                        .as_deref()
-                        .and_then(|s| render::summary_item(s, other))
-                    {
+                    let item = if Some(i) == last_from_summary {
+                        summary
+                            .take()
+                            .and_then(|s| render::summary_item_last(s, other))
+                    } else {
+                        summary
+                            .as_deref()
+                            .and_then(|s| render::summary_item(s, other))
+                    };
+                    match item {
                         Some(v) => v,
                         None => continue,
                     }

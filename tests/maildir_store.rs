@@ -843,29 +843,41 @@ fn status_counts_are_saved_for_an_unchanged_folder() {
     a.deliver("INBOX.Box", b"new\n").unwrap();
     let counts = |s: &mut MaildirStore| {
         let c = s.counts("INBOX.Box", false).unwrap();
-        (c.messages, c.unseen, c.recent)
+        (c.messages, c.unseen, c.recent, c.uid_next)
     };
     // (the first look gives the delivery its UID: a change, so nothing is saved)
-    assert_eq!(counts(&mut a), (4, 3, 1));
-    assert!(!d.path().join(".Box/imapd.status").exists());
-    std::thread::sleep(Duration::from_millis(300)); // settled (stamp.rs)
-    assert_eq!(counts(&mut a), (4, 3, 1));
-    let file = d.path().join(".Box").join("imapd.status");
+    assert_eq!(counts(&mut a), (4, 3, 1, 5));
+    let file = d.path().join(".Box/imapd.status");
+    assert!(!file.exists());
+    // settled (stamp.rs)
+    let settle = imapd::store::stamp::settle_time(d.path());
+    std::thread::sleep(settle + Duration::from_millis(200));
+    assert_eq!(counts(&mut a), (4, 3, 1, 5));
     let text = std::fs::read_to_string(&file).expect("imapd.status written");
     // planted: 4 messages become 44
-    std::fs::write(&file, text.replace(" 4 3 1\n", " 44 3 1\n")).unwrap();
+    std::fs::write(&file, text.replace(" 5 4 3 1\n", " 5 44 3 1\n")).unwrap();
     assert_eq!(
         counts(&mut open(d.path())),
-        (44, 3, 1),
+        (44, 3, 1, 5),
         "the saved counts were not used"
     );
-    // a flag change elsewhere (a rename in cur/) makes them stale
+    // a UID database changed in place (its next UID) makes them stale
+    let db = d.path().join(".Box/courierimapuiddb");
+    let old = std::fs::read_to_string(&db).unwrap();
+    let (head, rest) = old.split_once('\n').unwrap();
+    std::fs::write(
+        &db,
+        format!("{} {}\n{rest}", head.rsplit_once(' ').unwrap().0, 9),
+    )
+    .unwrap();
+    assert_eq!(counts(&mut open(d.path())), (4, 3, 1, 9));
+    // so does a flag change elsewhere (a rename in cur/)
     a.change_flags("INBOX.Box", &[2], &FlagChange::Add(set(&[Flag::Seen])))
         .unwrap();
-    assert_eq!(counts(&mut open(d.path())), (4, 2, 1));
-    // and so does a delivery by hand
+    assert_eq!(counts(&mut open(d.path())), (4, 2, 1, 9));
+    // and a delivery by hand
     std::fs::write(d.path().join(".Box/new/1.M1P1.host"), b"x\n").unwrap();
-    assert_eq!(counts(&mut open(d.path())), (5, 3, 2));
+    assert_eq!(counts(&mut open(d.path())), (5, 3, 2, 10));
 }
 
 /// STATUS counts read from the file names alone agree with a full snapshot, through

@@ -1465,7 +1465,9 @@ impl Store for MaildirStore {
             recent: c.recent,
             size: None,
         };
-        if let Some(saved) = status::load(&path, &stamp) {
+        // (local file systems only: over NFS a stat may come from the attribute cache)
+        let saving = self.settle == stamp::SETTLE_LOCAL;
+        if let Some(saved) = saving.then(|| status::load(&path, &stamp)).flatten() {
             return Ok(counted(saved));
         }
         // Otherwise the names say it all: no stat or read per message (RFC 3501 §6.3.10
@@ -1493,7 +1495,7 @@ impl Store for MaildirStore {
         // Saved for the next STATUS (of any session) if nothing changed while we looked
         // and nothing can change unseen within the stamp's clock tick.
         let unchanged = Stamp::read(&path).is_ok_and(|after| after.contents() == stamp.contents());
-        if unchanged && stamp.contents_settled(began, self.settle) {
+        if saving && unchanged && stamp.contents_settled(began, self.settle) {
             // best effort: the file is an optimisation
             let _ = status::save(&path, &stamp, &c);
         }

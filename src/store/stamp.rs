@@ -92,13 +92,20 @@ impl Stamp {
     }
 }
 
-/// True if every mtime of `entries` lies at least `settle` before `began`.
+/// True if every mtime of `entries` lies at least `settle` before `began`. An mtime of whole
+/// seconds may come from a file system that keeps no more (ext4 with 128-octet inodes,
+/// ext3): a later change in the same second would show the same mtime, so such an mtime
+/// must lie a second more in the past.
 fn all_before(entries: &[(i128, u64, u64)], began: SystemTime, settle: Duration) -> bool {
+    const SECOND: i128 = 1_000_000_000;
     let Ok(began) = began.duration_since(UNIX_EPOCH) else {
         return false;
     };
     let limit = began.as_nanos() as i128 - settle.as_nanos() as i128;
-    entries.iter().all(|(ns, _, _)| *ns <= limit)
+    entries.iter().all(|(ns, _, _)| {
+        let coarse = ns.rem_euclid(SECOND) == 0;
+        *ns <= if coarse { limit - SECOND } else { limit }
+    })
 }
 
 #[cfg(test)]
@@ -130,5 +137,20 @@ mod tests {
         )
         .unwrap();
         assert_ne!(b, Stamp::read(dir.path()).unwrap());
+    }
+
+    /// A whole-second mtime (a file system without sub-second timestamps) is settled only a
+    /// second later than one with nanoseconds.
+    #[test]
+    fn whole_second_mtimes_need_a_second_more() {
+        let at = |secs: u64, nanos: u32| UNIX_EPOCH + Duration::new(secs, nanos);
+        let ns = |secs: i128, nanos: i128| secs * 1_000_000_000 + nanos;
+        let fine = [(ns(100, 5), 1, 1)];
+        let coarse = [(ns(100, 0), 1, 1)];
+        let settle = Duration::from_millis(100);
+        assert!(all_before(&fine, at(100, 200_000_000), settle));
+        assert!(!all_before(&coarse, at(100, 200_000_000), settle));
+        assert!(!all_before(&coarse, at(101, 0), settle));
+        assert!(all_before(&coarse, at(101, 100_000_000), settle));
     }
 }

@@ -13,13 +13,15 @@
 //!   change in one of those four: a delivery or an expunge changes `new/` or `cur/`, a flag
 //!   change renames in `cur/`, a new UID or UIDVALIDITY rewrites the database.
 //! * The folder directory itself is not part of that stamp: writing this file changes it.
+//! * Used only on local file systems (`stamp::SETTLE_LOCAL`): over NFS a `stat` may be
+//!   answered from the client's attribute cache and the server's clock is not ours.
 //! * Written as a whole (temporary file in the folder's `tmp/`, then renamed over), without
 //!   an fsync: after a crash the file may be empty or old, and an empty, damaged or foreign
 //!   file is ignored (and its stamp cannot match a folder changed since).
 //! * The name has no leading dot, so it can never be a Maildir++ folder
 //!   (maildirplusplus.txt), and Courier ignores unknown files in a folder directory.
 
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::Path;
 
 use super::deliver;
@@ -46,9 +48,26 @@ pub struct Saved {
     pub recent: u64,
 }
 
+/// The file's longest possible line, with room to spare.
+const MAX_LINE: u64 = 512;
+
+/// The file's text, if it is a regular file (not followed through a symlink, never waited
+/// on as a FIFO) of at most [`MAX_LINE`] octets.
+fn read(path: &Path) -> Option<String> {
+    use rustix::fs::{Mode, OFlags};
+    let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
+    let file = std::fs::File::from(rustix::fs::open(path, flags, Mode::empty()).ok()?);
+    if !file.metadata().ok()?.is_file() {
+        return None;
+    }
+    let mut text = String::new();
+    file.take(MAX_LINE + 1).read_to_string(&mut text).ok()?;
+    (text.len() as u64 <= MAX_LINE).then_some(text)
+}
+
 /// The counts saved for `folder` if they were saved for exactly the stamp `now`.
 pub fn load(folder: &Path, now: &Stamp) -> Option<Saved> {
-    let text = std::fs::read_to_string(folder.join(FILE_NAME)).ok()?;
+    let text = read(&folder.join(FILE_NAME))?;
     let line = text.strip_suffix('\n')?;
     let rest = line.strip_prefix(MAGIC)?.strip_prefix(' ')?;
     let fields: Vec<&str> = rest.split(' ').collect();
@@ -151,5 +170,16 @@ mod tests {
             std::fs::write(&path, &bad).unwrap();
             assert_eq!(load(dir.path(), &now), None, "{bad:?}");
         }
+        // a symlink to the good text is not followed; an oversized file is not read
+        let elsewhere = dir.path().join("tmp/good");
+        std::fs::write(&elsewhere, &good).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, &path).unwrap();
+        assert_eq!(load(dir.path(), &now), None);
+        std::fs::remove_file(&path).unwrap();
+        std::fs::write(&path, good.replace('\n', &" ".repeat(600))).unwrap();
+        assert_eq!(load(dir.path(), &now), None);
+        std::fs::write(&path, &good).unwrap();
+        assert_eq!(load(dir.path(), &now), Some(C));
     }
 }

@@ -897,6 +897,8 @@ fn counts_agree_with_snapshots() {
                 want.size = Some(snap.messages.iter().map(|m| crlf_size(&content(m))).sum());
             }
             assert_eq!(s.counts("INBOX", with_size).unwrap(), want);
+            // and the handle watching the folder (it counts its own list)
+            assert_eq!(b.counts("INBOX", with_size).unwrap(), want);
         }
     };
     check(&mut a, &mut b);

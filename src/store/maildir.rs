@@ -1457,6 +1457,14 @@ impl Store for MaildirStore {
                 return Ok(Counts::of(snap));
             }
         }
+        // The watched (selected) folder's list is kept current by its events: counting it
+        // costs less than matching every name of a listing against the database.
+        let watched = self.events.as_ref().is_some_and(|ev| ev.watches(&path))
+            && self.state.get(mailbox).is_some_and(|st| st.tracked);
+        if watched {
+            let snap = self.snapshot_of(mailbox, false, false)?;
+            return Ok(Counts::of(&snap));
+        }
         let counted = |c: status::Saved| Counts {
             uid_validity: c.uid_validity,
             uid_next: c.uid_next,

@@ -27,10 +27,16 @@ impl Watchable for MaildirStore {
             return Vec::new();
         };
         let folder = self.root().join(names::rel_path(&dir));
+        // The folder directory too: the last step of another session's APPEND or EXPUNGE
+        // may be its write of `courierimapuiddb` (in place, or renamed over), which raises no
+        // event in cur/ or new/; an idler that looked at the file's event before the
+        // database had the message would otherwise wait for the next event (found by the
+        // conformance corpus: 1 run in 8 of rfc2177-idle lost a push).
         vec![
             folder.join("cur"),
             folder.join("new"),
             folder.join("courierimapkeywords"),
+            folder,
         ]
     }
 }

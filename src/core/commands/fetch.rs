@@ -8,7 +8,7 @@ use super::super::flags::FlagSet;
 use super::super::render;
 use super::super::sequence;
 use super::super::session::State;
-use super::super::store::{message_date, message_size, FlagChange};
+use super::super::store::{message_date, message_size, FlagChange, MessageMeta, StoreError};
 use super::{Ctx, Outcome};
 
 /// True for attributes that set `\Seen` implicitly (§6.4.5: BODY[...] without .PEEK, RFC822,
@@ -132,28 +132,20 @@ pub(crate) fn fetch(
         } else {
             None
         };
-        // The size may need a read too (a store that does not know it yet): a message gone
-        // meanwhile is left out whole, as for content.
-        let size = match want_size.then(|| sel.view.meta(u)).flatten() {
-            Some(m) => match message_size(&mut *ctx.store, &sel.mailbox, m) {
-                Ok(s) => Some(s),
-                Err(_) => {
-                    missing += 1;
-                    continue;
-                }
-            },
-            None => None,
+        // RFC822.SIZE and INTERNALDATE may need a read or a stat too (a store that does not
+        // know them yet): a message gone meanwhile is left out whole, as for content.
+        let meta = (want_size || want_date).then(|| sel.view.meta(u)).flatten();
+        let Ok(size) = looked_up(want_size, meta, |m| {
+            message_size(&mut *ctx.store, &sel.mailbox, m)
+        }) else {
+            missing += 1;
+            continue;
         };
-        // The same for INTERNALDATE (a Maildir store may have to stat the file).
-        let date = match want_date.then(|| sel.view.meta(u)).flatten() {
-            Some(m) => match message_date(&mut *ctx.store, &sel.mailbox, m) {
-                Ok(d) => Some(d),
-                Err(_) => {
-                    missing += 1;
-                    continue;
-                }
-            },
-            None => None,
+        let Ok(date) = looked_up(want_date, meta, |m| {
+            message_date(&mut *ctx.store, &sel.mailbox, m)
+        }) else {
+            missing += 1;
+            continue;
         };
         let parsed = content.as_deref().map(render::Parsed::new);
         let mut values = Vec::with_capacity(atts.len() + 1);
@@ -235,4 +227,17 @@ pub(crate) fn fetch(
     } else {
         "FETCH completed"
     })
+}
+
+/// `get` of a message's metadata when `wanted` (and the view still has the message); an error
+/// if the store finds the message gone.
+fn looked_up<T>(
+    wanted: bool,
+    meta: Option<&MessageMeta>,
+    get: impl FnOnce(&MessageMeta) -> Result<T, StoreError>,
+) -> Result<Option<T>, StoreError> {
+    match meta.filter(|_| wanted) {
+        Some(m) => get(m).map(Some),
+        None => Ok(None),
+    }
 }

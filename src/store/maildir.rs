@@ -685,10 +685,10 @@ impl MaildirStore {
     }
 
     /// [`Self::meta_of`] for a message of a folder this handle has synced: one `stat` the
-    /// first time. `Ok(None)` if this handle knows nothing of the folder or of a UID that
-    /// new (the caller looks further); [`StoreError::Expunged`] if the message is gone: a
-    /// UID below the database's `next` that it no longer holds, or a file no longer found
-    /// (no listing again for it).
+    /// first time. `Ok(None)` if this handle knows nothing of the folder, or of a UID newer
+    /// than its database (the caller looks further); [`StoreError::Expunged`] if the
+    /// message is gone: a UID below the database's `next` that it no longer holds, or a
+    /// file no longer found (no listing again for it).
     fn known_meta(&mut self, mailbox: &str, uid: Uid) -> Result<Option<FileMeta>, StoreError> {
         let Some(st) = self.state.get(mailbox) else {
             return Ok(None);

@@ -64,7 +64,12 @@ fn cache_is_written_shared_and_verified() {
     assert_eq!(subject(&one), "one");
     // same size, same mtime, different bytes: the cache cannot tell (Maildir files never
     // change in place); a different mtime is a miss and the file is parsed again
-    let f = &files(&root)[0];
+    // (message 1's file, found by its content: names of one second need not sort by UID)
+    let all = files(&root);
+    let f = all
+        .iter()
+        .find(|p| std::fs::read(p).unwrap().starts_with(b"Subject: one"))
+        .unwrap();
     let mtime = std::fs::metadata(f).unwrap().modified().unwrap();
     std::fs::write(f, b"Subject: ONE\n\nbody\n").unwrap();
     let file = std::fs::File::options().write(true).open(f).unwrap();

@@ -1502,8 +1502,10 @@ impl Store for MaildirStore {
         }
         // Saved for the next STATUS (of any session) if nothing changed while we looked
         // and nothing can change unseen within the stamp's clock tick.
-        let unchanged = Stamp::read(&path).is_ok_and(|after| after.contents() == stamp.contents());
-        if saving && unchanged && stamp.contents_settled(began, self.settle) {
+        // (the second stamp is read only when the counts could be saved at all)
+        let unchanged =
+            || Stamp::read(&path).is_ok_and(|after| after.contents() == stamp.contents());
+        if saving && stamp.contents_settled(began, self.settle) && unchanged() {
             // best effort: the file is an optimisation
             let _ = status::save(&path, &stamp, &c);
         }

@@ -2,10 +2,10 @@
 //! `tests/messages/` (one snapshot per file, in the top-level `snapshots/`). The same files
 //! are compared with Dovecot and Courier by `scripts/compare-messages` (docs/messages.md).
 
-use imapd::message::summary::Summary;
+use imapd::message::summary::{Summary, Texts};
 use imapd::message::Message;
 use imapd::syntax::encode::encode_response;
-use imapd::syntax::types::{Data, FetchValue, Response};
+use imapd::syntax::types::{Data, EncodedItem, FetchValue, Response};
 
 /// `* 1 FETCH (ENVELOPE …)` and `* 1 FETCH (BODYSTRUCTURE …)` and RFC822.SIZE, as sent.
 fn wire(data: &[u8]) -> String {
@@ -14,9 +14,15 @@ fn wire(data: &[u8]) -> String {
     let mut out = Vec::new();
     for item in [
         FetchValue::Rfc822Size(u64::from(m.size())),
-        FetchValue::Envelope(Box::new(s.envelope.clone())),
-        FetchValue::BodyStructure(Box::new(s.body_structure.clone())),
-        FetchValue::Body(Box::new(s.body())),
+        Texts::of(&s, &[EncodedItem::Envelope])
+            .take(EncodedItem::Envelope)
+            .unwrap(),
+        Texts::of(&s, &[EncodedItem::BodyStructure])
+            .take(EncodedItem::BodyStructure)
+            .unwrap(),
+        Texts::of(&s, &[EncodedItem::Body])
+            .take(EncodedItem::Body)
+            .unwrap(),
     ] {
         let r = Response::Data(Data::Fetch {
             seq: 1,

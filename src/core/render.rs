@@ -7,65 +7,60 @@ use std::sync::Arc;
 use crate::message::keys::SortKeys;
 use crate::message::search::Needle;
 use crate::message::section::BinaryError;
-use crate::message::summary::Summary;
+use crate::message::summary::{Summary, Texts};
 use crate::message::Message;
-use crate::syntax::types::{Date, FetchAtt, FetchValue, Partial, Section, SectionText};
+use crate::syntax::types::{
+    Date, EncodedItem, FetchAtt, FetchValue, Partial, Section, SectionText,
+};
 
 use super::store::{Store, StoreError, Uid};
 
-/// A message's parsed metadata: from the store's cache, or parsed from its content and
-/// offered back to the cache.
-pub fn summary(store: &mut dyn Store, mailbox: &str, uid: Uid) -> Result<Arc<Summary>, StoreError> {
-    if let Some(s) = store.cached_summary(mailbox, uid) {
-        return Ok(s);
-    }
+/// The summary parsed from the message's content, offered to the store's cache.
+fn parsed_summary(
+    store: &mut dyn Store,
+    mailbox: &str,
+    uid: Uid,
+) -> Result<Arc<Summary>, StoreError> {
     let data = store.content(mailbox, uid)?;
     let s = Arc::new(Summary::of(&Message::parse(&data)));
     store.keep_summary(mailbox, uid, s.clone());
     Ok(s)
 }
 
+/// The texts `want` of a message's summary: from the store's cache (those alone), or
+/// parsed (and the whole summary offered to the cache).
+pub fn texts(
+    store: &mut dyn Store,
+    mailbox: &str,
+    uid: Uid,
+    want: &[EncodedItem],
+) -> Result<Texts, StoreError> {
+    if let Some(t) = store.cached_texts(mailbox, uid, want) {
+        return Ok(t);
+    }
+    Ok(Texts::of(&*parsed_summary(store, mailbox, uid)?, want))
+}
+
 /// The SORT/THREAD keys of a message: from the store's cache (keys alone), or parsed
-/// (and the whole summary offered to the cache, as [`summary`] does).
+/// (and the whole summary offered to the cache).
 pub fn sort_keys(store: &mut dyn Store, mailbox: &str, uid: Uid) -> Result<SortKeys, StoreError> {
     if let Some(k) = store.cached_sort_keys(mailbox, uid) {
         return Ok(k);
     }
-    let s = summary(store, mailbox, uid)?;
+    let s = parsed_summary(store, mailbox, uid)?;
     // the store keeps its own copy (or none): the keys are moved out, not copied
     Ok(Arc::try_unwrap(s).map_or_else(|s| s.keys.clone(), |s| s.keys))
 }
 
-/// True for FETCH items a [`Summary`] answers without the message's content.
-pub fn from_summary(att: &FetchAtt) -> bool {
-    matches!(
-        att,
-        FetchAtt::Envelope | FetchAtt::Body | FetchAtt::BodyStructure
-    )
-}
-
-/// A FETCH item answered from a summary (see [`from_summary`]); `None` for other items.
-pub fn summary_item(s: &Summary, att: &FetchAtt) -> Option<FetchValue> {
+/// The summary text that answers a FETCH item without the message's content; `None` for
+/// other items.
+pub fn encoded_item(att: &FetchAtt) -> Option<EncodedItem> {
     Some(match att {
-        FetchAtt::Envelope => FetchValue::Envelope(Box::new(s.envelope.clone())),
-        FetchAtt::Body => FetchValue::Body(Box::new(s.body())),
-        FetchAtt::BodyStructure => FetchValue::BodyStructure(Box::new(s.body_structure.clone())),
+        FetchAtt::Envelope => EncodedItem::Envelope,
+        FetchAtt::Body => EncodedItem::Body,
+        FetchAtt::BodyStructure => EncodedItem::BodyStructure,
         _ => return None,
     })
-}
-
-/// [`summary_item`] for the last item that needs the summary: when no one else holds it (a
-/// store's cache hands out a fresh decode), its part is moved out instead of copied.
-pub fn summary_item_last(s: Arc<Summary>, att: &FetchAtt) -> Option<FetchValue> {
-    match Arc::try_unwrap(s) {
-        Ok(s) => Some(match att {
-            FetchAtt::Envelope => FetchValue::Envelope(Box::new(s.envelope)),
-            FetchAtt::Body => FetchValue::Body(Box::new(s.body())),
-            FetchAtt::BodyStructure => FetchValue::BodyStructure(Box::new(s.body_structure)),
-            _ => return None,
-        }),
-        Err(shared) => summary_item(&shared, att),
-    }
 }
 
 /// Why an item could not be rendered.

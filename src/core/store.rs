@@ -8,8 +8,8 @@
 use std::sync::Arc;
 
 use crate::message::keys::SortKeys;
-use crate::message::summary::Summary;
-use crate::syntax::types::DateTime;
+use crate::message::summary::{Summary, Texts};
+use crate::syntax::types::{DateTime, EncodedItem};
 
 use super::flags::FlagSet;
 
@@ -315,6 +315,13 @@ pub trait Store {
     /// [`Store::content`] and offer the result back with [`Store::keep_summary`].
     fn cached_summary(&mut self, _mailbox: &str, _uid: Uid) -> Option<Arc<Summary>> {
         None
+    }
+    /// Only the texts `want` of [`Store::cached_summary`] (what a FETCH of ENVELOPE, BODY or
+    /// BODYSTRUCTURE sends; a store may decode them alone); the default takes them from the
+    /// whole summary.
+    fn cached_texts(&mut self, mailbox: &str, uid: Uid, want: &[EncodedItem]) -> Option<Texts> {
+        self.cached_summary(mailbox, uid)
+            .map(|s| Texts::of(&s, want))
     }
     /// Only the SORT/THREAD keys of [`Store::cached_summary`] (a store may decode them
     /// alone); the default takes them from the whole summary.

@@ -1,20 +1,18 @@
 //! A compact, versioned binary encoding of [`Summary`] for on-disk caches. Decoding never
 //! panics and never trusts a length: any malformed input is `None` (the caller re-parses).
+//! The ENVELOPE, BODY and BODYSTRUCTURE texts go to clients as they are, so decoding also
+//! checks that each is one well-formed parenthesised list ([`well_formed`]): a damaged
+//! entry can never break a response's framing.
 
-use crate::syntax::types::{
-    Address, BodyFields, BodyStructure, Disposition, Envelope, MultiPartExt, NString,
-    SinglePartExt, SinglePartSpecific,
-};
+use crate::syntax::types::EncodedItem;
 
 use super::keys::SortKeys;
-use super::summary::Summary;
+use super::summary::{Summary, Texts};
 
 /// Version of the encoding; bump when the layout or the parser's output changes. Version 2
-/// puts the SORT/THREAD keys first, so [`decode_keys`] reads only them.
-pub const VERSION: u8 = 2;
-
-/// Deepest body structure nesting decoded (the parser limits nesting far below this).
-const MAX_DEPTH: usize = 256;
+/// put the SORT/THREAD keys first, so [`decode_keys`] reads only them; version 3 keeps
+/// ENVELOPE, BODYSTRUCTURE and BODY as wire text.
+pub const VERSION: u8 = 3;
 
 /// Appends the encoding of `s` to `out`.
 pub fn encode(s: &Summary, out: &mut Vec<u8>) {
@@ -33,35 +31,123 @@ pub fn encode(s: &Summary, out: &mut Vec<u8>) {
     w.str(&k.from);
     w.str(&k.to);
     w.str(&k.cc);
-    w.nstr(&k.message_id.as_ref().map(|s| s.as_bytes().to_vec()));
+    match &k.message_id {
+        Some(id) => {
+            w.u8(1);
+            w.str(id);
+        }
+        None => w.u8(0),
+    }
     w.u32(k.references.len() as u32);
     for r in &k.references {
         w.str(r);
     }
-    w.envelope(&s.envelope);
-    w.body(&s.body_structure);
+    w.bytes(&s.envelope);
+    w.bytes(&s.body_structure);
+    w.bytes(&s.body);
 }
 
 /// Decodes a summary written by [`encode`] (the whole input must be consumed).
 pub fn decode(data: &[u8]) -> Option<Summary> {
-    let mut r = R { d: data, depth: 0 };
+    let mut r = R { d: data };
     let keys = r.keys()?;
-    let envelope = r.envelope()?;
-    let body_structure = r.body()?;
+    let envelope = r.text()?;
+    let body_structure = r.text()?;
+    let body = r.text()?;
     if !r.d.is_empty() {
         return None;
     }
     Some(Summary {
         envelope,
         body_structure,
+        body,
         keys,
     })
+}
+
+/// Only the texts `want` of an encoded summary, each checked: a FETCH of BODYSTRUCTURE
+/// need not decode the keys nor copy or check the ENVELOPE.
+pub fn decode_texts(data: &[u8], want: &[EncodedItem]) -> Option<Texts> {
+    let mut r = R { d: data };
+    r.skip_keys()?;
+    let mut texts = Texts::default();
+    for item in [
+        EncodedItem::Envelope,
+        EncodedItem::BodyStructure,
+        EncodedItem::Body,
+    ] {
+        let b = r.bytes()?;
+        if want.contains(&item) {
+            texts.set(item, well_formed(b).then(|| b.into())?);
+        }
+    }
+    r.d.is_empty().then_some(texts)
 }
 
 /// Only the SORT/THREAD keys of an encoded summary (they come first: SORT and THREAD of a
 /// big folder need not decode every ENVELOPE and BODYSTRUCTURE).
 pub fn decode_keys(data: &[u8]) -> Option<SortKeys> {
-    R { d: data, depth: 0 }.keys()
+    R { d: data }.keys()
+}
+
+/// True if `text` is one parenthesised list as the encoder writes ENVELOPE and `body`
+/// (RFC 3501 §9): atoms of letters and digits (`NIL`, numbers), quoted strings without
+/// escapes or CR/LF, literals `{n}` CRLF and `n` octets, spaces; the list closes exactly at
+/// the end. CR and LF appear only inside literals.
+fn well_formed(text: &[u8]) -> bool {
+    if text.first() != Some(&b'(') {
+        return false;
+    }
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < text.len() {
+        match text[i] {
+            b'(' => depth += 1,
+            b')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return i + 1 == text.len();
+                }
+            }
+            b'"' => {
+                let Some(len) = text[i + 1..].iter().position(|&b| b == b'"') else {
+                    return false;
+                };
+                let quoted = &text[i + 1..i + 1 + len];
+                if !quoted
+                    .iter()
+                    .all(|&b| matches!(b, 0x20..=0x7e) && b != b'\\')
+                {
+                    return false;
+                }
+                i += len + 1;
+            }
+            b'{' => {
+                let digits = text[i + 1..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_digit())
+                    .count();
+                let after = i + 1 + digits;
+                if digits == 0 || digits > 10 || !text[after..].starts_with(b"}\r\n") {
+                    return false;
+                }
+                // at most ten digits: no overflow
+                let n = text[i + 1..after]
+                    .iter()
+                    .fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
+                if n > (text.len() - (after + 3)) as u64 {
+                    return false;
+                }
+                let n = n as usize;
+                i = after + 2 + n;
+            }
+            b' ' => {}
+            b if b.is_ascii_alphanumeric() => {}
+            _ => return false,
+        }
+        i += 1;
+    }
+    false
 }
 
 struct W<'a>(&'a mut Vec<u8>);
@@ -83,128 +169,10 @@ impl W<'_> {
     fn str(&mut self, s: &str) {
         self.bytes(s.as_bytes());
     }
-    fn nstr(&mut self, s: &NString) {
-        match s {
-            Some(b) => {
-                self.u8(1);
-                self.bytes(b);
-            }
-            None => self.u8(0),
-        }
-    }
-    fn list(&mut self, l: &[Vec<u8>]) {
-        self.u32(l.len() as u32);
-        for b in l {
-            self.bytes(b);
-        }
-    }
-    fn params(&mut self, p: &[(Vec<u8>, Vec<u8>)]) {
-        self.u32(p.len() as u32);
-        for (k, v) in p {
-            self.bytes(k);
-            self.bytes(v);
-        }
-    }
-    fn addresses(&mut self, a: &[Address]) {
-        self.u32(a.len() as u32);
-        for x in a {
-            self.nstr(&x.name);
-            self.nstr(&x.adl);
-            self.nstr(&x.mailbox);
-            self.nstr(&x.host);
-        }
-    }
-    fn envelope(&mut self, e: &Envelope) {
-        self.nstr(&e.date);
-        self.nstr(&e.subject);
-        for l in [&e.from, &e.sender, &e.reply_to, &e.to, &e.cc, &e.bcc] {
-            self.addresses(l);
-        }
-        self.nstr(&e.in_reply_to);
-        self.nstr(&e.message_id);
-    }
-    fn disposition(&mut self, d: &Option<Disposition>) {
-        match d {
-            Some(d) => {
-                self.u8(1);
-                self.bytes(&d.kind);
-                self.params(&d.params);
-            }
-            None => self.u8(0),
-        }
-    }
-    fn body(&mut self, b: &BodyStructure) {
-        match b {
-            BodyStructure::Single {
-                fields,
-                specific,
-                ext,
-            } => {
-                self.u8(0);
-                self.bytes(&fields.media_type);
-                self.bytes(&fields.subtype);
-                self.params(&fields.params);
-                self.nstr(&fields.id);
-                self.nstr(&fields.description);
-                self.bytes(&fields.encoding);
-                self.u32(fields.octets);
-                match specific {
-                    SinglePartSpecific::Basic => self.u8(0),
-                    SinglePartSpecific::Text { lines } => {
-                        self.u8(1);
-                        self.u32(*lines);
-                    }
-                    SinglePartSpecific::Message {
-                        envelope,
-                        body,
-                        lines,
-                    } => {
-                        self.u8(2);
-                        self.envelope(envelope);
-                        self.body(body);
-                        self.u32(*lines);
-                    }
-                }
-                match ext {
-                    Some(x) => {
-                        self.u8(1);
-                        self.nstr(&x.md5);
-                        self.disposition(&x.disposition);
-                        self.list(&x.language);
-                        self.nstr(&x.location);
-                    }
-                    None => self.u8(0),
-                }
-            }
-            BodyStructure::Multi {
-                parts,
-                subtype,
-                ext,
-            } => {
-                self.u8(1);
-                self.u32(parts.len() as u32);
-                for p in parts {
-                    self.body(p);
-                }
-                self.bytes(subtype);
-                match ext {
-                    Some(x) => {
-                        self.u8(1);
-                        self.params(&x.params);
-                        self.disposition(&x.disposition);
-                        self.list(&x.language);
-                        self.nstr(&x.location);
-                    }
-                    None => self.u8(0),
-                }
-            }
-        }
-    }
 }
 
 struct R<'a> {
     d: &'a [u8],
-    depth: usize,
 }
 
 impl R<'_> {
@@ -221,9 +189,10 @@ impl R<'_> {
         let subject = self.string()?;
         let reply = self.u8()? == 1;
         let (from, to, cc) = (self.string()?, self.string()?, self.string()?);
-        let message_id = match self.nstr()? {
-            Some(b) => Some(String::from_utf8(b).ok()?),
-            None => None,
+        let message_id = match self.u8()? {
+            0 => None,
+            1 => Some(self.string()?),
+            _ => return None,
         };
         let n = self.u32()? as usize;
         let mut references = Vec::with_capacity(n.min(64));
@@ -240,6 +209,38 @@ impl R<'_> {
             message_id,
             references,
         })
+    }
+
+    /// [`R::keys`] without building them: the version, and the lengths walked.
+    fn skip_keys(&mut self) -> Option<()> {
+        if self.u8()? != VERSION {
+            return None;
+        }
+        match self.u8()? {
+            0 => {}
+            1 => _ = self.u64()?,
+            _ => return None,
+        }
+        self.bytes()?; // subject
+        self.u8()?;
+        for _ in 0..3 {
+            self.bytes()?; // from, to, cc
+        }
+        match self.u8()? {
+            0 => {}
+            1 => _ = self.bytes()?,
+            _ => return None,
+        }
+        for _ in 0..self.u32()? {
+            self.bytes()?;
+        }
+        Some(())
+    }
+
+    /// One ENVELOPE or body text, checked ([`well_formed`]).
+    fn text(&mut self) -> Option<Box<[u8]>> {
+        let b = self.bytes()?;
+        well_formed(b).then(|| b.into())
     }
 
     fn take(&mut self, n: usize) -> Option<&[u8]> {
@@ -259,138 +260,12 @@ impl R<'_> {
     fn u64(&mut self) -> Option<u64> {
         Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
     }
-    /// A count of items that each take at least `min` bytes: never more than could fit.
-    fn count(&mut self, min: usize) -> Option<usize> {
+    fn bytes(&mut self) -> Option<&[u8]> {
         let n = self.u32()? as usize;
-        (n.saturating_mul(min) <= self.d.len()).then_some(n)
-    }
-    fn bytes(&mut self) -> Option<Vec<u8>> {
-        let n = self.u32()? as usize;
-        Some(self.take(n)?.to_vec())
+        self.take(n)
     }
     fn string(&mut self) -> Option<String> {
-        String::from_utf8(self.bytes()?).ok()
-    }
-    fn nstr(&mut self) -> Option<NString> {
-        match self.u8()? {
-            0 => Some(None),
-            1 => Some(Some(self.bytes()?)),
-            _ => None,
-        }
-    }
-    fn list(&mut self) -> Option<Vec<Vec<u8>>> {
-        let n = self.count(4)?;
-        (0..n).map(|_| self.bytes()).collect()
-    }
-    fn params(&mut self) -> Option<Vec<(Vec<u8>, Vec<u8>)>> {
-        let n = self.count(8)?;
-        (0..n)
-            .map(|_| Some((self.bytes()?, self.bytes()?)))
-            .collect()
-    }
-    fn addresses(&mut self) -> Option<Vec<Address>> {
-        let n = self.count(4)?;
-        (0..n)
-            .map(|_| {
-                Some(Address {
-                    name: self.nstr()?,
-                    adl: self.nstr()?,
-                    mailbox: self.nstr()?,
-                    host: self.nstr()?,
-                })
-            })
-            .collect()
-    }
-    fn envelope(&mut self) -> Option<Envelope> {
-        Some(Envelope {
-            date: self.nstr()?,
-            subject: self.nstr()?,
-            from: self.addresses()?,
-            sender: self.addresses()?,
-            reply_to: self.addresses()?,
-            to: self.addresses()?,
-            cc: self.addresses()?,
-            bcc: self.addresses()?,
-            in_reply_to: self.nstr()?,
-            message_id: self.nstr()?,
-        })
-    }
-    fn disposition(&mut self) -> Option<Option<Disposition>> {
-        match self.u8()? {
-            0 => Some(None),
-            1 => Some(Some(Disposition {
-                kind: self.bytes()?,
-                params: self.params()?,
-            })),
-            _ => None,
-        }
-    }
-    fn body(&mut self) -> Option<BodyStructure> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return None;
-        }
-        let b = match self.u8()? {
-            0 => {
-                let fields = BodyFields {
-                    media_type: self.bytes()?,
-                    subtype: self.bytes()?,
-                    params: self.params()?,
-                    id: self.nstr()?,
-                    description: self.nstr()?,
-                    encoding: self.bytes()?,
-                    octets: self.u32()?,
-                };
-                let specific = match self.u8()? {
-                    0 => SinglePartSpecific::Basic,
-                    1 => SinglePartSpecific::Text { lines: self.u32()? },
-                    2 => SinglePartSpecific::Message {
-                        envelope: Box::new(self.envelope()?),
-                        body: Box::new(self.body()?),
-                        lines: self.u32()?,
-                    },
-                    _ => return None,
-                };
-                let ext = match self.u8()? {
-                    0 => None,
-                    1 => Some(SinglePartExt {
-                        md5: self.nstr()?,
-                        disposition: self.disposition()?,
-                        language: self.list()?,
-                        location: self.nstr()?,
-                    }),
-                    _ => return None,
-                };
-                BodyStructure::Single {
-                    fields,
-                    specific,
-                    ext,
-                }
-            }
-            1 => {
-                let n = self.count(1)?;
-                let parts = (0..n).map(|_| self.body()).collect::<Option<Vec<_>>>()?;
-                let subtype = self.bytes()?;
-                let ext = match self.u8()? {
-                    0 => None,
-                    1 => Some(MultiPartExt {
-                        params: self.params()?,
-                        disposition: self.disposition()?,
-                        language: self.list()?,
-                        location: self.nstr()?,
-                    }),
-                    _ => return None,
-                };
-                BodyStructure::Multi {
-                    parts,
-                    subtype,
-                    ext,
-                }
-            }
-            _ => return None,
-        };
-        self.depth -= 1;
-        Some(b)
+        String::from_utf8(self.bytes()?.to_vec()).ok()
     }
 }
 
@@ -408,10 +283,17 @@ mod tests {
             let mut out = Vec::new();
             encode(&s, &mut out);
             assert_eq!(decode_keys(&out).as_ref(), Some(&s.keys));
+            for want in [
+                &[EncodedItem::BodyStructure][..],
+                &[EncodedItem::Envelope, EncodedItem::Body],
+            ] {
+                assert_eq!(decode_texts(&out, want), Some(Texts::of(&s, want)));
+            }
             assert_eq!(decode(&out), Some(s));
             // every truncation is rejected, never a panic
             for cut in 0..out.len() {
                 assert_eq!(decode(&out[..cut]), None);
+                assert_eq!(decode_texts(&out[..cut], &[EncodedItem::Envelope]), None);
             }
         }
     }
@@ -423,6 +305,7 @@ mod tests {
         v.extend_from_slice(&data);
         let _ = decode(&v);
         let _ = decode_keys(&v);
+        let _ = decode_texts(&v, &[EncodedItem::Body, EncodedItem::Envelope]);
         true
     }
 
@@ -432,6 +315,56 @@ mod tests {
         let mut out = Vec::new();
         encode(&s, &mut out);
         decode_keys(&out).as_ref() == Some(&s.keys) && decode(&out) == Some(s)
+    }
+
+    /// Every text the encoder writes passes [`well_formed`], whatever the values.
+    #[test]
+    fn encoded_texts_are_well_formed() {
+        use crate::syntax::arbitrary::{body_structure, envelope};
+        use crate::syntax::encode::{body_text, envelope_text};
+        let mut g = quickcheck::Gen::new(64);
+        for _ in 0..500 {
+            let env = envelope(&mut g);
+            let body = body_structure(&mut g, 3);
+            assert!(well_formed(&envelope_text(&env)), "{env:?}");
+            assert!(well_formed(&body_text(&body, true)), "{body:?}");
+            assert!(well_formed(&body_text(&body, false)), "{body:?}");
+        }
+    }
+
+    /// Damage that would break a response's framing is refused.
+    #[test]
+    fn malformed_texts_are_refused() {
+        let good: &[&[u8]] = &[
+            b"(NIL NIL)",
+            b"(\"a b\" {3}\r\nx\r\n 12 ((NIL)))",
+            b"({0}\r\n)",
+        ];
+        for t in good {
+            assert!(well_formed(t), "{}", String::from_utf8_lossy(t));
+        }
+        let bad: &[&[u8]] = &[
+            b"",
+            b"NIL",
+            b"(NIL",
+            b"(NIL))",
+            b"(NIL)(NIL)",
+            b"(NIL) ",
+            b"(NIL\r\nNIL)",
+            b"(\"a\\\")",
+            b"(\"a\r\")",
+            b"(\"open)",
+            b"({4}\r\nab)",
+            b"({}\r\n)",
+            b"({99999999999}\r\n)",
+            b"({2}\nab)",
+            b"({1}\r\n)",
+            b"(\x00)",
+            b"(a\x80)",
+        ];
+        for t in bad {
+            assert!(!well_formed(t), "{}", String::from_utf8_lossy(t));
+        }
     }
 
     /// A version 1 encoding (keys last) is not misread as keys.

@@ -42,7 +42,8 @@ use rustc_hash::FxHashMap as HashMap;
 
 use crate::message::codec;
 use crate::message::keys::SortKeys;
-use crate::message::summary::Summary;
+use crate::message::summary::{Summary, Texts};
+use crate::syntax::types::EncodedItem;
 
 use super::atomic;
 
@@ -550,6 +551,12 @@ impl FolderCache {
     pub fn get(&mut self, base: &str, id: FileId) -> Option<Arc<Summary>> {
         let data = self.part(base, id, Which::Summary)?;
         Some(Arc::new(codec::decode(&data)?))
+    }
+
+    /// Only the texts `want` of the cached summary of `base` ([`codec::decode_texts`]).
+    pub fn texts(&mut self, base: &str, id: FileId, want: &[EncodedItem]) -> Option<Texts> {
+        let data = self.part(base, id, Which::Summary)?;
+        codec::decode_texts(&data, want)
     }
 
     /// Only the SORT/THREAD keys of the cached summary of `base` ([`codec::decode_keys`]).

@@ -16,8 +16,8 @@ use crate::core::store::{
 };
 use crate::message::keys::SortKeys;
 use crate::message::mime;
-use crate::message::summary::Summary;
-use crate::syntax::types::{Atom, DateTime, Flag};
+use crate::message::summary::{Summary, Texts};
+use crate::syntax::types::{Atom, DateTime, EncodedItem, Flag};
 
 use super::atomic;
 use super::cache::{FileId, FolderCache};
@@ -1846,6 +1846,11 @@ impl Store for MaildirStore {
     fn cached_summary(&mut self, mailbox: &str, uid: Uid) -> Option<Arc<Summary>> {
         let (path, base, id) = self.file_id(mailbox, uid)?;
         self.cache_of(mailbox, &path).get(&base, id)
+    }
+
+    fn cached_texts(&mut self, mailbox: &str, uid: Uid, want: &[EncodedItem]) -> Option<Texts> {
+        let (path, base, id) = self.file_id(mailbox, uid)?;
+        self.cache_of(mailbox, &path).texts(&base, id, want)
     }
 
     fn cached_sort_keys(&mut self, mailbox: &str, uid: Uid) -> Option<SortKeys> {

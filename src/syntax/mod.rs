@@ -16,4 +16,4 @@ pub use self::parse::{
 };
 
 #[cfg(test)]
-mod arbitrary;
+pub(crate) mod arbitrary;

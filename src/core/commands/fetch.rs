@@ -1,7 +1,8 @@
 //! FETCH and UID FETCH (RFC 3501 §6.4.5, §6.4.8; RFC 3516 BINARY).
 
 use crate::syntax::types::{
-    Code, Data, FetchAtt, FetchItems, FetchValue, Flag, Rfc5530Code, SectionText, SequenceSet,
+    Code, Data, EncodedItem, FetchAtt, FetchItems, FetchValue, Flag, Rfc5530Code, SectionText,
+    SequenceSet,
 };
 
 use super::super::flags::FlagSet;
@@ -76,10 +77,16 @@ pub(crate) fn fetch(
     let mark_seen = !sel.read_only && atts.iter().any(sets_seen);
     let want_content = atts
         .iter()
-        .any(|a| needs_content(a) && !render::from_summary(a));
-    let want_summary = !want_content && atts.iter().any(render::from_summary);
-    // The last item rendered from the summary may take it (moved, not copied).
-    let last_from_summary = atts.iter().rposition(render::from_summary);
+        .any(|a| needs_content(a) && render::encoded_item(a).is_none());
+    // ENVELOPE, BODY and BODYSTRUCTURE come from the summary's texts unless the content is
+    // read anyway; the last request of each takes its text (moved, not copied).
+    let wanted: Vec<EncodedItem> = atts.iter().filter_map(render::encoded_item).collect();
+    let want_texts = !want_content && !wanted.is_empty();
+    let last_of = |i: usize, item: EncodedItem| {
+        !atts[i + 1..]
+            .iter()
+            .any(|a| render::encoded_item(a) == Some(item))
+    };
     let want_size = atts.contains(&FetchAtt::Rfc822Size);
     let want_date = atts.contains(&FetchAtt::InternalDate);
     // only header items need content: read no further than the header
@@ -121,9 +128,9 @@ pub(crate) fn fetch(
         if want_content && content.is_none() {
             continue;
         }
-        let mut summary = if want_summary {
-            match render::summary(ctx.store, &sel.mailbox, u) {
-                Ok(s) => Some(s),
+        let mut texts = if want_texts {
+            match render::texts(ctx.store, &sel.mailbox, u, &wanted) {
+                Ok(t) => Some(t),
                 Err(_) => {
                     missing += 1;
                     continue;
@@ -178,17 +185,16 @@ pub(crate) fn fetch(
                     Some(s) => FetchValue::Rfc822Size(s),
                     None => continue,
                 },
-                other if summary.is_some() => {
-                    let item = if Some(i) == last_from_summary {
-                        summary
-                            .take()
-                            .and_then(|s| render::summary_item_last(s, other))
-                    } else {
-                        summary
-                            .as_deref()
-                            .and_then(|s| render::summary_item(s, other))
+                other if texts.is_some() => {
+                    let (Some(t), Some(item)) = (texts.as_mut(), render::encoded_item(other))
+                    else {
+                        continue;
                     };
-                    match item {
+                    match if last_of(i, item) {
+                        t.take(item)
+                    } else {
+                        t.item(item)
+                    } {
                         Some(v) => v,
                         None => continue,
                     }

@@ -17,7 +17,7 @@ use crate::syntax::types::*;
 mod command;
 mod response;
 
-pub(crate) use self::response::status_response;
+pub(crate) use self::response::{body_structure, envelope, status_response};
 
 /// A number in `lo..=hi`.
 pub(crate) fn range(g: &mut Gen, lo: u64, hi: u64) -> u64 {

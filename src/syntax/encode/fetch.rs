@@ -4,7 +4,9 @@
 use super::body::{write_body, write_envelope};
 use super::core::{write_date_time, write_flag, write_list, write_num};
 use super::string::{write_astring, write_body_data, write_nstring8, Sink};
-use crate::syntax::types::{FetchAtt, FetchItems, FetchValue, Partial, Section, SectionText};
+use crate::syntax::types::{
+    EncodedItem, FetchAtt, FetchItems, FetchValue, Partial, Section, SectionText,
+};
 
 /// `section = "[" [section-spec] "]"`, `section-spec = section-msgtext / (section-part
 /// ["." section-text])`.
@@ -154,6 +156,14 @@ fn write_fetch_value(out: &mut dyn Sink, value: &FetchValue) {
         FetchValue::BodyStructure(body) => {
             out.put(b"BODYSTRUCTURE ");
             write_body(out, body, true);
+        }
+        FetchValue::Encoded { item, text } => {
+            out.put(match item {
+                EncodedItem::Envelope => b"ENVELOPE ",
+                EncodedItem::Body => b"BODY ",
+                EncodedItem::BodyStructure => b"BODYSTRUCTURE ",
+            });
+            out.put(text);
         }
         FetchValue::BodySection {
             section,

@@ -30,7 +30,7 @@ mod tests;
 
 pub use self::string::QUOTED_MAX;
 pub(crate) use self::string::{literal_octets, write_literal_header, LiteralKind, Sink};
-use crate::syntax::types::{Command, Response};
+use crate::syntax::types::{BodyStructure, Command, Envelope, Response};
 
 /// How a client literal is announced (RFC 3501 §4.3, RFC 7888, RFC 3516 §4.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +64,25 @@ pub enum Fragment {
 /// Appends one response, as complete line(s) ending in CRLF, to `out`.
 pub fn encode_response(resp: &Response, out: &mut Vec<u8>) {
     response::write_response(out, resp);
+}
+
+/// The wire text of an `envelope` (RFC 3501 §9), as [`FetchValue::Envelope`] writes it after
+/// `ENVELOPE ` (what a cache keeps to send as [`FetchValue::Encoded`]).
+///
+/// [`FetchValue::Envelope`]: crate::syntax::types::FetchValue::Envelope
+/// [`FetchValue::Encoded`]: crate::syntax::types::FetchValue::Encoded
+pub fn envelope_text(env: &Envelope) -> Vec<u8> {
+    let mut out = Vec::new();
+    body::write_envelope(&mut out, env);
+    out
+}
+
+/// The wire text of a `body` (§9): with extension data for `BODYSTRUCTURE`, without for
+/// `BODY` (as [`envelope_text`] for ENVELOPE).
+pub fn body_text(b: &BodyStructure, extensible: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    body::write_body(&mut out, b, extensible);
+    out
 }
 
 /// Encodes one response into any [`Sink`]: the same bytes as [`encode_response`], with each

@@ -322,6 +322,17 @@ pub struct ThreadNode {
     pub children: Vec<ThreadNode>,
 }
 
+/// The FETCH items a [`FetchValue::Encoded`] may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EncodedItem {
+    /// `ENVELOPE`.
+    Envelope,
+    /// `BODY` (no extension data).
+    Body,
+    /// `BODYSTRUCTURE`.
+    BodyStructure,
+}
+
 /// `msg-att` items of a FETCH response (§7.4.2, RFC 3516 §4.2).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FetchValue {
@@ -339,6 +350,14 @@ pub enum FetchValue {
     Body(Box<BodyStructure>),
     /// `BODYSTRUCTURE (...)`
     BodyStructure(Box<BodyStructure>),
+    /// `ENVELOPE`, `BODY` or `BODYSTRUCTURE` whose value is already wire text (a cached
+    /// summary's, `message::summary`): written as the item's name, a space and `text`.
+    Encoded {
+        /// Which of the three items.
+        item: EncodedItem,
+        /// The value exactly as [`FetchValue::Envelope`] (and the others) would write it.
+        text: Box<[u8]>,
+    },
     /// `BODY[section]<origin> nstring`
     BodySection {
         /// The section as requested (`HEADER.FIELDS` lists echoed).

@@ -5,10 +5,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use imapd::core::store::Store;
-use imapd::message::summary::Summary;
+use imapd::message::keys::KeyFields;
+use imapd::message::summary::{Summary, Texts};
 use imapd::message::Message;
 use imapd::store::cache::FILE_NAME;
 use imapd::store::{MaildirOptions, MaildirStore};
+use imapd::syntax::types::EncodedItem;
 
 fn open(p: &Path) -> MaildirStore {
     MaildirStore::open(p, MaildirOptions::default()).unwrap()
@@ -190,13 +192,61 @@ fn sort_keys_come_from_the_cache_alone() {
         s.deliver("INBOX", b"Subject: Re: keys\nMessage-ID: <k@x>\n\nbody\n")
             .unwrap();
         s.snapshot("INBOX", true).unwrap();
-        assert!(s.cached_sort_keys("INBOX", 1).is_none(), "cold");
+        assert!(
+            s.cached_sort_keys("INBOX", 1, KeyFields::ALL).is_none(),
+            "cold"
+        );
         summary(&mut s, 1);
     }
     let mut s = open(&root);
     s.snapshot("INBOX", false).unwrap();
-    let keys = s.cached_sort_keys("INBOX", 1).expect("warm");
+    let keys = s
+        .cached_sort_keys("INBOX", 1, KeyFields::ALL)
+        .expect("warm");
     assert_eq!(keys, summary(&mut s, 1).0.keys);
     assert_eq!(keys.message_id.as_deref(), Some("k@x"));
     assert!(keys.reply);
+}
+
+/// FETCH asks for the texts it sends alone: through the Maildir store's cache they equal
+/// the texts of a fresh parse (a NUL and a literal-sized subject included), and SORT's
+/// partial keys hold the strings asked for.
+#[test]
+fn texts_and_partial_keys_come_from_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("Maildir");
+    let long = "x".repeat(20_000);
+    let msg = format!(
+        "Subject: a\0b {long}\nFrom: A <a@x>\nContent-Type: multipart/mixed; boundary=b\n\n\
+         --b\nContent-Type: text/plain\n\none\n--b\nContent-Type: text/html\n\n<p>\n--b--\n"
+    );
+    {
+        let mut s = open(&root);
+        s.deliver("INBOX", msg.as_bytes()).unwrap();
+        s.snapshot("INBOX", true).unwrap();
+        summary(&mut s, 1);
+    }
+    let parsed = Summary::of(&Message::parse(msg.as_bytes()));
+    let mut s = open(&root);
+    s.snapshot("INBOX", false).unwrap();
+    for want in [
+        &[EncodedItem::BodyStructure][..],
+        &[EncodedItem::Envelope, EncodedItem::Body],
+        &[
+            EncodedItem::Body,
+            EncodedItem::BodyStructure,
+            EncodedItem::Envelope,
+        ],
+    ] {
+        let texts = s.cached_texts("INBOX", 1, want).expect("warm");
+        assert_eq!(texts, Texts::of(&parsed, want));
+    }
+    let from = KeyFields {
+        from: true,
+        ..KeyFields::NONE
+    };
+    let keys = s.cached_sort_keys("INBOX", 1, from).expect("warm");
+    assert_eq!(keys.from, parsed.keys.from);
+    assert_eq!(keys.sent, parsed.keys.sent);
+    assert_eq!(keys.subject, "", "not asked for");
 }

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use crate::message::keys::SortKeys;
+use crate::message::keys::{KeyFields, SortKeys};
 use crate::message::search::Needle;
 use crate::message::section::BinaryError;
 use crate::message::summary::{Summary, Texts};
@@ -41,10 +41,15 @@ pub fn texts(
     Ok(Texts::of(&*parsed_summary(store, mailbox, uid)?, want))
 }
 
-/// The SORT/THREAD keys of a message: from the store's cache (keys alone), or parsed
-/// (and the whole summary offered to the cache).
-pub fn sort_keys(store: &mut dyn Store, mailbox: &str, uid: Uid) -> Result<SortKeys, StoreError> {
-    if let Some(k) = store.cached_sort_keys(mailbox, uid) {
+/// The SORT/THREAD keys of a message: from the store's cache (keys alone, at least those
+/// `want` names), or parsed (all of them; the whole summary offered to the cache).
+pub fn sort_keys(
+    store: &mut dyn Store,
+    mailbox: &str,
+    uid: Uid,
+    want: KeyFields,
+) -> Result<SortKeys, StoreError> {
+    if let Some(k) = store.cached_sort_keys(mailbox, uid, want) {
         return Ok(k);
     }
     let s = parsed_summary(store, mailbox, uid)?;

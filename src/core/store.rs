@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use crate::message::keys::SortKeys;
+use crate::message::keys::{KeyFields, SortKeys};
 use crate::message::summary::{Summary, Texts};
 use crate::syntax::types::{DateTime, EncodedItem};
 
@@ -323,9 +323,11 @@ pub trait Store {
         self.cached_summary(mailbox, uid)
             .map(|s| Texts::of(&s, want))
     }
-    /// Only the SORT/THREAD keys of [`Store::cached_summary`] (a store may decode them
-    /// alone); the default takes them from the whole summary.
-    fn cached_sort_keys(&mut self, mailbox: &str, uid: Uid) -> Option<SortKeys> {
+    /// Only the SORT/THREAD keys of [`Store::cached_summary`], at least the strings `want`
+    /// names (a store may decode those alone and leave the others empty); the default takes
+    /// them all from the whole summary.
+    fn cached_sort_keys(&mut self, mailbox: &str, uid: Uid, want: KeyFields) -> Option<SortKeys> {
+        let _ = want;
         self.cached_summary(mailbox, uid).map(|s| s.keys.clone())
     }
     /// Offers freshly parsed metadata for the cache; a store without one ignores it.

@@ -28,6 +28,42 @@ pub struct SortKeys {
     pub references: Vec<String>,
 }
 
+/// Which string keys a SORT or THREAD compares: a cache may decode only those and leave the
+/// others empty ([`crate::message::codec::decode_keys`]). The sent date and the reply
+/// marker, a number and a flag, are always there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyFields {
+    /// The base subject (SORT SUBJECT, every THREAD algorithm).
+    pub subject: bool,
+    /// SORT FROM.
+    pub from: bool,
+    /// SORT TO.
+    pub to: bool,
+    /// SORT CC.
+    pub cc: bool,
+    /// The Message-ID and the references (THREAD REFERENCES, RFC 5256 §4).
+    pub threads: bool,
+}
+
+impl KeyFields {
+    /// Every key.
+    pub const ALL: KeyFields = KeyFields {
+        subject: true,
+        from: true,
+        to: true,
+        cc: true,
+        threads: true,
+    };
+    /// No string key: the sent date and the reply marker alone.
+    pub const NONE: KeyFields = KeyFields {
+        subject: false,
+        from: false,
+        to: false,
+        cc: false,
+        threads: false,
+    };
+}
+
 /// `addr-mailbox` of the first real address (group markers skipped), case-folded.
 fn first_mailbox(raw: Option<Vec<u8>>) -> String {
     let Some(raw) = raw else {

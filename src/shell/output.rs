@@ -3,7 +3,9 @@
 //! Responses are encoded into a buffer that is written out once it holds [`FLUSH_AT`] octets
 //! (and at the end of every batch); a literal payload of at least [`DIRECT_AT`] octets goes
 //! from the response straight to the client, never copied into the buffer. So `FETCH 1:*
-//! BODY[]` holds one message's response at a time, whatever the mailbox size.
+//! BODY[]` holds one message's response at a time, whatever the mailbox size. (A cached
+//! ENVELOPE or BODYSTRUCTURE text is buffered whole, literals included: header strings
+//! are small.)
 //!
 //! Writes go to the descriptor itself (not through `W`'s own buffering), each after `poll`
 //! says it is writable: a slow client blocks the session (backpressure, nothing queues up

@@ -41,7 +41,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::message::codec;
-use crate::message::keys::SortKeys;
+use crate::message::keys::{KeyFields, SortKeys};
 use crate::message::summary::{Summary, Texts};
 use crate::syntax::types::EncodedItem;
 
@@ -559,10 +559,11 @@ impl FolderCache {
         codec::decode_texts(&data, want)
     }
 
-    /// Only the SORT/THREAD keys of the cached summary of `base` ([`codec::decode_keys`]).
-    pub fn sort_keys(&mut self, base: &str, id: FileId) -> Option<SortKeys> {
+    /// Only the SORT/THREAD keys `want` of the cached summary of `base`
+    /// ([`codec::decode_keys`]).
+    pub fn sort_keys(&mut self, base: &str, id: FileId, want: KeyFields) -> Option<SortKeys> {
         let data = self.part(base, id, Which::Summary)?;
-        codec::decode_keys(&data)
+        codec::decode_keys(&data, want)
     }
 
     /// Records the summary of the file `base` (written at the next [`FolderCache::flush`]).

@@ -14,7 +14,7 @@ use crate::core::store::{
     total_size, Copied, Counts, FlagChange, MailboxEntry, MessageMeta, NewMessage, QuotaResource,
     Snapshot, Store, StoreError, Uid,
 };
-use crate::message::keys::SortKeys;
+use crate::message::keys::{KeyFields, SortKeys};
 use crate::message::mime;
 use crate::message::summary::{Summary, Texts};
 use crate::syntax::types::{Atom, DateTime, EncodedItem, Flag};
@@ -1853,9 +1853,9 @@ impl Store for MaildirStore {
         self.cache_of(mailbox, &path).texts(&base, id, want)
     }
 
-    fn cached_sort_keys(&mut self, mailbox: &str, uid: Uid) -> Option<SortKeys> {
+    fn cached_sort_keys(&mut self, mailbox: &str, uid: Uid, want: KeyFields) -> Option<SortKeys> {
         let (path, base, id) = self.file_id(mailbox, uid)?;
-        self.cache_of(mailbox, &path).sort_keys(&base, id)
+        self.cache_of(mailbox, &path).sort_keys(&base, id, want)
     }
 
     fn keep_summary(&mut self, mailbox: &str, uid: Uid, summary: Arc<Summary>) {

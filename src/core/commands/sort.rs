@@ -1,6 +1,6 @@
 //! SORT and UID SORT (RFC 5256 §3): SEARCH, then order the matches.
 
-use crate::message::keys::SortKeys;
+use crate::message::keys::{KeyFields, SortKeys};
 use crate::syntax::types::{Data, SearchKey, SortCriterion, SortKey};
 
 use super::super::render;
@@ -16,7 +16,7 @@ pub(super) struct Keyed {
     uid: u32,
     arrival: i64,
     size: u64,
-    /// Only the keys: a whole summary per message of a 100k folder is ~400 MB.
+    /// Only the keys: a whole summary per message of a 100k folder is ~100 MB (texts and keys).
     keys: SortKeys,
 }
 
@@ -54,6 +54,7 @@ pub(super) fn search_keyed(
     criteria: &SearchKey,
     with_size: bool,
     arrival: Arrival,
+    fields: KeyFields,
 ) -> Result<Vec<Keyed>, Outcome> {
     check_charset(Some(charset))?;
     let found = matching(ctx, sel, criteria)?;
@@ -62,7 +63,7 @@ pub(super) fn search_keyed(
         let Some(meta) = sel.view.meta(uid) else {
             continue;
         };
-        let Ok(keys) = render::sort_keys(ctx.store, &sel.mailbox, uid) else {
+        let Ok(keys) = render::sort_keys(ctx.store, &sel.mailbox, uid, fields) else {
             continue;
         };
         let size = if with_size {
@@ -120,7 +121,16 @@ pub(crate) fn sort(
     } else {
         Arrival::Never
     };
-    let keyed = match search_keyed(ctx, sel, charset, search, with_size, arrival) {
+    // only the keys the criteria compare are decoded (§3)
+    let has = |k: SortKey| criteria.iter().any(|c| c.key == k);
+    let fields = KeyFields {
+        subject: has(SortKey::Subject),
+        from: has(SortKey::From),
+        to: has(SortKey::To),
+        cc: has(SortKey::Cc),
+        threads: false,
+    };
+    let keyed = match search_keyed(ctx, sel, charset, search, with_size, arrival, fields) {
         Ok(k) => k,
         Err(o) => return o,
     };

@@ -1,5 +1,6 @@
 //! THREAD and UID THREAD (RFC 5256 §3): SEARCH, then thread the matches.
 
+use crate::message::keys::KeyFields;
 use crate::syntax::types::{Data, SearchKey, ThreadAlgorithm};
 
 use super::super::session::State;
@@ -34,7 +35,21 @@ pub(crate) fn thread(
         };
         return Outcome::bad(format!("Unsupported threading algorithm {name}"));
     }
-    let keyed = match search_keyed(ctx, sel, charset, search, false, Arrival::WithoutSentDate) {
+    // both algorithms group by base subject; REFERENCES also links by message ids (§4)
+    let fields = KeyFields {
+        subject: true,
+        threads: *algorithm == ThreadAlgorithm::References,
+        ..KeyFields::NONE
+    };
+    let keyed = match search_keyed(
+        ctx,
+        sel,
+        charset,
+        search,
+        false,
+        Arrival::WithoutSentDate,
+        fields,
+    ) {
         Ok(k) => k,
         Err(o) => return o,
     };

@@ -3,6 +3,7 @@
 
 use super::body::{write_body, write_envelope};
 use super::core::{write_date_time, write_flag, write_list, write_num};
+use super::framing::is_one_list;
 use super::string::{write_astring, write_body_data, write_nstring8, Sink};
 use crate::syntax::types::{
     EncodedItem, FetchAtt, FetchItems, FetchValue, Partial, Section, SectionText,
@@ -158,6 +159,7 @@ fn write_fetch_value(out: &mut dyn Sink, value: &FetchValue) {
             write_body(out, body, true);
         }
         FetchValue::Encoded { item, text } => {
+            debug_assert!(is_one_list(text), "checked when read back");
             out.put(match item {
                 EncodedItem::Envelope => b"ENVELOPE ",
                 EncodedItem::Body => b"BODY ",

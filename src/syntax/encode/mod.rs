@@ -4,7 +4,7 @@
 //! One concern per file: `string` decides between atom, quoted, literal and NIL (the rules
 //! are listed there); `core` writes sequence sets, flags and dates; `response` status
 //! responses, codes and data; `fetch` FETCH items; `body` ENVELOPE and BODYSTRUCTURE;
-//! `command` the client side.
+//! `command` the client side; `framing` checks text it wrote (cached ENVELOPE/BODYSTRUCTURE).
 //!
 //! The encoder writes what it is given. It repairs what it can without changing meaning
 //! (status text: control characters become spaces, 8-bit `?`, empty text a default word,
@@ -22,12 +22,14 @@ mod body;
 mod command;
 mod core;
 mod fetch;
+mod framing;
 mod response;
 mod string;
 
 #[cfg(test)]
 mod tests;
 
+pub use self::framing::is_one_list;
 pub use self::string::QUOTED_MAX;
 pub(crate) use self::string::{literal_octets, write_literal_header, LiteralKind, Sink};
 use crate::syntax::types::{BodyStructure, Command, Envelope, Response};

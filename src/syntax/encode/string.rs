@@ -20,7 +20,9 @@
 //! response encoder appends both to one buffer, the command encoder cuts fragments at each
 //! literal, and the shell's output writes a large literal's payload straight from the
 //! response to the client (header from [`write_literal_header`], octets from
-//! [`literal_octets`]) instead of copying it into its buffer.
+//! [`literal_octets`]) instead of copying it into its buffer. (One exception: ENVELOPE,
+//! BODY and BODYSTRUCTURE text kept by a cache is put whole, literals included: it was
+//! written through a `Vec` sink, and [`super::is_one_list`] checked it when read back.)
 
 use crate::syntax::types::is_atom_char;
 
@@ -38,7 +40,8 @@ pub(crate) enum LiteralKind {
 
 /// Where encoded text goes: line bytes, and literals (header and payload together).
 pub(crate) trait Sink {
-    /// Appends line text (never CR/LF, except the final CRLF of a line).
+    /// Appends line text (never CR/LF, except the final CRLF of a line, and the literals
+    /// inside a cached ENVELOPE or body text).
     fn put(&mut self, bytes: &[u8]);
     /// Appends a literal: header, CRLF, payload.
     fn literal(&mut self, data: &[u8], kind: LiteralKind);

@@ -1500,14 +1500,18 @@ impl Store for MaildirStore {
                 c.unseen += 1;
             }
         }
-        // Saved for the next STATUS (of any session) if nothing changed while we looked
-        // and nothing can change unseen within the stamp's clock tick.
+        // Saved for the next STATUS (of any session) if the directories did not change
+        // while we looked and nothing can change there unseen within the stamp's clock
+        // tick; with the database as the look left it (status.rs: its header is compared,
+        // not its mtime, so a first look that wrote it can save too).
         // (the second stamp is read only when the counts could be saved at all)
-        let unchanged =
-            || Stamp::read(&path).is_ok_and(|after| after.contents() == stamp.contents());
-        if saving && stamp.contents_settled(began, self.settle) && unchanged() {
-            // best effort: the file is an optimisation
-            let _ = status::save(&path, &stamp, &c);
+        if saving && stamp.contents_settled(began, self.settle) {
+            if let Ok(after) = Stamp::read(&path) {
+                if after.same_directories(&stamp) {
+                    // best effort: the file is an optimisation
+                    let _ = status::save(&path, &after, &c);
+                }
+            }
         }
         Ok(counted(c))
     }

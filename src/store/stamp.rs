@@ -79,11 +79,19 @@ impl Stamp {
         all_before(&self.entries, scan_began, settle)
     }
 
-    /// The entries of `cur/`, `new/`, `courierimapkeywords/` and `courierimapuiddb`: the
-    /// stamp without the folder directory itself, which writing a cache file changes.
+    /// What a folder's counts are read from, for `imapd.status`: the entries of `cur/`,
+    /// `new/` and `courierimapkeywords/`, and the inode and size of `courierimapuiddb`
+    /// (its mtime zero). Left out: the folder directory itself, which writing a cache file
+    /// changes, and the database's mtime, which a look that writes the database (the first
+    /// one) would leave unsettled; its header (UIDVALIDITY, UIDNEXT) is compared instead.
     pub fn contents(&self) -> [(i128, u64, u64); 4] {
-        let [_, rest @ ..] = self.entries;
-        rest
+        let [_, cur, new, keywords, (_, ino, size)] = self.entries;
+        [cur, new, keywords, (0, ino, size)]
+    }
+
+    /// True if `cur/`, `new/` and `courierimapkeywords/` have the same entries in both.
+    pub fn same_directories(&self, other: &Stamp) -> bool {
+        self.entries[1..4] == other.entries[1..4]
     }
 
     /// [`Stamp::settled`] for [`Stamp::contents`] alone.

@@ -5,13 +5,21 @@
 //! (a client polling STATUS of every folder, RFC 3501 §6.3.10).
 //!
 //! An optimisation only, never the source of truth:
-//! * The counts are used only while the stamp of `cur/`, `new/`, `courierimapkeywords/`
-//!   and `courierimapuiddb` (mtime with nanoseconds, inode, size: [`Stamp::contents`]) is
-//!   the one saved, and they are saved only when that stamp was settled before the look
+//! * The counts are used only while the stamp of `cur/`, `new/` and `courierimapkeywords/`
+//!   (mtime with nanoseconds, inode, size), the inode and size of `courierimapuiddb`
+//!   ([`Stamp::contents`]) and the database's header (UIDVALIDITY, UIDNEXT) are the ones
+//!   saved. They are saved only when the directories' stamp was settled before the look
 //!   began and unchanged after it ([`Stamp::contents_settled`], the rule `stamp.rs`
-//!   explains), so any later change shows as another stamp. Every change to the counts is a
-//!   change in one of those four: a delivery or an expunge changes `new/` or `cur/`, a flag
-//!   change renames in `cur/`, a new UID or UIDVALIDITY rewrites the database.
+//!   explains), so any later change there shows as another stamp. Every change to the
+//!   counts is a change there or in the header: a delivery or an expunge changes `new/` or
+//!   `cur/`, a flag change renames in `cur/`, a new UID raises UIDNEXT, a lost database
+//!   gets a new UIDVALIDITY.
+//! * The database's mtime is not compared: the first look at a folder writes its database,
+//!   whose mtime is then too fresh to be trusted, so that look could never save. Its header
+//!   is exact instead: after any full look every listed file has a UID, so with the listing
+//!   unchanged the counts depend on the database only through UIDVALIDITY and UIDNEXT
+//!   (the header saved is the one the counts were made from; a database another process
+//!   rewrote meanwhile either has the same header, and then the same counts, or not).
 //! * The folder directory itself is not part of that stamp: writing this file changes it.
 //! * Used only on local file systems (`stamp::SETTLE_LOCAL`): over NFS a `stat` may be
 //!   answered from the client's attribute cache and the server's clock is not ours.
@@ -26,12 +34,13 @@ use std::path::Path;
 
 use super::deliver;
 use super::stamp::Stamp;
+use super::uiddb::UidDb;
 
 /// The cache file's name inside a folder directory.
 pub const FILE_NAME: &str = "imapd.status";
 
 /// First word and layout version of the file's one line.
-const MAGIC: &str = "imapd-status 1";
+const MAGIC: &str = "imapd-status 2";
 
 /// The counts STATUS reports that need no message's size (RFC 3501 §6.3.10).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,7 +74,8 @@ fn read(path: &Path) -> Option<String> {
     (text.len() as u64 <= MAX_LINE).then_some(text)
 }
 
-/// The counts saved for `folder` if they were saved for exactly the stamp `now`.
+/// The counts saved for `folder` if they were saved for exactly the stamp `now` and the
+/// database's header still holds their UIDVALIDITY and UIDNEXT.
 pub fn load(folder: &Path, now: &Stamp) -> Option<Saved> {
     let text = read(&folder.join(FILE_NAME))?;
     let line = text.strip_suffix('\n')?;
@@ -82,13 +92,15 @@ pub fn load(folder: &Path, now: &Stamp) -> Option<Saved> {
     let [v, n, m, u, r] = counts else {
         return None;
     };
-    Some(Saved {
+    let saved = Saved {
         uid_validity: v.parse().ok()?,
         uid_next: n.parse().ok()?,
         messages: m.parse().ok()?,
         unseen: u.parse().ok()?,
         recent: r.parse().ok()?,
-    })
+    };
+    let header = UidDb::read_header(folder)?;
+    (header == (saved.uid_validity, saved.uid_next)).then_some(saved)
 }
 
 /// Saves `counts` as those of `folder` at the stamp `at` (best effort: the caller may
@@ -125,11 +137,13 @@ mod tests {
         recent: 1,
     };
 
+    /// A folder whose database header holds `C`'s UIDVALIDITY and UIDNEXT.
     fn folder() -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
         for d in ["cur", "new", "tmp"] {
             std::fs::create_dir(dir.path().join(d)).unwrap();
         }
+        std::fs::write(dir.path().join("courierimapuiddb"), "1 7 12\n").unwrap();
         dir
     }
 
@@ -151,6 +165,57 @@ mod tests {
         );
     }
 
+    /// The database counts by its header (and inode and size), not its mtime: a new
+    /// UIDVALIDITY or UIDNEXT, or any rewrite of another size, is a miss; a fresh mtime
+    /// alone is not.
+    #[test]
+    fn the_database_counts_by_header_inode_and_size() {
+        let dir = folder();
+        let db = dir.path().join("courierimapuiddb");
+        let replace = |text: &str| {
+            std::fs::write(dir.path().join("tmp/db"), text).unwrap();
+            std::fs::rename(dir.path().join("tmp/db"), &db).unwrap();
+        };
+        let at = Stamp::read(dir.path()).unwrap();
+        save(dir.path(), &at, &C).unwrap();
+        let file = std::fs::File::options().write(true).open(&db).unwrap();
+        file.set_modified(std::time::SystemTime::now()).unwrap();
+        drop(file);
+        assert_eq!(load(dir.path(), &Stamp::read(dir.path()).unwrap()), Some(C));
+        for (text, why) in [
+            ("1 8 12\n", "UIDVALIDITY"),
+            ("1 7 13\n", "UIDNEXT"),
+            ("1 7 12\n3 x\n", "size"),
+            ("1 7 12\n", "a new inode"),
+        ] {
+            replace("1 7 12\n");
+            save(dir.path(), &Stamp::read(dir.path()).unwrap(), &C).unwrap();
+            assert_eq!(load(dir.path(), &Stamp::read(dir.path()).unwrap()), Some(C));
+            replace(text);
+            let now = Stamp::read(dir.path()).unwrap();
+            assert_eq!(load(dir.path(), &now), None, "{why}");
+        }
+        // a header other than the counts' (or one that does not parse) is never a match,
+        // whatever the stamp
+        for text in [
+            "1 8 12\n",
+            "1 7 13\n",
+            "2 7 12\n",
+            "1 7 12",
+            "1 7 12 0\n",
+            "1 7 12\r\n",
+        ] {
+            replace(text);
+            let now = Stamp::read(dir.path()).unwrap();
+            save(dir.path(), &now, &C).unwrap();
+            assert_eq!(load(dir.path(), &now), None, "{text:?}");
+        }
+        std::fs::remove_file(&db).unwrap();
+        let now = Stamp::read(dir.path()).unwrap();
+        save(dir.path(), &now, &C).unwrap();
+        assert_eq!(load(dir.path(), &now), None, "no database");
+    }
+
     #[test]
     fn damaged_files_are_ignored() {
         let dir = folder();
@@ -161,7 +226,7 @@ mod tests {
         let now = Stamp::read(dir.path()).unwrap();
         for bad in [
             String::new(),
-            good.replace(MAGIC, "imapd-status 2"),
+            good.replace(MAGIC, "imapd-status 1"),
             good.trim_end().to_owned(),
             good[..good.len() / 2].to_owned(),
             good.replace('\n', " 5\n"),

@@ -224,6 +224,31 @@ impl UidDb {
         out
     }
 
+    /// UIDVALIDITY and UIDNEXT from the header line of `dir/courierimapuiddb` alone (read
+    /// without the lock: the file is replaced by a rename or its header rewritten in place
+    /// with the same length); `None` if it is missing or the header does not parse.
+    pub fn read_header(dir: &Path) -> Option<(u32, Uid)> {
+        use std::io::Read;
+        let mut head = [0u8; 48];
+        let mut file = std::fs::File::open(dir.join(FILE)).ok()?;
+        let mut len = 0;
+        while len < head.len() {
+            match file.read(&mut head[len..]).ok()? {
+                0 => break,
+                n => len += n,
+            }
+        }
+        let line = &head[..head[..len].iter().position(|&b| b == b'\n')?];
+        let mut fields = std::str::from_utf8(line).ok()?.split(' ');
+        let (Some("1"), Some(v), Some(n), None) =
+            (fields.next(), fields.next(), fields.next(), fields.next())
+        else {
+            return None;
+        };
+        let (v, n): (u32, Uid) = (v.parse().ok()?, n.parse().ok()?);
+        (v != 0 && n != 0).then_some((v, n))
+    }
+
     /// Reads `dir/courierimapuiddb`: `Ok(None)` if it does not exist.
     pub fn read(dir: &Path) -> io::Result<Option<Result<UidDb, Corrupt>>> {
         Ok(UidDb::read_with_id(dir)?.map(|(db, _)| db))

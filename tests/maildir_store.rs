@@ -829,6 +829,41 @@ fn sizes_from_content_reads_are_kept() {
     assert_eq!(text.lines().count(), n + 1);
 }
 
+/// The first look at a settled folder, which writes its UID database, saves the counts
+/// (the database's fresh mtime need not be settled: its header is compared), and a new
+/// handle answers from them (proved by planting a count).
+#[test]
+fn status_counts_are_saved_by_the_look_that_writes_the_database() {
+    let d = tempfile::tempdir().unwrap();
+    let box_dir = d.path().join(".Box");
+    for sub in ["cur", "new", "tmp"] {
+        std::fs::create_dir_all(box_dir.join(sub)).unwrap();
+    }
+    std::fs::write(box_dir.join("cur/1.M1P1.h:2,S"), b"a\n").unwrap();
+    std::fs::write(box_dir.join("cur/2.M2P2.h:2,"), b"b\n").unwrap();
+    let past = std::time::SystemTime::now() - Duration::from_secs(60);
+    for sub in ["cur", "new"] {
+        std::fs::File::open(box_dir.join(sub))
+            .unwrap()
+            .set_modified(past)
+            .unwrap();
+    }
+    let counts = |s: &mut MaildirStore| {
+        let c = s.counts("INBOX.Box", false).unwrap();
+        (c.messages, c.unseen, c.uid_next)
+    };
+    assert_eq!(counts(&mut open(d.path())), (2, 1, 3));
+    assert!(box_dir.join("courierimapuiddb").exists());
+    let file = box_dir.join("imapd.status");
+    let text = std::fs::read_to_string(&file).expect("saved by the first look");
+    std::fs::write(&file, text.replace(" 3 2 1 0\n", " 3 22 1 0\n")).unwrap();
+    assert_eq!(
+        counts(&mut open(d.path())),
+        (22, 1, 3),
+        "answered from the file"
+    );
+}
+
 /// STATUS counts of a folder nobody changed are saved in `imapd.status` and used by the
 /// next session (proved by planting a count), and never once the folder changed.
 #[test]
@@ -845,7 +880,7 @@ fn status_counts_are_saved_for_an_unchanged_folder() {
         let c = s.counts("INBOX.Box", false).unwrap();
         (c.messages, c.unseen, c.recent, c.uid_next)
     };
-    // (the first look gives the delivery its UID: a change, so nothing is saved)
+    // (just written: the directories are not settled, so nothing is saved)
     assert_eq!(counts(&mut a), (4, 3, 1, 5));
     let file = d.path().join(".Box/imapd.status");
     assert!(!file.exists());

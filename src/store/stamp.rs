@@ -80,13 +80,11 @@ impl Stamp {
     }
 
     /// What a folder's counts are read from, for `imapd.status`: the entries of `cur/`,
-    /// `new/` and `courierimapkeywords/`, and the inode and size of `courierimapuiddb`
-    /// (its mtime zero). Left out: the folder directory itself, which writing a cache file
-    /// changes, and the database's mtime, which a look that writes the database (the first
-    /// one) would leave unsettled; its header (UIDVALIDITY, UIDNEXT) is compared instead.
+    /// `new/`, `courierimapkeywords/` and `courierimapuiddb`, without the folder directory
+    /// itself, which writing a cache file changes.
     pub fn contents(&self) -> [(i128, u64, u64); 4] {
-        let [_, cur, new, keywords, (_, ino, size)] = self.entries;
-        [cur, new, keywords, (0, ino, size)]
+        let [_, rest @ ..] = self.entries;
+        rest
     }
 
     /// True if `cur/`, `new/` and `courierimapkeywords/` have the same entries in both.
@@ -94,9 +92,11 @@ impl Stamp {
         self.entries[1..4] == other.entries[1..4]
     }
 
-    /// [`Stamp::settled`] for [`Stamp::contents`] alone.
+    /// [`Stamp::settled`] for the directories of [`Stamp::contents`]: not the database,
+    /// which a look that writes it (the first one) would leave unsettled; `imapd.status`
+    /// compares its header (UIDVALIDITY, UIDNEXT) as well as its entry (status.rs).
     pub fn contents_settled(&self, scan_began: SystemTime, settle: Duration) -> bool {
-        all_before(&self.contents(), scan_began, settle)
+        all_before(&self.entries[1..4], scan_began, settle)
     }
 }
 

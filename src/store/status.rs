@@ -1,25 +1,28 @@
 //! The per-folder STATUS cache `imapd.status`: the counts of the folder's last full look
 //! (UIDVALIDITY, UIDNEXT, MESSAGES, UNSEEN, RECENT) with the metadata of the directories and
-//! files they were read from, so a STATUS of a folder nobody changed since costs four
-//! `stat`s and one small read instead of listing the folder and parsing its UID database
-//! (a client polling STATUS of every folder, RFC 3501 §6.3.10).
+//! files they were read from, so a STATUS of a folder nobody changed since costs five
+//! `lstat`s and two small reads (this file, the UID database's header line) instead of
+//! listing the folder and parsing its UID database (a client polling STATUS of every
+//! folder, RFC 3501 §6.3.10).
 //!
 //! An optimisation only, never the source of truth:
-//! * The counts are used only while the stamp of `cur/`, `new/` and `courierimapkeywords/`
-//!   (mtime with nanoseconds, inode, size), the inode and size of `courierimapuiddb`
-//!   ([`Stamp::contents`]) and the database's header (UIDVALIDITY, UIDNEXT) are the ones
-//!   saved. They are saved only when the directories' stamp was settled before the look
-//!   began and unchanged after it ([`Stamp::contents_settled`], the rule `stamp.rs`
-//!   explains), so any later change there shows as another stamp. Every change to the
-//!   counts is a change there or in the header: a delivery or an expunge changes `new/` or
-//!   `cur/`, a flag change renames in `cur/`, a new UID raises UIDNEXT, a lost database
-//!   gets a new UIDVALIDITY.
-//! * The database's mtime is not compared: the first look at a folder writes its database,
-//!   whose mtime is then too fresh to be trusted, so that look could never save. Its header
-//!   is exact instead: after any full look every listed file has a UID, so with the listing
-//!   unchanged the counts depend on the database only through UIDVALIDITY and UIDNEXT
-//!   (the header saved is the one the counts were made from; a database another process
-//!   rewrote meanwhile either has the same header, and then the same counts, or not).
+//! * The counts are used only while the stamp of `cur/`, `new/`, `courierimapkeywords/`
+//!   and `courierimapuiddb` (mtime with nanoseconds, inode, size: [`Stamp::contents`]) and
+//!   the database's header (UIDVALIDITY, UIDNEXT) are the ones saved. They are saved only
+//!   when the directories' stamp was settled before the look began and unchanged after it
+//!   ([`Stamp::contents_settled`], the rule `stamp.rs` explains), so any later change there
+//!   shows as another stamp. Every change to the counts is a change there or in the
+//!   header: a delivery or an expunge changes `new/` or `cur/`, a flag change renames in
+//!   `cur/`, a new UID raises UIDNEXT, a lost database gets a new UIDVALIDITY.
+//! * The database's mtime need not be settled: the first look at a folder writes its
+//!   database, whose mtime is then too fresh to be trusted, so that look could never save.
+//!   A change in the same clock tick is still caught by its header: after any full look
+//!   every listed file has a UID, so with the listing unchanged the counts depend on the
+//!   database only through UIDVALIDITY and UIDNEXT (the header saved is the one the counts
+//!   were made from; a database another process rewrote meanwhile either has the same
+//!   header, and then the same counts, or not). A later change (a rewrite in place of the
+//!   same size, a damaged line, which a full look would answer with a new UIDVALIDITY)
+//!   shows in its mtime.
 //! * The folder directory itself is not part of that stamp: writing this file changes it.
 //! * Used only on local file systems (`stamp::SETTLE_LOCAL`): over NFS a `stat` may be
 //!   answered from the client's attribute cache and the server's clock is not ours.
@@ -165,36 +168,54 @@ mod tests {
         );
     }
 
-    /// The database counts by its header (and inode and size), not its mtime: a new
-    /// UIDVALIDITY or UIDNEXT, or any rewrite of another size, is a miss; a fresh mtime
-    /// alone is not.
+    /// The database counts by its entry (mtime, inode, size) and by its header: a change
+    /// within the clock tick of the saved mtime (here: the mtime put back) is still caught
+    /// by a new UIDVALIDITY or UIDNEXT, a new size or a new inode.
     #[test]
-    fn the_database_counts_by_header_inode_and_size() {
+    fn the_database_counts_by_entry_and_header() {
         let dir = folder();
         let db = dir.path().join("courierimapuiddb");
-        let replace = |text: &str| {
-            std::fs::write(dir.path().join("tmp/db"), text).unwrap();
-            std::fs::rename(dir.path().join("tmp/db"), &db).unwrap();
+        let mtime = || std::fs::metadata(&db).unwrap().modified().unwrap();
+        let put_back = |t| {
+            let file = std::fs::File::options().write(true).open(&db).unwrap();
+            file.set_modified(t).unwrap();
         };
-        let at = Stamp::read(dir.path()).unwrap();
-        save(dir.path(), &at, &C).unwrap();
-        let file = std::fs::File::options().write(true).open(&db).unwrap();
-        file.set_modified(std::time::SystemTime::now()).unwrap();
-        drop(file);
-        assert_eq!(load(dir.path(), &Stamp::read(dir.path()).unwrap()), Some(C));
+        let saved = || {
+            std::fs::write(&db, "1 7 12\n").unwrap();
+            save(dir.path(), &Stamp::read(dir.path()).unwrap(), &C).unwrap();
+            assert_eq!(load(dir.path(), &Stamp::read(dir.path()).unwrap()), Some(C));
+            mtime()
+        };
+        let t = saved();
+        put_back(t + std::time::Duration::from_secs(1));
+        assert_eq!(
+            load(dir.path(), &Stamp::read(dir.path()).unwrap()),
+            None,
+            "mtime"
+        );
         for (text, why) in [
             ("1 8 12\n", "UIDVALIDITY"),
             ("1 7 13\n", "UIDNEXT"),
             ("1 7 12\n3 x\n", "size"),
-            ("1 7 12\n", "a new inode"),
         ] {
-            replace("1 7 12\n");
-            save(dir.path(), &Stamp::read(dir.path()).unwrap(), &C).unwrap();
-            assert_eq!(load(dir.path(), &Stamp::read(dir.path()).unwrap()), Some(C));
-            replace(text);
-            let now = Stamp::read(dir.path()).unwrap();
-            assert_eq!(load(dir.path(), &now), None, "{why}");
+            let t = saved();
+            std::fs::write(&db, text).unwrap(); // in place: the same inode
+            put_back(t);
+            assert_eq!(
+                load(dir.path(), &Stamp::read(dir.path()).unwrap()),
+                None,
+                "{why}"
+            );
         }
+        let t = saved();
+        std::fs::write(dir.path().join("tmp/db"), "1 7 12\n").unwrap();
+        std::fs::rename(dir.path().join("tmp/db"), &db).unwrap();
+        put_back(t);
+        assert_eq!(
+            load(dir.path(), &Stamp::read(dir.path()).unwrap()),
+            None,
+            "inode"
+        );
         // a header other than the counts' (or one that does not parse) is never a match,
         // whatever the stamp
         for text in [
@@ -205,7 +226,7 @@ mod tests {
             "1 7 12 0\n",
             "1 7 12\r\n",
         ] {
-            replace(text);
+            std::fs::write(&db, text).unwrap();
             let now = Stamp::read(dir.path()).unwrap();
             save(dir.path(), &now, &C).unwrap();
             assert_eq!(load(dir.path(), &now), None, "{text:?}");

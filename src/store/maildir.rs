@@ -1848,24 +1848,22 @@ impl Store for MaildirStore {
     }
 
     fn cached_summary(&mut self, mailbox: &str, uid: Uid) -> Option<Arc<Summary>> {
-        let (path, base, id) = self.file_id(mailbox, uid)?;
-        self.cache_of(mailbox, &path).get(&base, id)
+        self.with_cache(mailbox, uid, |c, base, id| c.get(base, id))
     }
 
     fn cached_texts(&mut self, mailbox: &str, uid: Uid, want: &[EncodedItem]) -> Option<Texts> {
-        let (path, base, id) = self.file_id(mailbox, uid)?;
-        self.cache_of(mailbox, &path).texts(&base, id, want)
+        self.with_cache(mailbox, uid, |c, base, id| c.texts(base, id, want))
     }
 
     fn cached_sort_keys(&mut self, mailbox: &str, uid: Uid, want: KeyFields) -> Option<SortKeys> {
-        let (path, base, id) = self.file_id(mailbox, uid)?;
-        self.cache_of(mailbox, &path).sort_keys(&base, id, want)
+        self.with_cache(mailbox, uid, |c, base, id| c.sort_keys(base, id, want))
     }
 
     fn keep_summary(&mut self, mailbox: &str, uid: Uid, summary: Arc<Summary>) {
-        if let Some((path, base, id)) = self.file_id(mailbox, uid) {
-            self.cache_of(mailbox, &path).put(&base, id, summary);
-        }
+        self.with_cache(mailbox, uid, |c, base, id| {
+            c.put(base, id, summary);
+            Some(())
+        });
     }
 
     fn quota_roots(&mut self, mailbox: &str) -> Result<Vec<String>, StoreError> {
@@ -2057,6 +2055,25 @@ impl MaildirStore {
                 .insert(mailbox.to_owned(), FolderCache::new(path));
         }
         self.caches.get_mut(mailbox).expect("just inserted")
+    }
+
+    /// `f` on the folder's cache with the base name and file identity of `uid` (as
+    /// [`Self::file_id`] finds them), without copying the name or the folder's path when
+    /// the cache is open and the identity known: every message after the first of a
+    /// command that walks many.
+    fn with_cache<R>(
+        &mut self,
+        mailbox: &str,
+        uid: Uid,
+        f: impl FnOnce(&mut FolderCache, &str, FileId) -> Option<R>,
+    ) -> Option<R> {
+        if let (Some(cache), Some(st)) = (self.caches.get_mut(mailbox), self.state.get(mailbox)) {
+            if let Some(m) = st.meta.get(st.db.validity, uid) {
+                return f(cache, Self::base_of(st, uid)?, m.file_id());
+            }
+        }
+        let (path, base, id) = self.file_id(mailbox, uid)?;
+        f(self.cache_of(mailbox, &path), &base, id)
     }
 
     /// The folder path, base name and file identity of a message, for the cache.

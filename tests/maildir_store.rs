@@ -144,6 +144,28 @@ fn recent_goes_to_one_claimant() {
     assert_eq!(uids(&sb), [1, 2]);
 }
 
+/// Expunging a message with keywords removes its keyword file (Courier would otherwise keep
+/// it until its stale-file rule), and the others' stay.
+#[test]
+fn expunge_removes_keyword_files() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = open(d.path());
+    s.append("INBOX", msg("a\n", &[kw("one"), Flag::Deleted]))
+        .unwrap();
+    s.append("INBOX", msg("b\n", &[kw("two")])).unwrap();
+    let kw_dir = d.path().join("courierimapkeywords");
+    let files = || {
+        std::fs::read_dir(&kw_dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| !n.starts_with(':') && !n.starts_with('.'))
+            .count()
+    };
+    assert_eq!(files(), 2);
+    assert_eq!(s.expunge_deleted("INBOX", None).unwrap(), [1]);
+    assert_eq!(files(), 1);
+}
+
 #[test]
 fn expunge_and_remove() {
     let d = tempfile::tempdir().unwrap();

@@ -1250,9 +1250,13 @@ impl MaildirStore {
             if !gone.is_empty() {
                 atomic::fsync_dir(&path.join("cur"))?;
                 db.entries.retain(|(_, b)| !gone.contains(b));
+                // (no failed unlink per message when no message has keywords)
+                let keyworded = path.join(keywords::DIR).is_dir();
                 for b in &gone {
                     files.remove(b);
-                    keywords::forget(&path, b);
+                    if keyworded {
+                        keywords::forget(&path, b);
+                    }
                 }
             }
             Ok((removed, files, counted))

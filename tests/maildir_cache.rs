@@ -35,7 +35,8 @@ fn subject(s: &Summary) -> String {
     rest[..rest.find('"').unwrap()].to_owned()
 }
 
-/// What the core does: the cache, else parse and offer.
+/// The cache's whole summary, else parse and offer it (as the core does for the parts it
+/// asks for).
 fn summary(store: &mut MaildirStore, uid: u32) -> (Arc<Summary>, bool) {
     if let Some(s) = store.cached_summary("INBOX", uid) {
         return (s, true);

@@ -311,8 +311,10 @@ pub trait Store {
         Ok(None)
     }
     /// The message's parsed metadata from the store's cache, if it keeps one and the entry
-    /// still matches the message. An optimisation only: `None` makes the caller parse
-    /// [`Store::content`] and offer the result back with [`Store::keep_summary`].
+    /// still matches the message: what the defaults of [`Store::cached_texts`] and
+    /// [`Store::cached_sort_keys`] take their parts from (a store that decodes parts alone
+    /// overrides those). An optimisation only: on a miss the core parses
+    /// [`Store::content`] and offers the result back with [`Store::keep_summary`].
     fn cached_summary(&mut self, _mailbox: &str, _uid: Uid) -> Option<Arc<Summary>> {
         None
     }

@@ -160,6 +160,11 @@ mod tests {
         let now = Stamp::read(dir.path()).unwrap();
         assert_eq!(load(dir.path(), &now), Some(C));
         std::fs::write(dir.path().join("new/1.x"), b"m").unwrap();
+        // (a delivery shows in new/'s mtime; put ahead, as a later clock tick would give it)
+        std::fs::File::open(dir.path().join("new"))
+            .unwrap()
+            .set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(1))
+            .unwrap();
         assert_eq!(load(dir.path(), &Stamp::read(dir.path()).unwrap()), None);
         // nothing is left in tmp/
         assert_eq!(

@@ -38,7 +38,12 @@ pub fn texts(
     if let Some(t) = store.cached_texts(mailbox, uid, want) {
         return Ok(t);
     }
-    Ok(Texts::of(&*parsed_summary(store, mailbox, uid)?, want))
+    let s = parsed_summary(store, mailbox, uid)?;
+    // the store keeps its own copy (or none): the texts are moved out, not copied
+    Ok(match Arc::try_unwrap(s) {
+        Ok(s) => Texts::from_summary(s, want),
+        Err(s) => Texts::of(&s, want),
+    })
 }
 
 /// The SORT/THREAD keys of a message: from the store's cache (keys alone, at least those

@@ -69,6 +69,21 @@ impl Texts {
         t
     }
 
+    /// [`Texts::of`], moving the texts out of a summary no one else holds.
+    pub fn from_summary(s: Summary, want: &[EncodedItem]) -> Texts {
+        let mut t = Texts::default();
+        for (item, text) in [
+            (EncodedItem::Envelope, s.envelope),
+            (EncodedItem::Body, s.body),
+            (EncodedItem::BodyStructure, s.body_structure),
+        ] {
+            if want.contains(&item) {
+                t.set(item, text);
+            }
+        }
+        t
+    }
+
     /// Sets the text of `item`.
     pub fn set(&mut self, item: EncodedItem, text: Box<[u8]>) {
         self.0[slot(item)] = Some(text);
@@ -124,6 +139,11 @@ mod tests {
                 ),
             ] {
                 let mut t = super::super::codec::decode_texts(&encoded, &[item]).unwrap();
+                let whole = Summary::of(&m);
+                assert_eq!(
+                    Texts::from_summary(whole.clone(), &[item]),
+                    Texts::of(&whole, &[item])
+                );
                 assert_eq!(wire(t.item(item).unwrap()), wire(typed.clone()));
                 assert_eq!(wire(t.take(item).unwrap()), wire(typed));
                 assert_eq!(t.take(item), None, "taken");

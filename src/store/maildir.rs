@@ -1838,16 +1838,14 @@ impl Store for MaildirStore {
     fn header(&mut self, mailbox: &str, uid: Uid) -> Result<Vec<u8>, StoreError> {
         // from imapd.cache when it has the header of this very file (one stat), else read
         // and offered to the cache
+        if let Some(h) = self.with_cache(mailbox, uid, |c, base, id| c.header(base, id)) {
+            return Ok(h);
+        }
         let Some((path, base, id)) = self.file_id(mailbox, uid) else {
             return self.read_message(mailbox, uid, read_header);
         };
-        if let Some(h) = self.cache_of(mailbox, &path).header(&base, id) {
-            return Ok(h);
-        }
         let h = self.read_message(mailbox, uid, read_header)?;
-        if let Some(c) = self.caches.get_mut(mailbox) {
-            c.put_header(&base, id, &h);
-        }
+        self.cache_of(mailbox, &path).put_header(&base, id, &h);
         Ok(h)
     }
 

@@ -1837,15 +1837,19 @@ impl Store for MaildirStore {
 
     fn header(&mut self, mailbox: &str, uid: Uid) -> Result<Vec<u8>, StoreError> {
         // from imapd.cache when it has the header of this very file (one stat), else read
-        // and offered to the cache
-        if let Some(h) = self.with_cache(mailbox, uid, |c, base, id| c.header(base, id)) {
-            return Ok(h);
-        }
-        let Some((path, base, id)) = self.file_id(mailbox, uid) else {
-            return self.read_message(mailbox, uid, read_header);
+        // and offered to the cache (one lookup of the file's identity either way)
+        let looked = self.with_cache(mailbox, uid, |c, base, id| {
+            Some(c.header(base, id).ok_or_else(|| (base.to_owned(), id)))
+        });
+        let missed = match looked {
+            Some(Ok(h)) => return Ok(h),
+            Some(Err(missed)) => Some(missed),
+            None => None,
         };
         let h = self.read_message(mailbox, uid, read_header)?;
-        self.cache_of(mailbox, &path).put_header(&base, id, &h);
+        if let (Some((base, id)), Some(c)) = (missed, self.caches.get_mut(mailbox)) {
+            c.put_header(&base, id, &h);
+        }
         Ok(h)
     }
 

@@ -166,6 +166,33 @@ fn expunge_removes_keyword_files() {
     assert_eq!(files(), 1);
 }
 
+/// Messages that arrive while a watching handle expunges (the events it reads under the lock
+/// bring them) are given UIDs and listed afterwards, like those a fresh handle finds.
+#[test]
+fn arrivals_met_by_an_expunge_are_listed() {
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path();
+    let mut s = open(root);
+    s.append("INBOX", msg("Subject: a\r\n\r\nx\r\n", &[Flag::Deleted]))
+        .unwrap();
+    s.append("INBOX", msg("Subject: b\r\n\r\ny\r\n", &[]))
+        .unwrap();
+    for _ in 0..3 {
+        s.snapshot("INBOX", true).unwrap();
+    }
+    open(root).deliver("INBOX", b"Subject: mda\n\nz\n").unwrap();
+    std::fs::write(
+        root.join("cur").join("1700000000.M1P1.test:2,S"),
+        "Subject: by hand\n\nq\n",
+    )
+    .unwrap();
+    assert_eq!(s.expunge_deleted("INBOX", None).unwrap(), [1]);
+    let mine = s.snapshot("INBOX", false).unwrap();
+    let fresh = open(root).snapshot("INBOX", false).unwrap();
+    assert_eq!(mine.messages.len(), 3);
+    assert_eq!(mine.messages, fresh.messages);
+}
+
 #[test]
 fn expunge_and_remove() {
     let d = tempfile::tempdir().unwrap();
@@ -1010,13 +1037,29 @@ fn counts_agree_with_snapshots() {
 
 /// A handle that keeps a folder open patches its message list from inotify events and its
 /// own changes (store/events.rs, `patch_list`) instead of building it again: after every
-/// step of a random mix of changes made by it, by another handle, by an MDA and by hand
-/// (renames, link-then-unlink, deletions, keyword changes), its snapshot equals the one a
-/// fresh handle builds from the disk, and so does the same handle's with inotify off.
+/// step of a random mix of changes made by it or by another handle (flags, EXPUNGE,
+/// removals), by an MDA and by hand (renames, link-then-unlink, deletions as Courier's
+/// EXPUNGE makes them — the database untouched —, files taken out and put back), its
+/// snapshot equals the one a fresh handle builds from the disk, and so does the same
+/// handle's with inotify off.
 #[test]
 fn patched_snapshots_equal_fresh_ones() {
+    patch_mix(30, 400, 3, 0x2545_F491_4F6C_DD1D);
+}
+
+/// The same with flag changes of hundreds of messages at once in a folder of thousands (a
+/// list is patched for up to a quarter of its messages, maildir.rs `PATCH_SHARE`).
+#[test]
+fn patched_snapshots_equal_fresh_ones_after_large_changes() {
+    patch_mix(2400, 40, 560, 0x9E37_79B9_7F4A_7C15);
+}
+
+/// `initial` messages (put into `cur/` by hand, then registered), then `steps` random
+/// changes, each of up to `most` + 1 messages; see `patched_snapshots_equal_fresh_ones`.
+fn patch_mix(initial: usize, steps: u64, most: u64, seed: u64) {
     let d = tempfile::tempdir().unwrap();
     let root = d.path();
+    let held = tempfile::tempdir().unwrap();
     let mut watched = open(root);
     let mut other = open(root);
     let mut listing = MaildirStore::open(
@@ -1027,7 +1070,7 @@ fn patched_snapshots_equal_fresh_ones() {
         },
     )
     .unwrap();
-    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    let mut rng = Rng(seed);
     let mut next = move |n: u64| rng.below(n);
     let flags = [
         Flag::Seen,
@@ -1036,18 +1079,22 @@ fn patched_snapshots_equal_fresh_ones() {
         kw("$Label1"),
         kw("Work"),
     ];
-    for i in 0..30 {
-        watched
-            .append("INBOX", msg(&format!("Subject: {i}\r\n\r\nx\r\n"), &[]))
-            .unwrap();
+    let cur = root.join("cur");
+    for i in 0..initial {
+        std::fs::write(
+            cur.join(format!("1700000000.M{i}P1.test:2,")),
+            format!("Subject: {i}\n\nx\n"),
+        )
+        .unwrap();
     }
     watched.snapshot("INBOX", true).unwrap();
-    for step in 0..400 {
+    let span = initial.max(40) as u64;
+    for step in 0..steps {
         let snap = other.snapshot("INBOX", false).unwrap();
         let pick = |n: u64| -> Vec<Uid> {
             let all = uids(&snap);
             (0..=n)
-                .filter_map(|k| all.get(((k * 7 + step) % 40) as usize).copied())
+                .filter_map(|k| all.get(((k * 7 + step) % span) as usize).copied())
                 .collect()
         };
         let actor: &mut MaildirStore = if next(2) == 0 {
@@ -1063,11 +1110,15 @@ fn patched_snapshots_equal_fresh_ones() {
             }
             1 => actor.deliver("INBOX", b"Subject: mda\n\nz\n").unwrap(),
             2 => {
-                actor.remove("INBOX", &pick(next(3))).unwrap();
+                if next(2) == 0 {
+                    actor.remove("INBOX", &pick(next(3))).unwrap();
+                } else {
+                    actor.expunge_deleted("INBOX", None).unwrap();
+                }
             }
             3 => {
-                // By hand: a rename to new letters, or a link-then-unlink rename.
-                let cur = root.join("cur");
+                // By hand: a rename to new letters, a link-then-unlink rename, a deletion, a
+                // file taken out of the Maildir, or one taken out earlier put back.
                 let names: Vec<String> = std::fs::read_dir(&cur)
                     .unwrap()
                     .map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -1075,12 +1126,23 @@ fn patched_snapshots_equal_fresh_ones() {
                 if let Some(old) = names.get(next(names.len().max(1) as u64) as usize) {
                     let base = old.split(":2,").next().unwrap();
                     let new = format!("{base}:2,{}", ["", "F", "FS", "T"][next(4) as usize]);
-                    if new != *old {
-                        if next(2) == 0 {
-                            std::fs::rename(cur.join(old), cur.join(&new)).unwrap();
-                        } else {
+                    match next(5) {
+                        _ if new == *old => {}
+                        0 => std::fs::rename(cur.join(old), cur.join(&new)).unwrap(),
+                        1 => {
                             std::fs::hard_link(cur.join(old), cur.join(&new)).unwrap();
                             std::fs::remove_file(cur.join(old)).unwrap();
+                        }
+                        2 => std::fs::remove_file(cur.join(old)).unwrap(),
+                        3 => std::fs::rename(cur.join(old), held.path().join(old)).unwrap(),
+                        _ => {
+                            let out: Vec<_> = std::fs::read_dir(held.path())
+                                .unwrap()
+                                .map(|e| e.unwrap().path())
+                                .collect();
+                            if let Some(f) = out.get(next(out.len().max(1) as u64) as usize) {
+                                std::fs::rename(f, cur.join(f.file_name().unwrap())).unwrap();
+                            }
                         }
                     }
                 }
@@ -1093,7 +1155,7 @@ fn patched_snapshots_equal_fresh_ones() {
                     _ => FlagChange::Replace(set(&[f])),
                 };
                 actor
-                    .change_flags("INBOX", &pick(next(4)), &change)
+                    .change_flags("INBOX", &pick(next(most + 1)), &change)
                     .unwrap();
             }
         }

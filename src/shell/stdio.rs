@@ -167,6 +167,7 @@ pub fn run_with(opts: &Options) -> ExitCode {
     let result = conn.run();
     let counters = conn.counters();
     drop(conn);
+    store.close_for_exit();
     trash::empty(maildir, &settings.empty_trash, SystemTime::now());
     let kind = match &result {
         Ok(End::Logout) => EndKind::Logout,

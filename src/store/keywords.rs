@@ -11,7 +11,7 @@
 //! "Reading keywords" steps — fold update files into `:list`, rename plain files to
 //! `.N.` form, remove superseded and stale ones.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::io;
 use std::path::Path;
 
@@ -184,14 +184,18 @@ pub const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(15 *
 /// * a lone `.N.` file with N < T is removed (its content is in `:list`).
 ///
 /// Returns the keyword sets, as [`read`] would.
-pub fn compact(folder: &Path, present: &HashSet<&str>, now_secs: u64) -> io::Result<KeywordMap> {
+pub fn compact(
+    folder: &Path,
+    present: impl Fn(&str) -> bool,
+    now_secs: u64,
+) -> io::Result<KeywordMap> {
     let dir = folder.join(DIR);
     let t = now_secs / 300;
     'restart: for _ in 0..10 {
         let list_text: String = read_opt(&dir.join(":list"))?.unwrap_or_default();
         let mut map = parse_list(&list_text);
         let before = map.len();
-        map.retain(|b, _| present.contains(b.as_str()));
+        map.retain(|b, _| present(b));
         let mut dirty = map.len() != before;
         let entries = match std::fs::read_dir(&dir) {
             Ok(e) => e,
@@ -211,7 +215,7 @@ pub fn compact(folder: &Path, present: &HashSet<&str>, now_secs: u64) -> io::Res
                 Some(Entry::Folded(_, b)) => b.to_owned(),
                 Some(Entry::List) | None => continue,
             };
-            if !present.contains(base.as_str()) {
+            if !present(&base) {
                 let stale = entry.metadata().is_ok_and(|m| {
                     use std::os::unix::fs::MetadataExt;
                     (now_secs as i64) - m.ctime() >= STALE_AFTER.as_secs() as i64
@@ -326,6 +330,7 @@ pub fn ensure_dir(dir: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashSet;
 
     const BASE: &str = "1795693322.M142906P2613V000000000000FE00I000000000098C632_1.vm,S=189";
 
@@ -393,7 +398,7 @@ mod tests {
         std::fs::write(kd.join(".9995.m2"), "b\n").unwrap();
         std::fs::write(kd.join(".9000.m3"), "c\n").unwrap();
         let present: HashSet<&str> = ["m1", "m2", "m3"].into_iter().collect();
-        let map = compact(d.path(), &present, now).unwrap();
+        let map = compact(d.path(), |b| present.contains(b), now).unwrap();
         assert_eq!(map["m1"], kws(&["x"]));
         assert_eq!(map["m2"], kws(&["b"]));
         assert_eq!(map["m3"], kws(&["c"]));
@@ -412,7 +417,7 @@ mod tests {
         // What a later reader sees is the same.
         assert_eq!(read(d.path()).unwrap(), map);
         // Nothing to fold: nothing rewritten.
-        let again = compact(d.path(), &present, now + 600).unwrap();
+        let again = compact(d.path(), |b| present.contains(b), now + 600).unwrap();
         assert_eq!(again, map);
     }
 

@@ -616,14 +616,27 @@ impl MaildirStore {
             return None;
         }
         let fresh = db.entries.partition_point(|(u, _)| *u < built.uid_next);
-        let unknown: rustc_hash::FxHashSet<&str> = hinted
+        // (Arrivals registered since, the usual case, are among the few fresh entries.)
+        let fresh_bases: rustc_hash::FxHashSet<&str> = db.entries[fresh..]
             .iter()
-            .filter(|(_, u)| *u == 0)
+            .map(|(_, b)| b.as_str())
+            .collect();
+        let unknown: Vec<&str> = hinted
+            .iter()
+            .filter(|(b, u)| *u == 0 && !fresh_bases.contains(b.as_str()))
             .map(|(b, _)| b.as_str())
             .collect();
-        let found: rustc_hash::FxHashMap<&str, Uid> = if unknown.is_empty() {
-            Default::default()
+        let found: rustc_hash::FxHashMap<&str, Uid> = if unknown.len() <= 4 {
+            // a comparison per entry costs less than hashing every name
+            unknown
+                .iter()
+                .filter_map(|b| {
+                    let at = db.entries[..fresh].iter().find(|(_, e)| e == b)?;
+                    Some((*b, at.0))
+                })
+                .collect()
         } else {
+            let unknown: rustc_hash::FxHashSet<&str> = unknown.into_iter().collect();
             db.entries[..fresh]
                 .iter()
                 .filter(|(_, b)| unknown.contains(b.as_str()))
@@ -1798,8 +1811,12 @@ impl Store for MaildirStore {
             agreed && db.validity == v && db.entries.len() == len + 1 && db.next == next + 1
         });
         self.keep_db(mailbox, db, id);
-        if let (true, Some(id), Some(st)) = (exact, id, self.state.get_mut(mailbox)) {
-            st.pending = Some((id, vec![base]));
+        if let Some(st) = self.state.get_mut(mailbox) {
+            // Its UID is known: a patch of the list need not look the name up.
+            st.touch(&base, uids[0]);
+            if let (true, Some(id)) = (exact, id) {
+                st.pending = Some((id, vec![base]));
+            }
         }
         self.quota_add(&path, counted);
         Ok((validity, uids[0]))

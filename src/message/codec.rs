@@ -73,18 +73,20 @@ pub fn decode(data: &[u8]) -> Option<Summary> {
 pub fn decode_texts(data: &[u8], want: &[EncodedItem]) -> Option<Texts> {
     let mut r = R { d: data };
     r.keys(KeyFields::NONE)?;
-    let mut texts = Texts::default();
-    for item in [
-        EncodedItem::Envelope,
-        EncodedItem::BodyStructure,
-        EncodedItem::Body,
-    ] {
-        let b = r.bytes()?;
-        if want.contains(&item) {
-            texts.set(item, is_one_list(b).then(|| b.into())?);
-        }
-    }
-    r.d.is_empty().then_some(texts)
+    r.texts(want)
+}
+
+/// Where the texts begin in an encoding (after the version and the keys): a cache keeps
+/// the two apart, so SORT and THREAD read the keys alone.
+pub fn texts_start(data: &[u8]) -> Option<usize> {
+    let mut r = R { d: data };
+    r.keys(KeyFields::NONE)?;
+    Some(data.len() - r.d.len())
+}
+
+/// [`decode_texts`] of the texts alone (what follows [`texts_start`]).
+pub fn decode_texts_alone(data: &[u8], want: &[EncodedItem]) -> Option<Texts> {
+    R { d: data }.texts(want)
 }
 
 /// Only the SORT/THREAD keys of an encoded summary (they come first: SORT and THREAD of a
@@ -92,6 +94,14 @@ pub fn decode_texts(data: &[u8], want: &[EncodedItem]) -> Option<Texts> {
 /// strings `want` names: the others are left empty (SORT (DATE) allocates nothing).
 pub fn decode_keys(data: &[u8], want: KeyFields) -> Option<SortKeys> {
     R { d: data }.keys(want)
+}
+
+/// [`decode_keys`] of the keys alone (what comes before [`texts_start`]): nothing may
+/// follow them.
+pub fn decode_keys_alone(data: &[u8], want: KeyFields) -> Option<SortKeys> {
+    let mut r = R { d: data };
+    let keys = r.keys(want)?;
+    r.d.is_empty().then_some(keys)
 }
 
 struct W<'a>(&'a mut Vec<u8>);
@@ -120,6 +130,22 @@ struct R<'a> {
 }
 
 impl R<'_> {
+    /// The three texts (the rest of every encoding), of which `want` are checked and kept.
+    fn texts(&mut self, want: &[EncodedItem]) -> Option<Texts> {
+        let mut texts = Texts::default();
+        for item in [
+            EncodedItem::Envelope,
+            EncodedItem::BodyStructure,
+            EncodedItem::Body,
+        ] {
+            let b = self.bytes()?;
+            if want.contains(&item) {
+                texts.set(item, is_one_list(b).then(|| b.into())?);
+            }
+        }
+        self.d.is_empty().then_some(texts)
+    }
+
     /// The version and the keys (the start of every encoding); strings not in `want` are
     /// walked over and left empty.
     fn keys(&mut self, want: KeyFields) -> Option<SortKeys> {

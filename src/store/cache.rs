@@ -16,24 +16,27 @@
 //! * The name has no leading dot, so it can never be a Maildir++ folder (`.name`,
 //!   maildirplusplus.txt), and Courier ignores unknown files in a folder directory.
 //!
-//! Loading only indexes the file (name, identity and where each part of a record is,
-//! checking each record's head); a part is read, its checksum checked and (a summary)
-//! decoded when that message is asked for, and not kept: a session holds the index, not the
-//! file (at 100k messages the file is ~180 MB). A command that walks many messages reads the
-//! file through a window of [`WINDOW`] octets (records are stored in name order, which is
-//! delivery order), not with one `pread` per message.
+//! Loading reads only the file's index (name, identity and where each part of a record is,
+//! each index entry with its checksum); a part is read, its checksum checked and decoded
+//! when that message is asked for, and not kept: a session holds the index, not the file
+//! (at 100k messages the file is ~190 MB, its index ~14 MB). A command that walks many
+//! messages reads the file through a window of [`WINDOW`] octets, not with one `pread` per
+//! message; each kind of part has a section of its own, in arrival order (the order UIDs
+//! are given in), so SORT reads the keys alone and BODYSTRUCTURE the texts alone.
 //!
-//! Layout: `MAGIC`, then records `u32 length | u64 checksum of the head | body` (FNV-1a over
-//! 64-bit words, [`checksum`]), where body is the head
-//! `u32 name length | name | u64 size | i64 mtime seconds | u32 mtime nanoseconds`, then
-//! two parts, each `u32 length | u32 checksum | data` (a length of `u32::MAX`, and no more,
-//! means absent: either may be known without the other): the summary
-//! ([`crate::message::codec`]) and the header block. Each part has its own checksum, so a
-//! BODYSTRUCTURE reads and checks the summary alone, not the header beside it. Files of
-//! older versions do not have this magic and are ignored, then replaced.
+//! Layout (version 4): `MAGIC`, then `u64 count | u64 index length | u64 checksum of the
+//! two`, the index, then the sections of keys, of texts and of header blocks. The index
+//! holds `count` entries `u32 length | u64 checksum | body` (FNV-1a over 64-bit words,
+//! [`checksum`]), where body is `u32 name length | name | u64 size | i64 mtime seconds |
+//! u32 mtime nanoseconds`, then for each of the three parts either `u32::MAX` (absent:
+//! any may be known without the others) or `u32 length | u32 checksum | u64 offset` (from
+//! the start of the file). The keys and texts are the two halves of a summary's encoding
+//! ([`crate::message::codec`]), the header block is the raw header. Each part has its own
+//! checksum, so a BODYSTRUCTURE reads and checks the texts alone. Files of older versions
+//! do not have this magic and are ignored, then replaced.
 
 use std::fs::{File, Metadata};
-use std::io::{self, BufReader, BufWriter, Read, Seek, Write};
+use std::io::{self, BufWriter, Write};
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -51,7 +54,10 @@ use super::atomic;
 pub const FILE_NAME: &str = "imapd.cache";
 
 /// First bytes of a cache file (the trailing digit is the layout version).
-const MAGIC: &[u8] = b"imapd-cache 3\n";
+const MAGIC: &[u8] = b"imapd-cache 4\n";
+
+/// The file's head after the magic: entry count, index length and their checksum.
+const HEAD: usize = 24;
 
 /// Largest header block kept (a file without a blank line is all header).
 pub const MAX_HEADER: usize = 16 * 1024;
@@ -87,44 +93,35 @@ impl FileId {
     }
 }
 
-/// Where a record read from a cache file is: its bytes stay in the file (kept open, so a
-/// rename by another writer leaves them readable; neither a cache file nor a journal is
-/// ever changed where it was written) and are read when used.
-#[derive(Debug, Clone)]
-struct Raw {
-    file: Arc<File>,
-    /// Offset of the record body in the file, and its length.
+/// Where one part of a record is (its octets stay in the file: kept open, so a rename by
+/// another writer leaves them readable; neither a cache file nor a journal is ever changed
+/// where it was written), and its checksum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Part {
     at: u64,
     len: u32,
-    /// The checksum of the head (checked when the file is indexed).
-    sum: u64,
-    /// Where the summary and the header are in the body.
-    summary: Option<Part>,
-    header: Option<Part>,
-}
-
-/// Which part of a record.
-#[derive(Debug, Clone, Copy)]
-enum Which {
-    Summary,
-    Header,
-}
-
-/// Where one part of a record is in the record body, and its checksum.
-#[derive(Debug, Clone, Copy)]
-struct Part {
-    start: u32,
-    end: u32,
     sum: u32,
 }
 
-impl Raw {
-    /// The record body as stored, without checking it (for copying it on).
-    fn bytes(&self) -> io::Result<Vec<u8>> {
-        let mut buf = vec![0; self.len as usize];
-        self.file.read_exact_at(&mut buf, self.at)?;
-        Ok(buf)
-    }
+/// The parts of a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Which {
+    /// The SORT/THREAD keys of the summary.
+    Keys = 0,
+    /// The ENVELOPE, BODYSTRUCTURE and BODY texts of the summary.
+    Texts = 1,
+    /// The raw header block.
+    Header = 2,
+}
+
+/// The parts in the order of their sections.
+const PARTS: [Which; 3] = [Which::Keys, Which::Texts, Which::Header];
+
+/// Where a record's parts are, in the file (cache file or journal) that holds them.
+#[derive(Debug, Clone)]
+struct Raw {
+    file: Arc<File>,
+    parts: [Option<Part>; 3],
 }
 
 /// The last stretch of a cache file or journal read: a command that walks the messages in
@@ -137,30 +134,32 @@ struct Window {
 }
 
 impl Window {
-    /// The octets of `part` of `raw` if they can be read and match their checksum.
-    fn read(&mut self, raw: &Raw, part: Part) -> Option<Vec<u8>> {
-        let (start, end) = (raw.at + u64::from(part.start), raw.at + u64::from(part.end));
-        let len = (end - start) as usize;
-        let same = self
-            .file
-            .as_ref()
-            .is_some_and(|f| Arc::ptr_eq(f, &raw.file));
+    /// The octets of `part` in `file` if they can be read and match their checksum.
+    fn read(&mut self, file: &Arc<File>, part: Part) -> Option<Vec<u8>> {
+        let data = self.bytes(file, part)?;
+        (part_sum(&data) == part.sum).then_some(data)
+    }
+
+    /// The octets of `part` in `file`, unchecked (for copying them on with their checksum).
+    fn bytes(&mut self, file: &Arc<File>, part: Part) -> Option<Vec<u8>> {
+        let (start, len) = (part.at, part.len as usize);
+        let end = start.checked_add(len as u64)?;
+        let same = self.file.as_ref().is_some_and(|f| Arc::ptr_eq(f, file));
         let inside = same && start >= self.at && end <= self.at + self.buf.len() as u64;
         // A step back or into another file reads the part alone: refilling the window for
         // it would read a whole window for one part.
         let forward = !same || start >= self.at;
-        let data = if inside {
+        if inside {
             let from = (start - self.at) as usize;
-            self.buf[from..from + len].to_vec()
+            Some(self.buf[from..from + len].to_vec())
         } else if len >= WINDOW / 2 || !forward {
             let mut buf = vec![0; len];
-            raw.file.read_exact_at(&mut buf, start).ok()?;
-            buf
+            file.read_exact_at(&mut buf, start).ok()?;
+            Some(buf)
         } else {
-            self.fill(&raw.file, start).ok()?;
-            self.buf.get(..len)?.to_vec()
-        };
-        (part_sum(&data) == part.sum).then_some(data)
+            self.fill(file, start).ok()?;
+            Some(self.buf.get(..len)?.to_vec())
+        }
     }
 
     /// Reads up to [`WINDOW`] octets of `file` from `at` (fewer at its end).
@@ -188,7 +187,7 @@ impl Window {
     }
 }
 
-/// One message's cache entry: the file's identity and where its record is (read, checked
+/// One message's cache entry: the file's identity and where its parts are (read, checked
 /// and decoded only when asked for, and not kept).
 #[derive(Debug, Clone)]
 struct Entry {
@@ -196,7 +195,7 @@ struct Entry {
     raw: Raw,
 }
 
-/// Records computed since the cache file was last written, appended to an unnamed file in
+/// Parts computed since the cache file was last written, appended to an unnamed file in
 /// the folder's `tmp/` until the next write copies them into the cache file: a session that
 /// parses 100k messages holds their index, not their summaries.
 #[derive(Debug)]
@@ -230,13 +229,30 @@ impl Journal {
         })
     }
 
-    /// Appends a record body; returns its entry.
-    fn append(&mut self, body: &[u8]) -> io::Result<(String, Entry)> {
-        let entry = record(&self.read, self.len, body, None)
-            .ok_or_else(|| io::Error::other("unreadable record"))?;
-        self.write.write_all_at(body, self.len)?;
-        self.len += body.len() as u64;
-        Ok(entry)
+    /// Appends a record's parts; returns where they are.
+    fn append(&mut self, parts: [Option<&[u8]>; 3]) -> io::Result<Raw> {
+        let mut placed = [None; 3];
+        let mut buf = Vec::new();
+        for (slot, data) in placed.iter_mut().zip(parts) {
+            if let Some(d) = data {
+                let len = u32::try_from(d.len())
+                    .ok()
+                    .filter(|n| *n != ABSENT)
+                    .ok_or_else(|| io::Error::other("part too large"))?;
+                *slot = Some(Part {
+                    at: self.len + buf.len() as u64,
+                    len,
+                    sum: part_sum(d),
+                });
+                buf.extend_from_slice(d);
+            }
+        }
+        self.write.write_all_at(&buf, self.len)?;
+        self.len += buf.len() as u64;
+        Ok(Raw {
+            file: self.read.clone(),
+            parts: placed,
+        })
     }
 }
 
@@ -311,136 +327,182 @@ fn read_u64(d: &[u8], at: usize) -> Option<u64> {
     Some(u64::from_le_bytes(d.get(at..at + 8)?.try_into().ok()?))
 }
 
-/// An optional part at `at`: where it is and the position after it.
+/// One part's place in an index entry at `at`: `None` if absent; the place that follows.
 fn slot(body: &[u8], at: usize) -> Option<(Option<Part>, usize)> {
-    let n = read_u32(body, at)?;
-    if n == ABSENT {
+    let len = read_u32(body, at)?;
+    if len == ABSENT {
         return Some((None, at + 4));
     }
-    let sum = read_u32(body, at + 4)?;
-    let r = at + 8..(at + 8).checked_add(n as usize)?;
-    body.get(r.clone())?;
     let part = Part {
-        start: r.start as u32,
-        end: r.end as u32,
-        sum,
+        len,
+        sum: read_u32(body, at + 4)?,
+        at: read_u64(body, at + 8)?,
     };
-    Some((Some(part), r.end))
+    Some((Some(part), at + 16))
 }
 
-/// The name and entry of one record body found at `at` in `file`, if its head matches the
-/// checksum `sum` (`None`: computed, for a record being written); the parts stay on disk.
-fn record(file: &Arc<File>, at: u64, body: &[u8], sum: Option<u64>) -> Option<(String, Entry)> {
+/// The name and entry of one index entry `body` of `file`, if it matches its checksum
+/// `sum` and every part lies within `data` (the file's sections).
+fn entry(
+    file: &Arc<File>,
+    body: &[u8],
+    sum: u64,
+    data: std::ops::Range<u64>,
+) -> Option<(String, Entry)> {
+    if checksum(body) != sum {
+        return None;
+    }
     let n = read_u32(body, 0)? as usize;
-    let name = std::str::from_utf8(body.get(4..4 + n)?).ok()?.to_owned();
+    let name = std::str::from_utf8(body.get(4..4usize.checked_add(n)?)?)
+        .ok()?
+        .to_owned();
     let pos = 4 + n;
     let id = FileId {
         size: read_u64(body, pos)?,
         mtime: read_u64(body, pos + 8)? as i64,
         mtime_nsec: read_u32(body, pos + 16)?,
     };
-    let head = checksum(body.get(..pos + 20)?);
-    if sum.is_some_and(|s| s != head) {
-        return None;
+    let mut parts = [None; 3];
+    let mut at = pos + 20;
+    for slot_of in parts.iter_mut() {
+        let (part, next) = slot(body, at)?;
+        if let Some(p) = part {
+            let end = p.at.checked_add(u64::from(p.len))?;
+            if p.at < data.start || end > data.end {
+                return None;
+            }
+        }
+        *slot_of = part;
+        at = next;
     }
-    let (summary, pos) = slot(body, pos + 20)?;
-    let (header, end) = slot(body, pos)?;
-    if end != body.len() {
+    if at != body.len() {
         return None;
     }
     let raw = Raw {
         file: file.clone(),
-        at,
-        len: body.len() as u32,
-        sum: head,
-        summary,
-        header,
+        parts,
     };
     Some((name, Entry { id, raw }))
 }
 
-/// Indexes a cache file, reading it once front to back; a truncated tail is dropped, a
-/// wrong magic gives nothing, a record whose head does not match its checksum is left out.
-/// The parts' checksums are checked when a part is used.
+/// Indexes a cache file, reading its index alone: a wrong magic or head gives nothing, an
+/// entry that does not match its checksum (or points outside the file) is left out, a
+/// truncated index keeps what came before. The parts' checksums are checked when a part
+/// is used.
 fn index(file: File) -> HashMap<String, Entry> {
     let mut out = HashMap::default();
     let Ok(total) = file.metadata().map(|m| m.len()) else {
         return out;
     };
     let file = Arc::new(file);
-    let mut src = &*file;
-    if src.rewind().is_err() {
+    let mut head = [0u8; MAGIC.len() + HEAD];
+    if file.read_exact_at(&mut head, 0).is_err() || !head.starts_with(MAGIC) {
         return out;
     }
-    let mut r = BufReader::with_capacity(1 << 16, src);
-    let mut magic = vec![0; MAGIC.len()];
-    if r.read_exact(&mut magic).is_err() || magic != MAGIC {
+    let h = &head[MAGIC.len()..];
+    let (Some(count), Some(len), Some(sum)) = (read_u64(h, 0), read_u64(h, 8), read_u64(h, 16))
+    else {
+        return out;
+    };
+    let start = head.len() as u64;
+    let data_start = start.saturating_add(len);
+    if checksum(&h[..16]) != sum || data_start > total {
         return out;
     }
-    let mut pos = MAGIC.len() as u64;
-    let mut head = [0u8; 12];
-    let mut body = Vec::new();
-    while r.read_exact(&mut head).is_ok() {
-        let (Some(len), Some(sum)) = (read_u32(&head, 0), read_u64(&head, 4)) else {
+    let mut index = vec![0; len as usize];
+    if file.read_exact_at(&mut index, start).is_err() {
+        return out;
+    }
+    out.reserve(count.min(len / 32) as usize);
+    let mut pos = 0;
+    while let (Some(n), Some(sum)) = (read_u32(&index, pos), read_u64(&index, pos + 4)) {
+        let Some(body) = index.get(pos + 12..).and_then(|r| r.get(..n as usize)) else {
             break;
         };
-        let at = pos + 12;
-        if at + u64::from(len) > total {
-            break; // truncated (or a damaged length): keep what came before
-        }
-        body.resize(len as usize, 0);
-        if r.read_exact(&mut body).is_err() {
-            break;
-        }
-        pos = at + u64::from(len);
-        if let Some((name, e)) = record(&file, at, &body, Some(sum)) {
+        pos += 12 + n as usize;
+        if let Some((name, e)) = entry(&file, body, sum, data_start..total) {
             out.insert(name, e);
         }
     }
     out
 }
 
-/// Appends an optional part: length, checksum, data.
-fn put_slot(out: &mut Vec<u8>, data: Option<&[u8]>) {
-    match data {
-        Some(d) => {
-            out.extend_from_slice(&(d.len() as u32).to_le_bytes());
-            out.extend_from_slice(&part_sum(d).to_le_bytes());
-            out.extend_from_slice(d);
-        }
-        None => out.extend_from_slice(&ABSENT.to_le_bytes()),
-    }
-}
-
-/// A record body: name, identity, summary and header slots.
-fn record_body(name: &str, id: FileId, summary: Option<&[u8]>, header: Option<&[u8]>) -> Vec<u8> {
-    let mut body = Vec::with_capacity(
-        48 + name.len() + summary.map_or(0, <[u8]>::len) + header.map_or(0, <[u8]>::len),
-    );
+/// Appends an index entry: name, identity and the place of each part.
+fn put_entry(out: &mut Vec<u8>, name: &str, id: FileId, parts: &[Option<Part>; 3]) {
+    let mut body = Vec::with_capacity(4 + name.len() + 20 + 3 * 16);
     body.extend_from_slice(&(name.len() as u32).to_le_bytes());
     body.extend_from_slice(name.as_bytes());
     body.extend_from_slice(&id.size.to_le_bytes());
     body.extend_from_slice(&id.mtime.to_le_bytes());
     body.extend_from_slice(&id.mtime_nsec.to_le_bytes());
-    put_slot(&mut body, summary);
-    put_slot(&mut body, header);
-    body
+    for part in parts {
+        match part {
+            Some(p) => {
+                body.extend_from_slice(&p.len.to_le_bytes());
+                body.extend_from_slice(&p.sum.to_le_bytes());
+                body.extend_from_slice(&p.at.to_le_bytes());
+            }
+            None => body.extend_from_slice(&ABSENT.to_le_bytes()),
+        }
+    }
+    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    out.extend_from_slice(&checksum(&body).to_le_bytes());
+    out.extend_from_slice(&body);
 }
 
-/// Writes a cache file of `entries` to `out`, copying each record as it is (with its
-/// checksum) from the file it is in; one that cannot be read is left out.
+/// Writes a cache file of `entries` to `out`: the index, then each section, every part
+/// copied as it is (with its checksum) from the file it is in; a part that cannot be read
+/// is written as zeros, which its checksum then rejects.
 fn serialise(entries: &HashMap<String, Entry>, out: &mut impl Write) -> io::Result<()> {
-    out.write_all(MAGIC)?;
     // In arrival order, the order UIDs are given in (`folder::sort_arrivals`), so a walk
-    // over the messages by UID reads the file forwards ([`Window`]).
+    // over the messages by UID reads each section forwards ([`Window`]).
     let mut names: Vec<&String> = entries.keys().collect();
     names.sort_unstable_by_key(|n| (super::deliver::arrival_key(n), *n));
-    for name in names {
-        let raw = &entries[name].raw;
-        if let Ok(bytes) = raw.bytes() {
-            out.write_all(&raw.len.to_le_bytes())?;
-            out.write_all(&raw.sum.to_le_bytes())?;
-            out.write_all(&bytes)?;
+    let entry_len = |name: &str, parts: &[Option<Part>; 3]| {
+        12 + 4
+            + name.len()
+            + 20
+            + parts
+                .iter()
+                .map(|p| if p.is_some() { 16 } else { 4 })
+                .sum::<usize>()
+    };
+    let index_len: usize = names
+        .iter()
+        .map(|n| entry_len(n, &entries[*n].raw.parts))
+        .sum();
+    // Where each part goes: the sections follow the index, one kind after the other.
+    let mut at = (MAGIC.len() + HEAD + index_len) as u64;
+    let mut placed: Vec<[Option<Part>; 3]> = vec![[None; 3]; names.len()];
+    for which in PARTS {
+        for (name, place) in names.iter().zip(placed.iter_mut()) {
+            if let Some(p) = entries[*name].raw.parts[which as usize] {
+                place[which as usize] = Some(Part { at, ..p });
+                at += u64::from(p.len);
+            }
+        }
+    }
+    let mut index = Vec::with_capacity(index_len);
+    for (name, place) in names.iter().zip(&placed) {
+        put_entry(&mut index, name, entries[*name].id, place);
+    }
+    let mut head = Vec::with_capacity(HEAD);
+    head.extend_from_slice(&(names.len() as u64).to_le_bytes());
+    head.extend_from_slice(&(index.len() as u64).to_le_bytes());
+    head.extend_from_slice(&checksum(&head).to_le_bytes());
+    out.write_all(MAGIC)?;
+    out.write_all(&head)?;
+    out.write_all(&index)?;
+    let mut window = Window::default();
+    for which in PARTS {
+        for name in &names {
+            let raw = &entries[*name].raw;
+            if let Some(p) = raw.parts[which as usize] {
+                match window.bytes(&raw.file, p) {
+                    Some(data) => out.write_all(&data)?,
+                    None => out.write_all(&vec![0; p.len as usize])?,
+                }
+            }
         }
     }
     Ok(())
@@ -494,22 +556,16 @@ impl FolderCache {
         }
     }
 
-    /// Adds a record for `base`: the given summary and/or header, and what a valid entry
-    /// already had of the other (best effort: nothing is added if the journal cannot be
-    /// written).
-    fn add(&mut self, base: &str, id: FileId, summary: Option<&[u8]>, header: Option<&[u8]>) {
-        let keep = |me: &mut Self, which: Which, given: bool| {
-            if given {
-                None
-            } else {
-                me.part(base, id, which)
+    /// Adds a record for `base`: the given parts, and what a valid entry already had of the
+    /// others (best effort: nothing is added if the journal cannot be written).
+    fn add(&mut self, base: &str, id: FileId, given: [Option<&[u8]>; 3]) {
+        let mut old: [Option<Vec<u8>>; 3] = Default::default();
+        for which in PARTS {
+            if given[which as usize].is_none() {
+                old[which as usize] = self.part(base, id, which);
             }
-        };
-        let old_summary = keep(self, Which::Summary, summary.is_some());
-        let old_header = keep(self, Which::Header, header.is_some());
-        let summary = summary.or(old_summary.as_deref());
-        let header = header.or(old_header.as_deref());
-        let body = record_body(base, id, summary, header);
+        }
+        let parts = [0, 1, 2].map(|i| given[i].or(old[i].as_deref()));
         let journal = match &mut self.journal {
             Some(j) => j,
             None => match Journal::create(&self.folder.join("tmp")) {
@@ -517,60 +573,58 @@ impl FolderCache {
                 Err(_) => return,
             },
         };
-        let Ok((_, entry)) = journal.append(&body) else {
+        let Ok(raw) = journal.append(parts) else {
             // a write cut short may have left octets past its end: not appended to again
             self.journal = None;
             return;
         };
-        self.entries.insert(base.to_owned(), entry);
+        self.entries.insert(base.to_owned(), Entry { id, raw });
         self.added += 1;
     }
 
     /// One part of the record of `base`, if the entry matches the file's identity and the
-    /// part is sound; a damaged record is forgotten (the caller parses the message and
-    /// offers it again).
+    /// part is sound; a damaged part is forgotten (the caller parses the message and offers
+    /// it again), the others kept.
     fn part(&mut self, base: &str, id: FileId, which: Which) -> Option<Vec<u8>> {
         self.load();
         let raw = &mut self.entries.get_mut(base).filter(|e| e.id == id)?.raw;
-        let part = match which {
-            Which::Summary => raw.summary,
-            Which::Header => raw.header,
-        }?;
-        let data = self.window.read(raw, part);
+        let part = raw.parts[which as usize]?;
+        let data = self.window.read(&raw.file, part);
         if data.is_none() {
-            // damaged (or unreadable): that part is forgotten, the other kept
-            match which {
-                Which::Summary => raw.summary = None,
-                Which::Header => raw.header = None,
-            }
+            raw.parts[which as usize] = None;
         }
         data
     }
 
     /// The cached summary of the file `base` if the entry matches the file's identity.
     pub fn get(&mut self, base: &str, id: FileId) -> Option<Arc<Summary>> {
-        let data = self.part(base, id, Which::Summary)?;
+        let mut data = self.part(base, id, Which::Keys)?;
+        data.extend_from_slice(&self.part(base, id, Which::Texts)?);
         Some(Arc::new(codec::decode(&data)?))
     }
 
     /// Only the texts `want` of the cached summary of `base` ([`codec::decode_texts`]).
     pub fn texts(&mut self, base: &str, id: FileId, want: &[EncodedItem]) -> Option<Texts> {
-        let data = self.part(base, id, Which::Summary)?;
-        codec::decode_texts(&data, want)
+        let data = self.part(base, id, Which::Texts)?;
+        codec::decode_texts_alone(&data, want)
     }
 
     /// Only the SORT/THREAD keys `want` of the cached summary of `base`
     /// ([`codec::decode_keys`]).
     pub fn sort_keys(&mut self, base: &str, id: FileId, want: KeyFields) -> Option<SortKeys> {
-        let data = self.part(base, id, Which::Summary)?;
-        codec::decode_keys(&data, want)
+        let data = self.part(base, id, Which::Keys)?;
+        codec::decode_keys_alone(&data, want)
     }
 
     /// Records the summary of the file `base` (written at the next [`FolderCache::flush`]).
     pub fn put(&mut self, base: &str, id: FileId, summary: Arc<Summary>) {
         let mut data = Vec::new();
         codec::encode(&summary, &mut data);
-        self.add(base, id, Some(&data), None);
+        let Some(at) = codec::texts_start(&data) else {
+            return;
+        };
+        let (keys, texts) = data.split_at(at);
+        self.add(base, id, [Some(keys), Some(texts), None]);
     }
 
     /// The cached header block of the file `base` if the entry matches the file's identity.
@@ -581,7 +635,7 @@ impl FolderCache {
     /// Records the header block of the file `base` if it is at most [`MAX_HEADER`] octets.
     pub fn put_header(&mut self, base: &str, id: FileId, header: &[u8]) {
         if header.len() <= MAX_HEADER {
-            self.add(base, id, None, Some(header));
+            self.add(base, id, [None, None, Some(header)]);
         }
     }
 
@@ -798,11 +852,63 @@ mod tests {
         assert_eq!(c.header("a", ID).as_deref(), Some(&header[..]));
         // damage in the head (the name) drops the record when the file is indexed
         let mut bad = data.clone();
-        let name_at = MAGIC.len() + 12 + 4;
+        let name_at = MAGIC.len() + HEAD + 12 + 4;
         assert_eq!(bad[name_at], b'a');
         bad[name_at] = b'b';
         assert!(index_of(&bad).is_empty());
         assert_eq!(index_of(&data).len(), 1);
+    }
+
+    /// Each kind of part has a section of its own, in arrival order (keys, then texts, then
+    /// headers), so a walk over one kind reads one stretch of the file; damage in one part
+    /// spoils that part alone; an entry that points past the end of the file is left out.
+    #[test]
+    fn each_kind_of_part_in_a_section_of_its_own() {
+        let dir = folder();
+        let s = summary(b"Subject: hi\nFrom: a@b\n\nbody\n");
+        let names = [
+            "1700000001.M1P1.x",
+            "1700000002.M1P1.x",
+            "1700000003.M1P1.x",
+        ];
+        {
+            let mut c = FolderCache::new(dir.path());
+            for n in names.iter().rev() {
+                c.put(n, ID, s.clone());
+                c.put_header(n, ID, format!("Subject: {n}\n\n").as_bytes());
+            }
+            c.flush(|_| true).unwrap();
+        }
+        let path = dir.path().join(FILE_NAME);
+        let data = std::fs::read(&path).unwrap();
+        let idx = index_of(&data);
+        let at = |n: &str, w: Which| idx[n].raw.parts[w as usize].unwrap();
+        let mut last = 0;
+        for w in PARTS {
+            for n in names {
+                let p = at(n, w);
+                assert!(p.at >= last, "{n} {w:?}");
+                last = p.at + u64::from(p.len);
+            }
+        }
+        assert_eq!(last, data.len() as u64);
+        // damage in the first record's texts: its keys and header are still good
+        let mut bad = data.clone();
+        bad[at(names[0], Which::Texts).at as usize] ^= 0x01;
+        std::fs::write(&path, &bad).unwrap();
+        let mut c = FolderCache::new(dir.path());
+        let want = [EncodedItem::BodyStructure];
+        assert!(c.texts(names[0], ID, &want).is_none());
+        assert!(c.get(names[0], ID).is_none());
+        let keys = c.sort_keys(names[0], ID, KeyFields::ALL).unwrap();
+        assert_eq!(keys, s.keys);
+        assert!(c.header(names[0], ID).is_some());
+        assert!(c.texts(names[1], ID, &want).is_some());
+        assert_eq!(c.get(names[2], ID).as_deref(), Some(&*s));
+        // a file cut short: the entry whose last part went is left out, the others stay
+        let cut = index_of(&data[..data.len() - 1]);
+        assert_eq!(cut.len(), 2);
+        assert!(!cut.contains_key(names[2]));
     }
 
     /// Parts are read through the window in any order: in file order, backwards, and

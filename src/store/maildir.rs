@@ -122,8 +122,9 @@ struct Built {
     /// The identity of the database file then, if known: the same identity now means the
     /// same entries.
     db_id: Option<FileIdentity>,
-    /// `unclaimed_recent` then.
-    unclaimed_recent: u32,
+    /// The bases in `new/` then (`unclaimed_recent` is their number): a patch adjusts the
+    /// set by the bases touched instead of counting the whole file map.
+    in_new: rustc_hash::FxHashSet<String>,
     /// The keywords of the messages then (`courierimapkeywords/`) and their union.
     kws: KeywordMap,
     keywords: Vec<String>,
@@ -456,7 +457,9 @@ impl MaildirStore {
         } = st;
         // The lists below look sizes and dates up by UID in the database read now.
         meta.renumber(db.validity);
-        let quiet = match (built.as_ref(), touched.as_ref()) {
+        // (taken out: its set of bases in new/ moves into the next one)
+        let old = built.take();
+        let quiet = match (old.as_ref(), touched.as_ref()) {
             // Nothing touched and the very database the list was built from: the same list
             // (and the view's check of it is one pointer comparison).
             (Some(b), Some(t)) => {
@@ -464,28 +467,42 @@ impl MaildirStore {
             }
             _ => false,
         };
-        let patched = match (built.as_ref(), touched.as_ref()) {
-            (Some(b), _) if quiet => {
-                Some((Arc::clone(&b.messages), b.unclaimed_recent, BTreeSet::new()))
-            }
+        let patched = match (old.as_ref(), touched.as_ref()) {
+            (Some(b), _) if quiet => Some((Arc::clone(&b.messages), BTreeSet::new())),
             (Some(b), Some(t)) if b.uid_validity == db.validity && b.kws == kws => {
-                Self::patch_list(b, t, db, files, meta, &kws)
-                    .map(|(m, k)| (Arc::new(m), Self::unclaimed(files), k))
+                Self::patch_list(b, t, db, files, meta, &kws).map(|(m, k)| (Arc::new(m), k))
             }
             _ => None,
         };
-        let (messages, unclaimed_recent, keywords) = match (patched, built.as_ref()) {
-            (Some((m, u, seen)), Some(b)) => {
-                let mut keywords = b.keywords.clone();
-                keywords.extend(seen.into_iter().filter(|k| !b.keywords.contains(k)));
+        let (messages, in_new, keywords) = match (patched, old) {
+            (Some((m, seen)), Some(b)) => {
+                let mut keywords = b.keywords;
+                let fresh: Vec<String> =
+                    seen.into_iter().filter(|k| !keywords.contains(k)).collect();
+                keywords.extend(fresh);
                 keywords.sort();
-                (m, u, keywords)
+                // Only the bases touched can have come into new/ or left it.
+                let mut in_new = b.in_new;
+                for base in touched.iter().flat_map(|t| t.keys()) {
+                    if files.get(base).is_some_and(|e| e.in_new) {
+                        in_new.insert(base.clone());
+                    } else {
+                        in_new.remove(base);
+                    }
+                }
+                (m, in_new, keywords)
             }
             _ => {
                 let (m, k) = Self::build_list(db, files, meta, &kws);
-                (Arc::new(m), Self::unclaimed(files), k)
+                let in_new = files
+                    .iter()
+                    .filter(|(_, e)| e.in_new)
+                    .map(|(b, _)| b.clone())
+                    .collect();
+                (Arc::new(m), in_new, k)
             }
         };
+        let unclaimed_recent = in_new.len() as u32;
         // Claimed messages have their UIDs in their entries now (both lists set them).
         let mut claimed_recent: Vec<Uid> = claimed
             .iter()
@@ -497,7 +514,7 @@ impl MaildirStore {
             uid_validity: db.validity,
             uid_next: db.next,
             db_id: *db_id,
-            unclaimed_recent,
+            in_new,
             kws,
             keywords: keywords.clone(),
         });
@@ -510,11 +527,6 @@ impl MaildirStore {
             unclaimed_recent,
             keywords,
         })
-    }
-
-    /// Messages still in `new/` (`\Recent` for whoever claims them).
-    fn unclaimed(files: &Files) -> u32 {
-        files.values().filter(|e| e.in_new).count() as u32
     }
 
     /// The message list of a folder from its database and files, in full; notes each

@@ -76,17 +76,39 @@ pub fn decode_texts(data: &[u8], want: &[EncodedItem]) -> Option<Texts> {
     r.texts(want)
 }
 
-/// Where the texts begin in an encoding (after the version and the keys): a cache keeps
-/// the two apart, so SORT and THREAD read the keys alone.
-pub fn texts_start(data: &[u8]) -> Option<usize> {
+/// The two halves of an encoding that a cache keeps apart, so SORT and THREAD read the keys
+/// alone and FETCH the texts alone: the keys (behind the version, as the encoding begins)
+/// and the texts behind a version byte of their own, so that either half read alone is
+/// checked against [`VERSION`]. `None` if `data` is not an encoding of this version.
+pub fn split(data: &[u8]) -> Option<(&[u8], Vec<u8>)> {
     let mut r = R { d: data };
     r.keys(KeyFields::NONE)?;
-    Some(data.len() - r.d.len())
+    let (keys, texts) = data.split_at(data.len() - r.d.len());
+    let mut second = Vec::with_capacity(1 + texts.len());
+    second.push(VERSION);
+    second.extend_from_slice(texts);
+    Some((keys, second))
 }
 
-/// [`decode_texts`] of the texts alone (what follows [`texts_start`]).
+/// The encoding whose halves [`split`] made (`None` if the texts are of another version).
+pub fn join(keys: &[u8], texts: &[u8]) -> Option<Vec<u8>> {
+    let (&version, texts) = texts.split_first()?;
+    if version != VERSION {
+        return None;
+    }
+    let mut data = Vec::with_capacity(keys.len() + texts.len());
+    data.extend_from_slice(keys);
+    data.extend_from_slice(texts);
+    Some(data)
+}
+
+/// [`decode_texts`] of the second half that [`split`] made.
 pub fn decode_texts_alone(data: &[u8], want: &[EncodedItem]) -> Option<Texts> {
-    R { d: data }.texts(want)
+    let (&version, texts) = data.split_first()?;
+    if version != VERSION {
+        return None;
+    }
+    R { d: texts }.texts(want)
 }
 
 /// Only the SORT/THREAD keys of an encoded summary (they come first: SORT and THREAD of a
@@ -96,8 +118,7 @@ pub fn decode_keys(data: &[u8], want: KeyFields) -> Option<SortKeys> {
     R { d: data }.keys(want)
 }
 
-/// [`decode_keys`] of the keys alone (what comes before [`texts_start`]): nothing may
-/// follow them.
+/// [`decode_keys`] of the first half that [`split`] made: nothing may follow the keys.
 pub fn decode_keys_alone(data: &[u8], want: KeyFields) -> Option<SortKeys> {
     let mut r = R { d: data };
     let keys = r.keys(want)?;
@@ -265,6 +286,23 @@ mod tests {
             ] {
                 assert_eq!(decode_texts(&out, want), Some(Texts::of(&s, want)));
             }
+            // the halves a cache keeps apart answer alike, each checked for its version
+            let (keys, texts) = split(&out).unwrap();
+            assert_eq!(
+                decode_keys_alone(keys, KeyFields::ALL).as_ref(),
+                Some(&s.keys)
+            );
+            let want = [EncodedItem::Envelope, EncodedItem::BodyStructure];
+            assert_eq!(
+                decode_texts_alone(&texts, &want),
+                Some(Texts::of(&s, &want))
+            );
+            assert_eq!(join(keys, &texts).as_deref(), Some(&out[..]));
+            let mut other = texts.clone();
+            other[0] = VERSION.wrapping_add(1);
+            assert_eq!(decode_texts_alone(&other, &want), None);
+            assert_eq!(join(keys, &other), None);
+            assert_eq!(decode_keys_alone(&out, KeyFields::ALL), None);
             assert_eq!(decode(&out), Some(s));
             // every truncation is rejected, never a panic
             for cut in 0..out.len() {
@@ -283,6 +321,9 @@ mod tests {
         let _ = decode_keys(&v, KeyFields::ALL);
         let _ = decode_keys(&v, KeyFields::NONE);
         let _ = decode_texts(&v, &[EncodedItem::Body, EncodedItem::Envelope]);
+        let _ = decode_texts_alone(&v, &[EncodedItem::Body, EncodedItem::Envelope]);
+        let _ = decode_keys_alone(&v, KeyFields::ALL);
+        let _ = split(&v);
         true
     }
 

@@ -68,6 +68,12 @@ const ABSENT: u32 = u32::MAX;
 /// Largest cache file read (a damaged length must not make us allocate without bound).
 const MAX_FILE: u64 = 1 << 32;
 
+/// Largest index read (~5k times that of a folder of 100k messages).
+const MAX_INDEX: u64 = 1 << 30;
+
+/// Smallest index entry: length, checksum, an empty name, identity, three absent parts.
+const MIN_ENTRY: u64 = 12 + 4 + 20 + 3 * 4;
+
 /// Octets read at once when a part is not in the window already read ([`Window`]).
 const WINDOW: usize = 128 * 1024;
 
@@ -146,8 +152,8 @@ impl Window {
         let end = start.checked_add(len as u64)?;
         let same = self.file.as_ref().is_some_and(|f| Arc::ptr_eq(f, file));
         let inside = same && start >= self.at && end <= self.at + self.buf.len() as u64;
-        // A step back or into another file reads the part alone: refilling the window for
-        // it would read a whole window for one part.
+        // A step back reads the part alone: refilling the window for it would read a whole
+        // window for one part.
         let forward = !same || start >= self.at;
         if inside {
             let from = (start - self.at) as usize;
@@ -180,10 +186,40 @@ impl Window {
         self.at = at;
         Ok(())
     }
+}
 
-    /// Lets go of the octets and the file.
+/// The windows a command reads through: one per kind of part and file, so a walk that
+/// reads two kinds of part of each message (texts and header), or finds some in the
+/// journal, still reads each stretch once.
+#[derive(Debug, Default)]
+struct Windows(Vec<(Which, Window)>);
+
+/// Most windows kept at once (each up to [`WINDOW`] octets).
+const WINDOWS: usize = 6;
+
+impl Windows {
+    /// The window for parts `which` of `file`.
+    fn of(&mut self, which: Which, file: &Arc<File>) -> &mut Window {
+        let on = |w: &Window| w.file.as_ref().is_some_and(|f| Arc::ptr_eq(f, file));
+        let mine = |pick: &dyn Fn(&Window) -> bool| {
+            self.0.iter().position(|(k, w)| *k == which && pick(w))
+        };
+        let at = match mine(&on).or_else(|| mine(&|w| w.file.is_none())) {
+            Some(i) => i,
+            None => {
+                if self.0.len() >= WINDOWS {
+                    self.0.remove(0);
+                }
+                self.0.push((which, Window::default()));
+                self.0.len() - 1
+            }
+        };
+        &mut self.0[at].1
+    }
+
+    /// Lets go of the octets and the files.
     fn clear(&mut self) {
-        *self = Window::default();
+        self.0.clear();
     }
 }
 
@@ -257,15 +293,15 @@ impl Journal {
 }
 
 /// The cache of one folder: an index of the cache file, built on first use, and of the
-/// records added since it was last written (in the journal). Memory is about a hundred
+/// records added since it was last written (in the journal). Memory is about two hundred
 /// octets per message (the records stay on disk), not the file.
 #[derive(Debug)]
 pub struct FolderCache {
     folder: PathBuf,
     entries: HashMap<String, Entry>,
     journal: Option<Journal>,
-    /// The stretch of a file read last ([`Window`]).
-    window: Window,
+    /// The stretches of the files read last ([`Windows`]).
+    windows: Windows,
     /// A write of the cache by [`FolderCache::flush_in_background`] still running.
     writer: Option<std::thread::JoinHandle<()>>,
     /// Identity of the cache file when we last read it.
@@ -385,10 +421,10 @@ fn entry(
     Some((name, Entry { id, raw }))
 }
 
-/// Indexes a cache file, reading its index alone: a wrong magic or head gives nothing, an
-/// entry that does not match its checksum (or points outside the file) is left out, a
-/// truncated index keeps what came before. The parts' checksums are checked when a part
-/// is used.
+/// Indexes a cache file, reading its index alone: a wrong magic or head (or a file cut
+/// short within its index) gives nothing, an entry that does not match its checksum or
+/// points outside the file (cut short within the sections) is left out. The parts'
+/// checksums are checked when a part is used.
 fn index(file: File) -> HashMap<String, Entry> {
     let mut out = HashMap::default();
     let Ok(total) = file.metadata().map(|m| m.len()) else {
@@ -406,16 +442,19 @@ fn index(file: File) -> HashMap<String, Entry> {
     };
     let start = head.len() as u64;
     let data_start = start.saturating_add(len);
-    if checksum(&h[..16]) != sum || data_start > total {
+    if checksum(&h[..16]) != sum || data_start > total || len > MAX_INDEX {
         return out;
     }
     let mut index = vec![0; len as usize];
     if file.read_exact_at(&mut index, start).is_err() {
         return out;
     }
-    out.reserve(count.min(len / 32) as usize);
+    out.reserve(count.min(len / MIN_ENTRY) as usize);
     let mut pos = 0;
-    while let (Some(n), Some(sum)) = (read_u32(&index, pos), read_u64(&index, pos + 4)) {
+    for _ in 0..count {
+        let (Some(n), Some(sum)) = (read_u32(&index, pos), read_u64(&index, pos + 4)) else {
+            break;
+        };
         let Some(body) = index.get(pos + 12..).and_then(|r| r.get(..n as usize)) else {
             break;
         };
@@ -452,11 +491,16 @@ fn put_entry(out: &mut Vec<u8>, name: &str, id: FileId, parts: &[Option<Part>; 3
 
 /// Writes a cache file of `entries` to `out`: the index, then each section, every part
 /// copied as it is (with its checksum) from the file it is in; a part that cannot be read
-/// is written as zeros, which its checksum then rejects.
+/// is written as filler its checksum rejects.
 fn serialise(entries: &HashMap<String, Entry>, out: &mut impl Write) -> io::Result<()> {
     // In arrival order, the order UIDs are given in (`folder::sort_arrivals`), so a walk
     // over the messages by UID reads each section forwards ([`Window`]).
-    let mut names: Vec<&String> = entries.keys().collect();
+    // (an entry whose parts were all found damaged is left out)
+    let mut names: Vec<&String> = entries
+        .iter()
+        .filter(|(_, e)| e.raw.parts.iter().any(Option::is_some))
+        .map(|(n, _)| n)
+        .collect();
     names.sort_unstable_by_key(|n| (super::deliver::arrival_key(n), *n));
     let entry_len = |name: &str, parts: &[Option<Part>; 3]| {
         12 + 4
@@ -493,14 +537,20 @@ fn serialise(entries: &HashMap<String, Entry>, out: &mut impl Write) -> io::Resu
     out.write_all(MAGIC)?;
     out.write_all(&head)?;
     out.write_all(&index)?;
-    let mut window = Window::default();
+    let mut windows = Windows::default();
     for which in PARTS {
         for name in &names {
             let raw = &entries[*name].raw;
             if let Some(p) = raw.parts[which as usize] {
-                match window.bytes(&raw.file, p) {
+                match windows.of(which, &raw.file).bytes(&raw.file, p) {
                     Some(data) => out.write_all(&data)?,
-                    None => out.write_all(&vec![0; p.len as usize])?,
+                    None => {
+                        let mut fill = vec![0; p.len as usize];
+                        if part_sum(&fill) == p.sum {
+                            fill.fill(1); // (so that it cannot pass for the part)
+                        }
+                        out.write_all(&fill)?;
+                    }
                 }
             }
         }
@@ -515,7 +565,7 @@ impl FolderCache {
             folder: folder.to_owned(),
             entries: HashMap::default(),
             journal: None,
-            window: Window::default(),
+            windows: Windows::default(),
             writer: None,
             seen: None,
             loaded: false,
@@ -589,7 +639,7 @@ impl FolderCache {
         self.load();
         let raw = &mut self.entries.get_mut(base).filter(|e| e.id == id)?.raw;
         let part = raw.parts[which as usize]?;
-        let data = self.window.read(&raw.file, part);
+        let data = self.windows.of(which, &raw.file).read(&raw.file, part);
         if data.is_none() {
             raw.parts[which as usize] = None;
         }
@@ -598,19 +648,19 @@ impl FolderCache {
 
     /// The cached summary of the file `base` if the entry matches the file's identity.
     pub fn get(&mut self, base: &str, id: FileId) -> Option<Arc<Summary>> {
-        let mut data = self.part(base, id, Which::Keys)?;
-        data.extend_from_slice(&self.part(base, id, Which::Texts)?);
-        Some(Arc::new(codec::decode(&data)?))
+        let keys = self.part(base, id, Which::Keys)?;
+        let texts = self.part(base, id, Which::Texts)?;
+        Some(Arc::new(codec::decode(&codec::join(&keys, &texts)?)?))
     }
 
-    /// Only the texts `want` of the cached summary of `base` ([`codec::decode_texts`]).
+    /// Only the texts `want` of the cached summary of `base` ([`codec::decode_texts_alone`]).
     pub fn texts(&mut self, base: &str, id: FileId, want: &[EncodedItem]) -> Option<Texts> {
         let data = self.part(base, id, Which::Texts)?;
         codec::decode_texts_alone(&data, want)
     }
 
     /// Only the SORT/THREAD keys `want` of the cached summary of `base`
-    /// ([`codec::decode_keys`]).
+    /// ([`codec::decode_keys_alone`]).
     pub fn sort_keys(&mut self, base: &str, id: FileId, want: KeyFields) -> Option<SortKeys> {
         let data = self.part(base, id, Which::Keys)?;
         codec::decode_keys_alone(&data, want)
@@ -620,11 +670,10 @@ impl FolderCache {
     pub fn put(&mut self, base: &str, id: FileId, summary: Arc<Summary>) {
         let mut data = Vec::new();
         codec::encode(&summary, &mut data);
-        let Some(at) = codec::texts_start(&data) else {
+        let Some((keys, texts)) = codec::split(&data) else {
             return;
         };
-        let (keys, texts) = data.split_at(at);
-        self.add(base, id, [Some(keys), Some(texts), None]);
+        self.add(base, id, [Some(keys), Some(&texts), None]);
     }
 
     /// The cached header block of the file `base` if the entry matches the file's identity.
@@ -715,7 +764,7 @@ impl FolderCache {
 
     /// Lets go of what was read for the last command (the window).
     pub fn rest(&mut self) {
-        self.window.clear();
+        self.windows.clear();
     }
 
     /// Joins a background write that has finished (a finished thread's stack stays mapped
@@ -733,7 +782,11 @@ fn write(folder: &Path, seen: Option<Seen>, mut entries: HashMap<String, Entry>)
     let path = folder.join(FILE_NAME);
     let on_disk = std::fs::metadata(&path).ok().map(|m| Seen::of(&m));
     if on_disk.is_some() && on_disk != seen {
-        let theirs = File::open(&path).map(index).unwrap_or_default();
+        let theirs = File::open(&path)
+            .ok()
+            .filter(|f| f.metadata().is_ok_and(|m| m.len() <= MAX_FILE))
+            .map(index)
+            .unwrap_or_default();
         for (name, e) in theirs {
             entries.entry(name).or_insert(e);
         }
@@ -911,6 +964,63 @@ mod tests {
         assert!(!cut.contains_key(names[2]));
     }
 
+    /// A head or index entry forged with valid checksums cannot make the index read past
+    /// the file, reserve without bound, or take bytes that are not a part's.
+    #[test]
+    fn forged_heads_and_entries_are_refused() {
+        let dir = folder();
+        let s = summary(b"Subject: hi\n\nbody\n");
+        {
+            let mut c = FolderCache::new(dir.path());
+            c.put("a", ID, s.clone());
+            c.flush(|_| true).unwrap();
+        }
+        let data = std::fs::read(dir.path().join(FILE_NAME)).unwrap();
+        let head = |count: u64, len: u64| {
+            let mut h = Vec::new();
+            h.extend_from_slice(&count.to_le_bytes());
+            h.extend_from_slice(&len.to_le_bytes());
+            let sum = checksum(&h);
+            h.extend_from_slice(&sum.to_le_bytes());
+            h
+        };
+        let with_head = |h: Vec<u8>| {
+            let mut d = data.clone();
+            d[MAGIC.len()..MAGIC.len() + HEAD].copy_from_slice(&h);
+            d
+        };
+        let len = read_u64(&data, MAGIC.len() + 8).unwrap();
+        assert_eq!(index_of(&with_head(head(1, len))).len(), 1);
+        // an index longer than the file: nothing
+        assert!(index_of(&with_head(head(1, data.len() as u64))).is_empty());
+        assert!(index_of(&with_head(head(1, u64::MAX))).is_empty());
+        // a huge count reads what the index holds; a count of zero reads nothing
+        assert_eq!(index_of(&with_head(head(u64::MAX, len))).len(), 1);
+        assert!(index_of(&with_head(head(0, len))).is_empty());
+        // an entry whose part lies in the index, or past the end: left out
+        let good = index_of(&data)["a"].raw.parts[0].unwrap();
+        for at in [(MAGIC.len() + HEAD) as u64, u64::MAX - 2] {
+            let mut entry = Vec::new();
+            put_entry(
+                &mut entry,
+                "a",
+                ID,
+                &[Some(Part { at, ..good }), None, None],
+            );
+            let mut d = MAGIC.to_vec();
+            d.extend_from_slice(&head(1, entry.len() as u64));
+            d.extend_from_slice(&entry);
+            d.extend_from_slice(&[0; 64]);
+            assert!(index_of(&d).is_empty(), "part at {at}");
+        }
+        // an entry length past the index: stops there
+        let mut d = MAGIC.to_vec();
+        d.extend_from_slice(&head(1, 12));
+        d.extend_from_slice(&u32::MAX.to_le_bytes());
+        d.extend_from_slice(&0u64.to_le_bytes());
+        assert!(index_of(&d).is_empty());
+    }
+
     /// Parts are read through the window in any order: in file order, backwards, and
     /// interleaved with records of the journal, each with its own data.
     #[test]
@@ -1020,10 +1130,10 @@ mod tests {
         let path = dir.path().join(FILE_NAME);
         std::fs::write(&path, &v1).unwrap();
         assert!(index_of(&v1).is_empty());
-        // even under today's magic, the old layout does not parse as a record
-        let mut as_v2 = MAGIC.to_vec();
-        as_v2.extend_from_slice(&v1[b"imapd-cache 1\n".len()..]);
-        assert!(index_of(&as_v2).is_empty());
+        // even under today's magic, the old layout is not taken for a head and an index
+        let mut under_todays_magic = MAGIC.to_vec();
+        under_todays_magic.extend_from_slice(&v1[b"imapd-cache 1\n".len()..]);
+        assert!(index_of(&under_todays_magic).is_empty());
         let mut c = FolderCache::new(dir.path());
         assert!(c.get("a", ID).is_none());
         c.put("a", ID, s.clone());

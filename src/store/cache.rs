@@ -68,7 +68,7 @@ const ABSENT: u32 = u32::MAX;
 /// Largest cache file read (a damaged length must not make us allocate without bound).
 const MAX_FILE: u64 = 1 << 32;
 
-/// Largest index read (~5k times that of a folder of 100k messages).
+/// Largest index read (~75 times that of a folder of 100k messages).
 const MAX_INDEX: u64 = 1 << 30;
 
 /// Smallest index entry: length, checksum, an empty name, identity, three absent parts.
@@ -445,11 +445,15 @@ fn index(file: File) -> HashMap<String, Entry> {
     if checksum(&h[..16]) != sum || data_start > total || len > MAX_INDEX {
         return out;
     }
-    let mut index = vec![0; len as usize];
+    let mut index = Vec::new();
+    if index.try_reserve_exact(len as usize).is_err() {
+        return out;
+    }
+    index.resize(len as usize, 0);
     if file.read_exact_at(&mut index, start).is_err() {
         return out;
     }
-    out.reserve(count.min(len / MIN_ENTRY) as usize);
+    out.reserve(count.min(len / MIN_ENTRY).min(1 << 20) as usize);
     let mut pos = 0;
     for _ in 0..count {
         let (Some(n), Some(sum)) = (read_u32(&index, pos), read_u64(&index, pos + 4)) else {

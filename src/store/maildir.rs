@@ -300,8 +300,9 @@ impl MaildirStore {
     /// Ends a handle whose process ends next: what dropping it writes is written (sizes, and
     /// the caches, whose writes in the background are waited for), but its memory is left
     /// to the process's exit instead of being freed entry by entry (at 100k messages that
-    /// was a sixth of the CPU time of a session that only selected the folder).
-    pub fn close_for_exit(mut self) {
+    /// was a sixth of the CPU time of a session that only selected the folder). Only for a
+    /// process that exits next (its inotify instance is not closed either).
+    pub(crate) fn close_for_exit(mut self) {
         self.save_unsaved_sizes();
         self.caches.clear();
         std::mem::forget(self);
@@ -588,7 +589,8 @@ impl MaildirStore {
     /// of 1000 messages: 60 of its 95 ms). `None` when that cannot be proven — a message of
     /// the list is no longer in the database though its file was not touched and gone, a
     /// UID hint does not match the database — or when so many changed that building costs
-    /// no more.
+    /// no more. (Sizes and dates learnt since for messages not touched stay unknown in the
+    /// patched list: hints, which the store answers when asked.)
     fn patch_list(
         built: &Built,
         touched: &rustc_hash::FxHashMap<String, Uid>,
@@ -643,7 +645,8 @@ impl MaildirStore {
             unknown
                 .iter()
                 .filter_map(|b| {
-                    let at = db.entries[..fresh].iter().find(|(_, e)| e == b)?;
+                    // (the last, as the hashed pass below keeps, should a name repeat)
+                    let at = db.entries[..fresh].iter().rev().find(|(_, e)| e == b)?;
                     Some((*b, at.0))
                 })
                 .collect()

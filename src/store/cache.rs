@@ -30,7 +30,7 @@
 //! [`checksum`]), where body is `u32 name length | name | u64 size | i64 mtime seconds |
 //! u32 mtime nanoseconds`, then for each of the three parts either `u32::MAX` (absent:
 //! any may be known without the others) or `u32 length | u32 checksum | u64 offset` (from
-//! the start of the file). The keys and texts are the two halves of a summary's encoding
+//! the end of the index, so no offset can point into it). The keys and texts are the two halves of a summary's encoding
 //! ([`crate::message::codec`]), the header block is the raw header. Each part has its own
 //! checksum, so a BODYSTRUCTURE reads and checks the texts alone. Files of older versions
 //! do not have this magic and are ignored, then replaced.
@@ -378,12 +378,14 @@ fn slot(body: &[u8], at: usize) -> Option<(Option<Part>, usize)> {
 }
 
 /// The name and entry of one index entry `body` of `file`, if it matches its checksum
-/// `sum` and every part lies within `data` (the file's sections).
+/// `sum` and every part lies within the file's sections (`data_len` octets from
+/// `data_start`, where the index ends: the offsets an index holds count from there).
 fn entry(
     file: &Arc<File>,
     body: &[u8],
     sum: u64,
-    data: std::ops::Range<u64>,
+    data_start: u64,
+    data_len: u64,
 ) -> Option<(String, Entry)> {
     if checksum(body) != sum {
         return None;
@@ -403,12 +405,14 @@ fn entry(
     for slot_of in parts.iter_mut() {
         let (part, next) = slot(body, at)?;
         if let Some(p) = part {
-            let end = p.at.checked_add(u64::from(p.len))?;
-            if p.at < data.start || end > data.end {
+            if p.at.checked_add(u64::from(p.len))? > data_len {
                 return None;
             }
         }
-        *slot_of = part;
+        *slot_of = part.map(|p| Part {
+            at: data_start + p.at,
+            ..p
+        });
         at = next;
     }
     if at != body.len() {
@@ -463,7 +467,7 @@ fn index(file: File) -> HashMap<String, Entry> {
             break;
         };
         pos += 12 + n as usize;
-        if let Some((name, e)) = entry(&file, body, sum, data_start..total) {
+        if let Some((name, e)) = entry(&file, body, sum, data_start, total - data_start) {
             out.insert(name, e);
         }
     }
@@ -506,21 +510,9 @@ fn serialise(entries: &HashMap<String, Entry>, out: &mut impl Write) -> io::Resu
         .map(|(n, _)| n)
         .collect();
     names.sort_unstable_by_key(|n| (super::deliver::arrival_key(n), *n));
-    let entry_len = |name: &str, parts: &[Option<Part>; 3]| {
-        12 + 4
-            + name.len()
-            + 20
-            + parts
-                .iter()
-                .map(|p| if p.is_some() { 16 } else { 4 })
-                .sum::<usize>()
-    };
-    let index_len: usize = names
-        .iter()
-        .map(|n| entry_len(n, &entries[*n].raw.parts))
-        .sum();
-    // Where each part goes: the sections follow the index, one kind after the other.
-    let mut at = (MAGIC.len() + HEAD + index_len) as u64;
+    // Where each part goes: the sections follow the index, one kind after the other (the
+    // index counts offsets from its own end).
+    let mut at = 0;
     let mut placed: Vec<[Option<Part>; 3]> = vec![[None; 3]; names.len()];
     for which in PARTS {
         for (name, place) in names.iter().zip(placed.iter_mut()) {
@@ -530,7 +522,7 @@ fn serialise(entries: &HashMap<String, Entry>, out: &mut impl Write) -> io::Resu
             }
         }
     }
-    let mut index = Vec::with_capacity(index_len);
+    let mut index = Vec::new();
     for (name, place) in names.iter().zip(&placed) {
         put_entry(&mut index, name, entries[*name].id, place);
     }
@@ -1001,9 +993,10 @@ mod tests {
         // a huge count reads what the index holds; a count of zero reads nothing
         assert_eq!(index_of(&with_head(head(u64::MAX, len))).len(), 1);
         assert!(index_of(&with_head(head(0, len))).is_empty());
-        // an entry whose part lies in the index, or past the end: left out
+        // an entry whose part runs past the end of the file (offsets count from the end of
+        // the index, so none points into it), or whose offset overflows: left out
         let good = index_of(&data)["a"].raw.parts[0].unwrap();
-        for at in [(MAGIC.len() + HEAD) as u64, u64::MAX - 2] {
+        let forged = |at: u64| {
             let mut entry = Vec::new();
             put_entry(
                 &mut entry,
@@ -1015,7 +1008,12 @@ mod tests {
             d.extend_from_slice(&head(1, entry.len() as u64));
             d.extend_from_slice(&entry);
             d.extend_from_slice(&[0; 64]);
-            assert!(index_of(&d).is_empty(), "part at {at}");
+            index_of(&d)
+        };
+        assert!(good.len < 64);
+        assert_eq!(forged(64 - u64::from(good.len)).len(), 1); // ends at the end: kept
+        for at in [64 + 1 - u64::from(good.len), u64::MAX - 2] {
+            assert!(forged(at).is_empty(), "part at {at}");
         }
         // an entry length past the index: stops there
         let mut d = MAGIC.to_vec();

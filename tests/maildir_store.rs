@@ -1325,7 +1325,7 @@ fn sizes_measured_by_two_sessions_are_both_kept() {
     }
     let measure = |s: &mut MaildirStore, half: usize| {
         let snap = s.snapshot("INBOX", false).unwrap();
-        for m in &snap.messages[half * 40..half * 40 + 40] {
+        for m in snap.messages.iter_from(half * 40).take(40) {
             message_size(s, "INBOX", m).unwrap();
         }
     };

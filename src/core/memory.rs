@@ -14,6 +14,7 @@ use crate::message::summary::Summary;
 use crate::syntax::types::{Date, DateTime};
 
 use super::flags::FlagSet;
+use super::message_list::MessageList;
 use super::store::{
     Copied, FlagChange, MailboxEntry, MessageMeta, NewMessage, QuotaResource, Snapshot, Store,
     StoreError, Uid,
@@ -352,7 +353,7 @@ impl Store for MemoryStore {
         Ok(Snapshot {
             uid_validity: mb.uid_validity,
             uid_next: mb.uid_next,
-            messages: std::sync::Arc::new(mb.messages.iter().map(|m| m.meta.clone()).collect()),
+            messages: MessageList::new(mb.messages.iter().map(|m| m.meta.clone()).collect()),
             claimed_recent,
             unclaimed_recent: mb.messages.iter().filter(|m| !m.claimed).count() as u32,
             keywords: keywords.into_iter().collect(),

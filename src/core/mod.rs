@@ -26,6 +26,7 @@ pub mod config;
 pub mod flags;
 pub mod login;
 pub mod memory;
+pub mod message_list;
 pub mod names;
 pub mod render;
 pub mod sequence;

@@ -12,6 +12,7 @@ use crate::message::summary::{Summary, Texts};
 use crate::syntax::types::{DateTime, EncodedItem};
 
 use super::flags::FlagSet;
+use super::message_list::MessageList;
 
 /// A message's unique identifier within one UIDVALIDITY (RFC 3501 §2.3.1.1).
 pub type Uid = u32;
@@ -41,8 +42,9 @@ pub struct Snapshot {
     /// The UID the next message will get; never decreases.
     pub uid_next: Uid,
     /// The messages, in ascending UID order; shared, so a store can hand out the same list
-    /// again while nothing changed and a view can tell (`Arc::ptr_eq`).
-    pub messages: Arc<Vec<MessageMeta>>,
+    /// again while nothing changed and a view can tell ([`MessageList::ptr_eq`]), and a
+    /// list a few changes away shares the rest with the one before.
+    pub messages: MessageList,
     /// UIDs whose `\Recent` this caller was just granted (only when it asked to claim);
     /// each message is granted to at most one session (design invariant 4).
     pub claimed_recent: Vec<Uid>,

@@ -6,17 +6,18 @@
 //! therefore keeps expunged messages ("ghosts") until it may announce them. EXISTS, RECENT and
 //! FETCH (FLAGS) may be sent at any time.
 //!
-//! The view shares the message list of the snapshot it last synced with (an `Arc`, as the
-//! store hands it out) and keeps apart only what differs from it: flags the client was told
-//! since, and ghosts. Syncing with the very same list again (the store's quiet path) costs
-//! nothing; syncing with a new one is one merge of two UID-ordered lists.
+//! The view shares the message list of the snapshot it last synced with (as the store hands
+//! it out) and keeps apart only what differs from it: flags the client was told since, and
+//! ghosts. Syncing with the very same list again (the store's quiet path) costs nothing;
+//! syncing with a new one looks only at the messages outside the chunks both lists share
+//! ([`MessageList::shared_spans`]), so a list a few changes away costs a few lookups.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Arc;
 
 use crate::syntax::types::{Data, FetchValue, Flag};
 
 use super::flags::FlagSet;
+use super::message_list::{ListCursor, MessageList};
 use super::store::{MessageMeta, Snapshot, Uid};
 
 /// What one session believes about its selected mailbox.
@@ -25,7 +26,7 @@ pub struct MailboxView {
     /// UIDs in sequence order: sequence number n is `uids[n - 1]` (ascending UIDs).
     uids: Vec<Uid>,
     /// The messages of the snapshot last synced with, in UID order (shared with the store).
-    base: Arc<Vec<MessageMeta>>,
+    base: MessageList,
     /// Messages of `uids` whose metadata differs from `base`: flags the client was told after
     /// that sync (its own STORE, an implicit `\Seen`), and ghosts (absent from `base`).
     told: HashMap<Uid, MessageMeta>,
@@ -56,20 +57,13 @@ impl PartialEq for MailboxView {
 
 impl Eq for MailboxView {}
 
-/// The metadata of `uid` in a UID-ordered list.
-fn find(list: &[MessageMeta], uid: Uid) -> Option<&MessageMeta> {
-    list.binary_search_by_key(&uid, |m| m.uid)
-        .ok()
-        .map(|i| &list[i])
-}
-
 /// Where the last of a run of ascending lookups ended ([`MailboxView::seq_at`],
 /// [`MailboxView::meta_at`]): FETCH 1:* asks for every message in order, and the next one is
 /// then found at the next index instead of by a binary search over the whole mailbox.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Cursor {
     seq: usize,
-    base: usize,
+    base: ListCursor,
 }
 
 /// The index of `uid` in an ascending list, trying `*at` first; `*at` moves past it.
@@ -100,7 +94,7 @@ impl MailboxView {
     pub fn new(snapshot: &Snapshot) -> Self {
         MailboxView {
             uids: snapshot.messages.iter().map(|m| m.uid).collect(),
-            base: Arc::clone(&snapshot.messages),
+            base: snapshot.messages.clone(),
             told: HashMap::new(),
             recent: snapshot.claimed_recent.iter().copied().collect(),
             ghosts: BTreeSet::new(),
@@ -144,8 +138,7 @@ impl MailboxView {
         if uid > self.max_uid() {
             return None;
         }
-        let base = &self.base;
-        index_from(base.len(), |i| base[i].uid, uid, &mut c.base).map(|i| &base[i])
+        self.base.find_at(uid, &mut c.base)
     }
 
     /// All UIDs in sequence order.
@@ -222,7 +215,7 @@ impl MailboxView {
         }
         let mut meta = meta.clone();
         meta.flags = flags;
-        let in_base = find(&self.base, uid).is_some_and(|b| *b == meta);
+        let in_base = self.base.find(uid).is_some_and(|b| *b == meta);
         if in_base {
             self.told.remove(&uid);
         } else {
@@ -243,6 +236,30 @@ impl MailboxView {
     /// (RFC 3501 §6.4.8 `*` is the largest number the client could know of).
     pub fn sync_known(&mut self, snapshot: &Snapshot, allow_expunge: bool) -> Vec<Data> {
         self.sync_with(snapshot, allow_expunge, false)
+    }
+
+    /// The indices in `uids` of the messages a sync with `new` must look at, ascending: all
+    /// but those in a chunk `base` and `new` share (same messages, same metadata), and of
+    /// those the ones told something since too. (Every known UID is in `base` or `told`:
+    /// a ghost keeps its metadata there.)
+    fn to_compare(&self, new: &MessageList) -> Vec<usize> {
+        let uids = &self.uids;
+        let mut out = Vec::new();
+        let mut from = 0;
+        for (lo, hi) in self.base.shared_spans(new) {
+            let start = from + uids[from..].partition_point(|u| *u < lo);
+            out.extend(from..start);
+            from = start + uids[start..].partition_point(|u| *u <= hi);
+        }
+        out.extend(from..uids.len());
+        let told = self.told.keys();
+        let extra: Vec<usize> = told.filter_map(|u| uids.binary_search(u).ok()).collect();
+        if !extra.is_empty() {
+            out.extend(extra);
+            out.sort_unstable();
+            out.dedup();
+        }
+        out
     }
 
     fn sync_with(&mut self, snapshot: &Snapshot, allow_expunge: bool, arrivals: bool) -> Vec<Data> {
@@ -267,7 +284,7 @@ impl MailboxView {
         // The same list as last time, nothing told since, nothing to claim or announce.
         let max = self.max_uid();
         let new = &snapshot.messages;
-        if Arc::ptr_eq(&self.base, new)
+        if self.base.ptr_eq(new)
             && self.told.is_empty()
             && snapshot.claimed_recent.is_empty()
             && !(arrivals && new.last().is_some_and(|m| m.uid > max))
@@ -275,24 +292,19 @@ impl MailboxView {
             return out;
         }
 
-        // One merge of the known UIDs with the new list: expunged ones become ghosts (their
-        // metadata kept in `told`), the others' flags are compared with what the client knows.
-        // All three lists ascend: the old base is walked alongside, not searched.
+        // The known UIDs are compared with the new list: expunged ones become ghosts (their
+        // metadata kept in `told`), the others' flags are compared with what the client
+        // knows. Within a chunk both lists share, a message the client was told nothing of
+        // since is as it knows it: only the rest are looked at, in ascending order.
         let mut changed: Vec<(usize, Uid)> = Vec::new();
-        let (mut j, mut k) = (0, 0);
-        let base = &self.base;
-        for (i, &uid) in self.uids.iter().enumerate() {
-            while j < new.len() && new[j].uid < uid {
-                j += 1;
-            }
-            while k < base.len() && base[k].uid < uid {
-                k += 1;
-            }
+        let (mut in_new, mut in_base) = (ListCursor::default(), ListCursor::default());
+        for i in self.to_compare(new) {
+            let uid = self.uids[i];
             let known = match self.told.get(&uid) {
                 Some(m) => Some(m),
-                None => base.get(k).filter(|m| m.uid == uid),
+                None => self.base.find_at(uid, &mut in_base),
             };
-            match new.get(j).filter(|m| m.uid == uid) {
+            match new.find_at(uid, &mut in_new) {
                 None => {
                     if self.ghosts.insert(uid) {
                         if let Some(k) = known.cloned() {
@@ -337,14 +349,14 @@ impl MailboxView {
         // Everything still present is now as in the new list; only ghosts stay apart.
         let ghosts = &self.ghosts;
         self.told.retain(|u, _| ghosts.contains(u));
-        self.base = Arc::clone(new);
+        self.base = new.clone();
 
         // New arrivals: UIDs above the largest known (UIDs ascend, invariant 1).
         let before = self.uids.len();
         let recent_before = self.recent.len();
         if arrivals {
-            let start = new.partition_point(|m| m.uid <= max);
-            self.uids.extend(new[start..].iter().map(|m| m.uid));
+            let start = new.count_upto(max);
+            self.uids.extend(new.iter_from(start).map(|m| m.uid));
         }
         self.recent.extend(snapshot.claimed_recent.iter().copied());
         let grew = self.uids.len() != before;
@@ -383,7 +395,7 @@ mod tests {
         Snapshot {
             uid_validity: 1,
             uid_next: 100,
-            messages: Arc::new(
+            messages: MessageList::new(
                 msgs.iter()
                     .map(|(uid, f)| MessageMeta {
                         uid: *uid,
@@ -447,5 +459,121 @@ mod tests {
                 items: vec![FetchValue::Flags(vec![])]
             }]
         );
+    }
+
+    /// A view synced with lists that share chunks with the one before (as a store patches
+    /// them) says and believes exactly what a view synced with the same lists made afresh
+    /// does: the chunks skipped as shared hold nothing it had to say.
+    #[test]
+    fn syncs_with_patched_lists_answer_as_with_fresh_ones() {
+        use crate::core::message_list::{Change, MessageList};
+        use quickcheck::{Gen, QuickCheck};
+
+        fn meta(uid: Uid, flags: u8) -> MessageMeta {
+            let all = [Flag::Seen, Flag::Flagged, Flag::Deleted];
+            let f: Vec<Flag> = (0..3)
+                .filter(|b| flags & (1 << b) != 0)
+                .map(|b| all[b].clone())
+                .collect();
+            MessageMeta {
+                uid,
+                flags: FlagSet::from_flags(&f),
+                internal_date: None,
+                size: None,
+            }
+        }
+        fn snap_of(list: MessageList) -> Snapshot {
+            Snapshot {
+                uid_validity: 1,
+                uid_next: list.last().map_or(1, |m| m.uid + 1),
+                messages: list,
+                claimed_recent: Vec::new(),
+                unclaimed_recent: 0,
+                keywords: Vec::new(),
+            }
+        }
+        /// A starting mailbox and steps (not shrunk: a failure at these sizes shrinks for
+        /// ages; the case is printed as found).
+        #[derive(Debug, Clone)]
+        struct Story {
+            seed: Vec<(u16, u8)>,
+            steps: Vec<(u8, u16, u8)>,
+        }
+        impl quickcheck::Arbitrary for Story {
+            fn arbitrary(g: &mut Gen) -> Self {
+                Story {
+                    seed: quickcheck::Arbitrary::arbitrary(g),
+                    steps: quickcheck::Arbitrary::arbitrary(g),
+                }
+            }
+        }
+        fn prop(story: Story) -> bool {
+            let Story { seed, steps } = story;
+            let mut model: std::collections::BTreeMap<Uid, MessageMeta> = seed
+                .iter()
+                .map(|&(u, f)| (u as Uid % 3000 + 1, meta(u as Uid % 3000 + 1, f)))
+                .collect();
+            let mut list = MessageList::new(model.values().cloned().collect());
+            let mut a = MailboxView::new(&snap_of(list.clone()));
+            let mut b = MailboxView::new(&snap_of(MessageList::new(
+                model.values().cloned().collect(),
+            )));
+            for (i, chunk) in steps.chunks(8).enumerate() {
+                let mut changes = std::collections::BTreeMap::new();
+                for &(what, u, f) in chunk {
+                    let top = model.keys().last().copied().unwrap_or(0);
+                    match what % 5 {
+                        // a flag change or an expunge of some message, an arrival
+                        0 | 1 => {
+                            let Some(&uid) = model.keys().nth(u as usize % model.len().max(1))
+                            else {
+                                continue;
+                            };
+                            let m = (what % 5 == 0).then(|| meta(uid, f));
+                            changes.insert(uid, m);
+                        }
+                        2 => {
+                            changes.insert(top + 1 + u as Uid % 3, Some(meta(top + 1, f)));
+                        }
+                        // the client is told flags (its own STORE)
+                        _ => {
+                            let uid = match a.uid_at(1 + u as u32 % a.exists().max(1)) {
+                                Some(u) => u,
+                                None => continue,
+                            };
+                            a.note_flags(uid, FlagSet::from_flags(&[Flag::Answered]));
+                            b.note_flags(uid, FlagSet::from_flags(&[Flag::Answered]));
+                        }
+                    }
+                }
+                let changes: Vec<Change> = changes
+                    .into_iter()
+                    .map(|(u, m)| (u, m.map(|m: MessageMeta| MessageMeta { uid: u, ..m })))
+                    .collect();
+                for (u, m) in &changes {
+                    match m {
+                        Some(m) => model.insert(*u, m.clone()),
+                        None => model.remove(u),
+                    };
+                }
+                list = list.patched(&changes);
+                let fresh = MessageList::new(model.values().cloned().collect());
+                let (expunge, arrivals) = (i % 3 != 1, i % 4 != 2);
+                let (sa, sb) = (snap_of(list.clone()), snap_of(fresh));
+                let (ra, rb) = if arrivals {
+                    (a.sync(&sa, expunge), b.sync(&sb, expunge))
+                } else {
+                    (a.sync_known(&sa, expunge), b.sync_known(&sb, expunge))
+                };
+                if ra != rb || a != b {
+                    return false;
+                }
+            }
+            true
+        }
+        QuickCheck::new()
+            .tests(150)
+            .rng(Gen::new(3000))
+            .quickcheck(prop as fn(Story) -> bool);
     }
 }

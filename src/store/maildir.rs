@@ -10,6 +10,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::core::flags::FlagSet;
 use crate::core::memory::crlf_size;
+use crate::core::message_list::{Change, MessageList};
 use crate::core::store::{
     total_size, Copied, Counts, FlagChange, MailboxEntry, MessageMeta, NewMessage, QuotaResource,
     Snapshot, Store, StoreError, Uid,
@@ -115,7 +116,7 @@ struct FolderState {
 /// A message list as `scan` built it, and what it was built from.
 #[derive(Debug)]
 struct Built {
-    messages: Arc<Vec<MessageMeta>>,
+    messages: MessageList,
     uid_validity: u32,
     /// The database's `next` then: later UIDs are messages registered since.
     uid_next: Uid,
@@ -469,9 +470,9 @@ impl MaildirStore {
             _ => false,
         };
         let patched = match (old.as_ref(), touched.as_ref()) {
-            (Some(b), _) if quiet => Some((Arc::clone(&b.messages), BTreeSet::new())),
+            (Some(b), _) if quiet => Some((b.messages.clone(), BTreeSet::new())),
             (Some(b), Some(t)) if b.uid_validity == db.validity && b.kws == kws => {
-                Self::patch_list(b, t, db, files, meta, &kws).map(|(m, k)| (Arc::new(m), k))
+                Self::patch_list(b, t, db, files, meta, &kws)
             }
             _ => None,
         };
@@ -500,7 +501,7 @@ impl MaildirStore {
                     .filter(|(_, e)| e.in_new)
                     .map(|(b, _)| b.clone())
                     .collect();
-                (Arc::new(m), in_new, k)
+                (MessageList::new(m), in_new, k)
             }
         };
         let unclaimed_recent = in_new.len() as u32;
@@ -511,7 +512,7 @@ impl MaildirStore {
             .collect();
         claimed_recent.sort_unstable();
         *built = Some(Built {
-            messages: Arc::clone(&messages),
+            messages: messages.clone(),
             uid_validity: db.validity,
             uid_next: db.next,
             db_id: *db_id,
@@ -598,7 +599,7 @@ impl MaildirStore {
         files: &mut Files,
         meta: &MetaByUid,
         kws: &KeywordMap,
-    ) -> Option<(Vec<MessageMeta>, BTreeSet<String>)> {
+    ) -> Option<(MessageList, BTreeSet<String>)> {
         if touched.len() > PATCH_MAX.max(built.messages.len() / PATCH_SHARE) {
             return None;
         }
@@ -658,10 +659,10 @@ impl MaildirStore {
                 .map(|(u, b)| (b.as_str(), *u))
                 .collect()
         };
-        let mut messages: Vec<MessageMeta> = built.messages.as_ref().clone();
-        // Removals and insertions are applied after the loop, in one pass each.
+        // One change per UID, applied in one pass: chunks of the list without a change are
+        // shared with it, not copied.
+        let mut set: BTreeMap<Uid, Option<MessageMeta>> = BTreeMap::new();
         let mut gone: Vec<Uid> = Vec::new();
-        let mut back: Vec<MessageMeta> = Vec::new();
         // Keywords of the messages looked at: the keyword files may have been read before
         // one of them was published, so the union of the old list may lack them.
         let mut seen_keywords = BTreeSet::new();
@@ -681,41 +682,24 @@ impl MaildirStore {
                 Ok(_) => return None,
                 Err(_) => false,
             };
-            let at = messages.binary_search_by_key(&uid, |m| m.uid);
             let listed = in_db && files.contains_key(base);
             let m = if listed {
                 Self::message_of(uid, base, files, meta, kws)
             } else {
                 None
             };
-            let Some(m) = m else {
-                if at.is_ok() {
-                    gone.push(uid);
+            match m {
+                Some(m) => {
+                    seen_keywords.extend(m.flags.keywords().map(str::to_owned));
+                    // (in the list: its new metadata; listed in the database but without a
+                    // file when the list was built: back now)
+                    set.insert(uid, Some(m));
                 }
-                continue;
-            };
-            seen_keywords.extend(m.flags.keywords().map(str::to_owned));
-            match at {
-                Ok(i) => messages[i] = m,
-                Err(_) => back.push(m),
+                None => gone.push(uid),
             }
         }
-        if !gone.is_empty() {
-            gone.sort_unstable();
-            messages.retain(|m| gone.binary_search(&m.uid).is_err());
-        }
-        if !back.is_empty() {
-            // Listed in the database but without a file when the list was built, back now.
-            back.sort_unstable_by_key(|m| m.uid);
-            let mut back = back.into_iter().peekable();
-            let mut merged = Vec::with_capacity(messages.len() + back.len());
-            for m in messages {
-                merged.extend(std::iter::from_fn(|| back.next_if(|b| b.uid < m.uid)));
-                merged.push(m);
-            }
-            merged.extend(back);
-            messages = merged;
-        }
+        // (a removal wins over a change of the same UID)
+        set.extend(gone.into_iter().map(|u| (u, None)));
         for (uid, base) in &db.entries[fresh..] {
             if !files.contains_key(base) {
                 continue;
@@ -724,9 +708,10 @@ impl MaildirStore {
                 continue;
             };
             seen_keywords.extend(m.flags.keywords().map(str::to_owned));
-            messages.push(m);
+            set.insert(*uid, Some(m));
         }
-        Some((messages, seen_keywords))
+        let changes: Vec<Change> = set.into_iter().collect();
+        Some((built.messages.patched(&changes), seen_keywords))
     }
 
     /// The message `uid` whose file is `base`'s, with its flags from the file name and

@@ -1119,12 +1119,25 @@ fn patch_mix(initial: usize, steps: u64, most: u64, seed: u64) {
             }
             3 => {
                 // By hand: a rename to new letters, a link-then-unlink rename, a deletion, a
-                // file taken out of the Maildir, or one taken out earlier put back.
+                // file taken out of the Maildir, one taken out earlier put back, or a line
+                // taken out of the UID database (its file then gets a new UID).
+                if next(8) == 0 {
+                    let db = root.join("courierimapuiddb");
+                    let text = std::fs::read_to_string(&db).unwrap();
+                    let mut lines: Vec<&str> = text.lines().collect();
+                    if lines.len() > 1 {
+                        lines.remove(1 + next(lines.len() as u64 - 1) as usize);
+                        let tmp = root.join("tmp/uiddb.edit");
+                        std::fs::write(&tmp, lines.join("\n") + "\n").unwrap();
+                        std::fs::rename(&tmp, &db).unwrap();
+                    }
+                }
                 let names: Vec<String> = std::fs::read_dir(&cur)
                     .unwrap()
                     .map(|e| e.unwrap().file_name().into_string().unwrap())
                     .collect();
-                if let Some(old) = names.get(next(names.len().max(1) as u64) as usize) {
+                let pick = next(names.len().max(1) as u64) as usize;
+                if let Some(old) = names.get(pick).filter(|_| next(8) != 0) {
                     let base = old.split(":2,").next().unwrap();
                     let new = format!("{base}:2,{}", ["", "F", "FS", "T"][next(4) as usize]);
                     match next(5) {
@@ -1325,6 +1338,7 @@ fn sizes_measured_by_two_sessions_are_both_kept() {
     }
     let measure = |s: &mut MaildirStore, half: usize| {
         let snap = s.snapshot("INBOX", false).unwrap();
+        assert_eq!(snap.messages.len(), 80);
         for m in snap.messages.iter_from(half * 40).take(40) {
             message_size(s, "INBOX", m).unwrap();
         }

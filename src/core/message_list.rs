@@ -194,9 +194,17 @@ impl MessageList {
     /// a UID not in the list does nothing). Chunks without a change are shared with this
     /// list, so the cost is that of the chunks changed, not of the list.
     pub fn patched(&self, changes: &[Change]) -> MessageList {
-        debug_assert!(changes.windows(2).all(|w| w[0].0 < w[1].0));
         if changes.is_empty() {
             return self.clone();
+        }
+        if !changes.windows(2).all(|w| w[0].0 < w[1].0) {
+            // (not as documented: put in order, the last change of a UID winning, rather
+            // than make a list whose lookups would fail)
+            let mut sorted: Vec<Change> = changes.to_vec();
+            sorted.reverse();
+            sorted.sort_by_key(|(u, _)| *u);
+            sorted.dedup_by_key(|(u, _)| *u);
+            return self.patched(&sorted);
         }
         let mut out: Vec<Chunk> = Vec::with_capacity(self.chunks.len() + 1);
         let mut rest = changes;
@@ -211,9 +219,20 @@ impl MessageList {
             rest = after;
             if mine.is_empty() {
                 out.push(c.clone());
-            } else {
-                push_pieces(&mut out, merge(&c.items, mine));
+                continue;
             }
+            let mut merged = merge(&c.items, mine);
+            // A chunk left small by removals joins the one before, so that expunges one at
+            // a time do not fray the list into many small chunks.
+            if merged.len() < CHUNK / 4 {
+                if let Some(prev) = out.pop_if(|p| p.items.len() + merged.len() <= 2 * CHUNK) {
+                    let mut joined = Vec::with_capacity(prev.items.len() + merged.len());
+                    joined.extend_from_slice(&prev.items);
+                    joined.append(&mut merged);
+                    merged = joined;
+                }
+            }
+            push_pieces(&mut out, merged);
         }
         if self.chunks.is_empty() {
             push_pieces(&mut out, merge(&[], rest));
@@ -298,6 +317,7 @@ fn push_pieces(out: &mut Vec<Chunk>, messages: Vec<MessageMeta>) {
     }
 }
 
+/// As a slice's: panics beyond the end (for tests and callers that checked the length).
 impl Index<usize> for MessageList {
     type Output = MessageMeta;
 
@@ -418,24 +438,27 @@ mod tests {
                     assert_eq!(a, b);
                     assert!(!changes.iter().any(|(u, _)| (lo..=hi).contains(u)));
                 }
-                // Every chunk of the old list without a change in its span is shared.
-                let shared = next.shared_spans(&list).len();
-                let untouched = list
-                    .chunks
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, c)| {
+                // Every chunk of the old list without a change in its span is shared, but
+                // one that a chunk after it, left small, joined.
+                let shared = next.shared_spans(&list);
+                let touched: Vec<bool> = (0..list.chunks.len())
+                    .map(|i| {
+                        let c = &list.chunks[i];
                         let end = list.chunks.get(i + 1).map_or(Uid::MAX, |n| n.first());
-                        let lo = if *i == 0 { 0 } else { c.first() };
+                        let lo = if i == 0 { 0 } else { c.first() };
                         let hi = if i + 1 == list.chunks.len() {
                             Uid::MAX
                         } else {
                             end - 1
                         };
-                        !changes.iter().any(|(u, _)| (lo..=hi).contains(u))
+                        changes.iter().any(|(u, _)| (lo..=hi).contains(u))
                     })
-                    .count();
-                assert_eq!(shared, untouched);
+                    .collect();
+                for (i, c) in list.chunks.iter().enumerate() {
+                    let is_shared = shared.contains(&(c.first(), c.last()));
+                    assert!(!(is_shared && touched[i]));
+                    assert!(is_shared || touched[i] || touched.get(i + 1) == Some(&true));
+                }
                 // Lookups as on a sorted vector, cursor runs included.
                 let mut cur = ListCursor::default();
                 for u in (0..want.last().map_or(3, |m| m.uid + 3)).step_by(1 + want.len() / 500) {
@@ -466,6 +489,28 @@ mod tests {
             .rng(Gen::new(10_000))
             .quickcheck(prop as fn(Rounds) -> bool);
         assert!(MOST_CHUNKS.load(std::sync::atomic::Ordering::Relaxed) > 4);
+    }
+
+    /// A chunk left small by removals joins the one before it; the others stay shared.
+    /// Changes out of order are put in order first (the last one of a UID winning).
+    #[test]
+    fn a_chunk_left_small_joins_the_one_before() {
+        let list = MessageList::new((1..=4 * CHUNK as Uid).map(|u| meta(u, false)).collect());
+        assert_eq!(list.chunks.len(), 4);
+        let third = 2 * CHUNK as Uid + 1..3 * CHUNK as Uid - 10;
+        let changes: Vec<Change> = third.clone().map(|u| (u, None)).collect();
+        let next = list.patched(&changes);
+        next.check_invariants();
+        assert_eq!(next.chunks.len(), 3);
+        assert_eq!(next.chunks[1].items.len(), CHUNK + 11);
+        let first = |l: &MessageList, i: usize| Arc::as_ptr(&l.chunks[i].items);
+        assert_eq!(first(&next, 0), first(&list, 0));
+        assert_eq!(first(&next, 2), first(&list, 3));
+        assert_eq!(next.len(), list.len() - third.len());
+        let shuffled = [(7, Some(meta(7, true))), (3, None), (7, None)];
+        let want = list.patched(&[(3, None), (7, None)]);
+        assert_eq!(list.patched(&shuffled), want);
+        assert_eq!(want.len(), list.len() - 2);
     }
 
     /// Cursor lookups in any order (backwards, repeated, across chunks) answer as plain ones.

@@ -306,7 +306,10 @@ impl MailboxView {
             };
             match new.find_at(uid, &mut in_new) {
                 None => {
-                    if self.ghosts.insert(uid) {
+                    // (a ghost keeps what the client knows of it apart, also one that came
+                    // back, was told its flags and went again)
+                    let fresh = self.ghosts.insert(uid);
+                    if fresh || !self.told.contains_key(&uid) {
                         if let Some(k) = known.cloned() {
                             self.told.insert(uid, k);
                         }

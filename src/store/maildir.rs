@@ -123,6 +123,10 @@ struct Built {
     /// The identity of the database file then, if known: the same identity now means the
     /// same entries.
     db_id: Option<FileIdentity>,
+    /// The number of the database's entries then (all below `uid_next`). Entries are only
+    /// ever added at `next` (a UID is never reused): as many below `uid_next` now means
+    /// none of them was removed.
+    db_entries: usize,
     /// The bases in `new/` then (`unclaimed_recent` is their number): a patch adjusts the
     /// set by the bases touched instead of counting the whole file map.
     in_new: rustc_hash::FxHashSet<String>,
@@ -133,7 +137,7 @@ struct Built {
 
 /// A list is patched for up to this many changed messages, or up to a `PATCH_SHARE`th of
 /// its messages if that is more; beyond, building it in full (a lookup per message) costs
-/// about as much as a lookup per changed message and a copy of the list.
+/// about as much as a lookup per changed message and a copy of most of its chunks.
 const PATCH_MAX: usize = 256;
 const PATCH_SHARE: usize = 4;
 
@@ -516,6 +520,7 @@ impl MaildirStore {
             uid_validity: db.validity,
             uid_next: db.next,
             db_id: *db_id,
+            db_entries: db.entries.len(),
             in_new,
             kws,
             keywords: keywords.clone(),
@@ -622,15 +627,17 @@ impl MaildirStore {
             .map(|(_, u)| *u)
             .collect();
         expunged.sort_unstable();
+        let fresh = db.entries.partition_point(|(u, _)| *u < built.uid_next);
+        // (as many entries below `uid_next` as then: the same ones, all still there)
         let mut uids = db.entries.iter().map(|(u, _)| *u).peekable();
-        let accounted = built.messages.iter().all(|m| {
-            while uids.next_if(|u| *u < m.uid).is_some() {}
-            uids.peek() == Some(&m.uid) || expunged.binary_search(&m.uid).is_ok()
-        });
+        let accounted = fresh == built.db_entries
+            || built.messages.iter().all(|m| {
+                while uids.next_if(|u| *u < m.uid).is_some() {}
+                uids.peek() == Some(&m.uid) || expunged.binary_search(&m.uid).is_ok()
+            });
         if !accounted {
             return None;
         }
-        let fresh = db.entries.partition_point(|(u, _)| *u < built.uid_next);
         // (Arrivals registered since, the usual case, are among the few fresh entries.)
         let fresh_bases: rustc_hash::FxHashSet<&str> = db.entries[fresh..]
             .iter()
@@ -688,14 +695,19 @@ impl MaildirStore {
             } else {
                 None
             };
+            let now = built.messages.find(uid);
             match m {
                 Some(m) => {
                     seen_keywords.extend(m.flags.keywords().map(str::to_owned));
-                    // (in the list: its new metadata; listed in the database but without a
-                    // file when the list was built: back now)
-                    set.insert(uid, Some(m));
+                    // (in the list: its new metadata, if it differs; listed in the database
+                    // but without a file when the list was built: back now)
+                    if now != Some(&m) {
+                        set.insert(uid, Some(m));
+                    }
                 }
-                None => gone.push(uid),
+                // A change that changes nothing would cost its chunk its sharing.
+                None if now.is_some() => gone.push(uid),
+                None => {}
             }
         }
         // (a removal wins over a change of the same UID)

@@ -1039,9 +1039,9 @@ fn counts_agree_with_snapshots() {
 /// own changes (store/events.rs, `patch_list`) instead of building it again: after every
 /// step of a random mix of changes made by it or by another handle (flags, EXPUNGE,
 /// removals), by an MDA and by hand (renames, link-then-unlink, deletions as Courier's
-/// EXPUNGE makes them — the database untouched —, files taken out and put back), its
-/// snapshot equals the one a fresh handle builds from the disk, and so does the same
-/// handle's with inotify off.
+/// EXPUNGE makes them — the database untouched —, files taken out and put back, a line
+/// taken out of the database), its snapshot and the other handle's equal the one a fresh
+/// handle builds from the disk, and so does the same handle's with inotify off.
 #[test]
 fn patched_snapshots_equal_fresh_ones() {
     patch_mix(30, 400, 3, 0x2545_F491_4F6C_DD1D);
@@ -1174,9 +1174,13 @@ fn patch_mix(initial: usize, steps: u64, most: u64, seed: u64) {
             }
         }
         let mine = watched.snapshot("INBOX", next(4) == 0).unwrap();
+        // (after `watched`, which may have made files and database agree again: the
+        // other handle patches its list over a database that changed under it)
+        let theirs = other.snapshot("INBOX", false).unwrap();
         let listed = listing.snapshot("INBOX", false).unwrap();
         let fresh = open(root).snapshot("INBOX", false).unwrap();
         assert_eq!(mine.messages, fresh.messages, "step {step}");
+        assert_eq!(theirs.messages, fresh.messages, "step {step}");
         assert_eq!(listed.messages, fresh.messages, "step {step}");
         assert_eq!(
             (

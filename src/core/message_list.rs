@@ -222,6 +222,9 @@ impl MessageList {
                 continue;
             }
             let mut merged = merge(&c.items, mine);
+            if merged.is_empty() {
+                continue;
+            }
             // A chunk left small by removals joins the one before, so that expunges one at
             // a time do not fray the list into many small chunks.
             if merged.len() < CHUNK / 4 {

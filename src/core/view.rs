@@ -434,6 +434,23 @@ mod tests {
         assert!(v.sync_known(&back, false).is_empty());
     }
 
+    /// A ghost that came back, was told its flags (so the view keeps nothing apart for it)
+    /// and went again still has what the client knows of it until its EXPUNGE is sent.
+    #[test]
+    fn a_ghost_gone_twice_keeps_its_metadata() {
+        let mut v = MailboxView::new(&snap(&[(1, &[]), (2, &[])]));
+        assert!(v.sync_known(&snap(&[(1, &[])]), false).is_empty());
+        let back = snap(&[(1, &[]), (2, &[Flag::Seen])]);
+        v.sync_known(&back, false);
+        // (told something else, then what the list says: nothing kept apart any more)
+        v.note_flags(2, FlagSet::from_flags(&[Flag::Flagged]));
+        v.note_flags(2, FlagSet::from_flags(&[Flag::Seen]));
+        assert!(v.sync_known(&snap(&[(1, &[])]), false).is_empty());
+        assert!(v.is_ghost(2));
+        assert_eq!(v.flags(2), Some(&FlagSet::from_flags(&[Flag::Seen])));
+        assert_eq!(v.sync(&snap(&[(1, &[])]), true), [Data::Expunge(2)]);
+    }
+
     /// Cursor lookups answer exactly as the plain ones, in any order.
     #[test]
     fn cursor_lookups_agree_with_plain_ones() {

@@ -35,6 +35,7 @@ use super::stamp::{self, Stamp};
 use super::status;
 use super::time;
 use super::uiddb::{FileIdentity, UidDb};
+use super::unlink;
 
 /// The subscription list in the Maildir root (peers.md §5): full IMAP names, one per line.
 pub const SUBSCRIPTIONS: &str = "courierimapsubscribed";
@@ -123,10 +124,12 @@ struct Built {
     /// The identity of the database file then, if known: the same identity now means the
     /// same entries.
     db_id: Option<FileIdentity>,
-    /// The number of the database's entries then (all below `uid_next`). Entries are only
-    /// ever added at `next` (a UID is never reused): as many below `uid_next` now means
-    /// none of them was removed.
-    db_entries: usize,
+    /// The number of the database's entries then (all below `uid_next`), and the first and
+    /// last UID among them. Entries are only ever added at `next` (a UID is never reused):
+    /// as many below `uid_next` now, from the same first to the same last, means none of
+    /// them was removed (the bounds catch a database numbered anew under the same
+    /// UIDVALIDITY, which breaks that rule).
+    db_entries: (usize, Option<Uid>, Option<Uid>),
     /// The bases in `new/` then (`unclaimed_recent` is their number): a patch adjusts the
     /// set by the bases touched instead of counting the whole file map.
     in_new: rustc_hash::FxHashSet<String>,
@@ -520,7 +523,7 @@ impl MaildirStore {
             uid_validity: db.validity,
             uid_next: db.next,
             db_id: *db_id,
-            db_entries: db.entries.len(),
+            db_entries: Self::entries_below(db, db.next),
             in_new,
             kws,
             keywords: keywords.clone(),
@@ -630,7 +633,7 @@ impl MaildirStore {
         let fresh = db.entries.partition_point(|(u, _)| *u < built.uid_next);
         // (as many entries below `uid_next` as then: the same ones, all still there)
         let mut uids = db.entries.iter().map(|(u, _)| *u).peekable();
-        let accounted = fresh == built.db_entries
+        let accounted = Self::entries_below(db, built.uid_next) == built.db_entries
             || built.messages.iter().all(|m| {
                 while uids.next_if(|u| *u < m.uid).is_some() {}
                 uids.peek() == Some(&m.uid) || expunged.binary_search(&m.uid).is_ok()
@@ -724,6 +727,13 @@ impl MaildirStore {
         }
         let changes: Vec<Change> = set.into_iter().collect();
         Some((built.messages.patched(&changes), seen_keywords))
+    }
+
+    /// How many entries of `db` lie below `next`, and the first and last of their UIDs.
+    fn entries_below(db: &UidDb, next: Uid) -> (usize, Option<Uid>, Option<Uid>) {
+        let n = db.entries.partition_point(|(u, _)| *u < next);
+        let below = &db.entries[..n];
+        (n, below.first().map(|e| e.0), below.last().map(|e| e.0))
     }
 
     /// The message `uid` whose file is `base`'s, with its flags from the file name and
@@ -1324,6 +1334,7 @@ impl MaildirStore {
         // Files unlinked so far (the closure runs again if the database changed under it)
         // and what they counted against the quota (not those marked deleted).
         let mut unlinked: rustc_hash::FxHashSet<String> = Default::default();
+        let mut from_new = false;
         let mut counted = Usage::default();
         let mut in_sync = false;
         let updated = folder::update_db_held(&path, &self.policy, None, |db| {
@@ -1381,42 +1392,61 @@ impl MaildirStore {
             asked.sort_unstable();
             asked.dedup();
             let mut gone: Vec<usize> = Vec::new();
+            let mut todo: Vec<(usize, &FileEntry)> = Vec::new();
             for i in asked {
                 let base = &db.entries[i].1;
                 if unlinked.contains(base) {
                     gone.push(i);
-                    continue;
+                } else if let Some(e) = files.get(base).filter(|e| pick(e)) {
+                    todo.push((i, e));
                 }
-                let mut entry = files.get(base).filter(|e| pick(e)).cloned();
+            }
+            let entries: Vec<&FileEntry> = todo.iter().map(|(_, e)| *e).collect();
+            let done = unlink::unlink_all(&path, &entries);
+            let mut failed: Option<io::Error> = None;
+            for ((i, e), (mut size, mut result)) in todo.into_iter().zip(done) {
+                let base = &db.entries[i].1;
+                let mut in_new = e.in_new;
                 for _ in 0..20 {
-                    let Some(e) = entry.take() else { break };
-                    if !pick(&e) {
-                        break;
-                    }
-                    let dir = e.path(&path);
-                    let size = (!flags::letters(&e.name).contains('T'))
-                        .then(|| quota::file_size(dir.parent().unwrap_or(&path), &e.name))
-                        .flatten();
-                    match std::fs::remove_file(&dir) {
+                    match result {
                         Ok(()) => {
                             if let Some(size) = size {
                                 counted.bytes += i64::try_from(size).unwrap_or(i64::MAX);
                                 counted.messages += 1;
                             }
+                            from_new |= in_new;
                             unlinked.insert(base.clone());
                             gone.push(i);
+                            break;
                         }
                         // Renamed meanwhile (e.g. \Deleted cleared): look at it again.
                         Err(err) if err.kind() == io::ErrorKind::NotFound => {
-                            entry = folder::find(&path, base)?;
+                            match folder::find(&path, base)?.filter(|e| pick(e)) {
+                                Some(e) => {
+                                    in_new = e.in_new;
+                                    (size, result) = unlink::unlink_one(&path, &e);
+                                }
+                                None => break,
+                            }
                         }
-                        Err(err) => return Err(err),
+                        Err(err) => {
+                            failed.get_or_insert(err);
+                            break;
+                        }
                     }
                 }
             }
+            if let Some(err) = failed {
+                // (what was unlinked is in `unlinked`, should the closure run again)
+                return Err(err);
+            }
+            gone.sort_unstable();
             let removed: Vec<Uid> = gone.iter().map(|&i| db.entries[i].0).collect();
             if !gone.is_empty() {
                 atomic::fsync_dir(&path.join("cur"))?;
+                if from_new {
+                    atomic::fsync_dir(&path.join("new"))?;
+                }
                 // (no failed unlink per message when no message has keywords)
                 let keyworded = path.join(keywords::DIR).is_dir();
                 for &i in &gone {

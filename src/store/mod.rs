@@ -9,7 +9,7 @@
 //! INTERNALDATE), [`events`] (inotify: what changed in a folder since the last look), [`cache`] (the parsed-metadata cache `imapd.cache`), [`sizes`] (RFC822.SIZE
 //! of files without a `,W=` hint, `imapd.sizes`), [`stamp`] (proof that a folder is
 //! unchanged), [`status`] (the STATUS counts of an unchanged folder, `imapd.status`),
-//! [`maildir`] (the store).
+//! [`unlink`] (the unlinks of an EXPUNGE, several in flight), [`maildir`] (the store).
 //!
 //! Open one handle per session: `MaildirStore::open(path, MaildirOptions::default())`.
 //!
@@ -54,6 +54,7 @@ pub mod stamp;
 pub mod status;
 pub mod time;
 pub mod uiddb;
+pub mod unlink;
 
 pub use lock::LockOptions;
 pub use maildir::{MaildirOptions, MaildirStore, QUOTA_ROOT};

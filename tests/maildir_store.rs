@@ -1357,3 +1357,69 @@ fn sizes_measured_by_two_sessions_are_both_kept() {
     let text = std::fs::read_to_string(d.path().join("imapd.sizes")).unwrap();
     assert_eq!(text.lines().count() - 1, 80);
 }
+
+/// An EXPUNGE in which one file cannot be unlinked (made immutable: EPERM even for root)
+/// fails, but the others it unlinked (in parallel: 80 files) are gone from the folder and
+/// from the UID database alike, and the next look shows exactly the one left. Needs
+/// `chattr` and the right to use it (root on ext4, as in CI); says so and stops otherwise.
+#[test]
+fn an_unlink_that_fails_leaves_the_others_removed_and_recorded() {
+    struct Mutable(std::path::PathBuf);
+    impl Drop for Mutable {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("chattr")
+                .arg("-i")
+                .arg(&self.0)
+                .status();
+        }
+    }
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path();
+    let mut s = open(root);
+    for i in 0..80 {
+        let body = format!("Subject: {i}\r\n\r\nx\r\n");
+        s.append("INBOX", msg(&body, &[Flag::Deleted])).unwrap();
+    }
+    assert_eq!(s.snapshot("INBOX", true).unwrap().messages.len(), 80);
+    let mut names: Vec<_> = std::fs::read_dir(root.join("cur"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+    let stuck = names[37].clone();
+    let made = std::process::Command::new("chattr")
+        .arg("+i")
+        .arg(&stuck)
+        .status()
+        .is_ok_and(|st| st.success());
+    let _undo = Mutable(stuck.clone());
+    if !made
+        || std::fs::OpenOptions::new()
+            .append(true)
+            .open(&stuck)
+            .is_ok()
+    {
+        eprintln!("skipped: chattr +i is not available here");
+        return;
+    }
+    assert!(s.expunge_deleted("INBOX", None).is_err());
+    let left: Vec<_> = std::fs::read_dir(root.join("cur"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(left, std::slice::from_ref(&stuck));
+    let db = std::fs::read_to_string(root.join("courierimapuiddb")).unwrap();
+    assert_eq!(db.lines().count(), 2, "{db}");
+    let base = stuck
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .split(":2,")
+        .next()
+        .unwrap();
+    assert!(db.lines().nth(1).unwrap().ends_with(base), "{db}");
+    for mut h in [s, open(root)] {
+        assert_eq!(h.snapshot("INBOX", false).unwrap().messages.len(), 1);
+    }
+}

@@ -859,18 +859,22 @@ impl MaildirStore {
         for c in self.caches.values_mut() {
             c.rest();
         }
-        let path = self.folder(mailbox)?;
+        let path = self.folder_path(mailbox)?;
         let began = SystemTime::now();
-        let before = Stamp::read(&path).map_err(|e| folder_err("reading the folder", e))?;
-        if let Some((stamp, snap)) = self.scanned.get(mailbox) {
+        let before = Stamp::read(&path);
+        if let (Ok(before), Some((stamp, snap))) = (&before, self.scanned.get(mailbox)) {
             // Unchanged since a settled scan: the same snapshot, with nothing newly claimed
-            // (a claiming caller needs a rescan only if new/ holds unclaimed messages).
-            if *stamp == before && (!claim_recent || snap.unclaimed_recent == 0) {
+            // (a claiming caller needs a rescan only if new/ holds unclaimed messages). The
+            // same folder is still there: its directories have the same inodes and times.
+            if stamp == before && (!claim_recent || snap.unclaimed_recent == 0) {
                 let mut snap = snap.clone();
                 snap.claimed_recent.clear();
                 return Ok(snap);
             }
         }
+        // Otherwise the folder must be one (tmp/, cur/, new/) before it is read.
+        let path = self.folder(mailbox)?;
+        let before = before.map_err(|e| folder_err("reading the folder", e))?;
         let snap = self.scan(mailbox, &path, claim_recent, watch)?;
         // Cache only a scan nothing happened during (our own claiming or UID assignment
         // changes the stamp too: the next call scans once more and caches then).
@@ -956,12 +960,19 @@ impl MaildirStore {
 
     /// The path of an existing folder (checked: real directories, no symlinks).
     fn folder(&self, name: &str) -> Result<PathBuf, StoreError> {
-        let path = self.dir_path(&names::to_dir(name)?);
+        let path = self.folder_path(name)?;
         match folder::check(&path) {
             Ok(true) => Ok(path),
             Ok(false) => Err(StoreError::NoSuchMailbox),
             Err(e) => Err(io_err("checking the folder", e)),
         }
+    }
+
+    /// The directory of the folder `name` (a valid name, names.rs), without a look at it:
+    /// for a caller that proves the folder unchanged since it last was one (a stamp equal
+    /// to one read then, stamp.rs) before anything else, and checks it otherwise.
+    fn folder_path(&self, name: &str) -> Result<PathBuf, StoreError> {
+        Ok(self.dir_path(&names::to_dir(name)?))
     }
 
     /// Folder directory names in the root (entries that map to valid names, real dirs).
@@ -1300,7 +1311,9 @@ impl MaildirStore {
     }
 
     /// Unlinks the messages `pick` selects among `uids` (or all, if `None`), under the lock;
-    /// returns the UIDs removed and what they counted against the quota. The files looked
+    /// returns the UIDs removed, what they counted against the quota, and the error of an
+    /// unlink that failed (the others' removal is written all the same: the caller credits
+    /// the quota, then fails). The files looked
     /// at are the ones the watch keeps current (its events drained under the lock), else a
     /// listing. The removed messages are noted as touched, so that after a replay the next
     /// list can be patched (unless keyword files changed) rather than built again.
@@ -1309,7 +1322,7 @@ impl MaildirStore {
         mailbox: &str,
         uids: Option<&[Uid]>,
         pick: impl Fn(&FileEntry) -> bool,
-    ) -> Result<(Vec<Uid>, Usage), StoreError> {
+    ) -> Result<(Vec<Uid>, Usage, Option<StoreError>), StoreError> {
         let path = self.folder(mailbox)?;
         let watched = self.events.as_ref().is_some_and(|ev| ev.watches(&path))
             && self.state.get(mailbox).is_some_and(|st| st.tracked);
@@ -1336,6 +1349,8 @@ impl MaildirStore {
         let mut unlinked: rustc_hash::FxHashSet<String> = Default::default();
         let mut from_new = false;
         let mut counted = Usage::default();
+        // The first unlink that failed other than by the file being gone.
+        let mut failed: Option<io::Error> = None;
         let mut in_sync = false;
         let updated = folder::update_db_held(&path, &self.policy, None, |db| {
             let same_db = agreed.is_some() && FileIdentity::current(&path)? == agreed;
@@ -1403,11 +1418,11 @@ impl MaildirStore {
             }
             let entries: Vec<&FileEntry> = todo.iter().map(|(_, e)| *e).collect();
             let done = unlink::unlink_all(&path, &entries);
-            let mut failed: Option<io::Error> = None;
             for ((i, e), (mut size, mut result)) in todo.into_iter().zip(done) {
                 let base = &db.entries[i].1;
                 let mut in_new = e.in_new;
-                for _ in 0..20 {
+                let mut looks = 0;
+                loop {
                     match result {
                         Ok(()) => {
                             if let Some(size) = size {
@@ -1417,28 +1432,32 @@ impl MaildirStore {
                             from_new |= in_new;
                             unlinked.insert(base.clone());
                             gone.push(i);
-                            break;
                         }
-                        // Renamed meanwhile (e.g. \Deleted cleared): look at it again.
-                        Err(err) if err.kind() == io::ErrorKind::NotFound => {
-                            match folder::find(&path, base)?.filter(|e| pick(e)) {
-                                Some(e) => {
+                        // Renamed meanwhile (e.g. \Deleted cleared): look at it again, up
+                        // to 20 times.
+                        Err(err) if err.kind() == io::ErrorKind::NotFound && looks < 20 => {
+                            looks += 1;
+                            match folder::find(&path, base) {
+                                Ok(Some(e)) if pick(&e) => {
                                     in_new = e.in_new;
                                     (size, result) = unlink::unlink_one(&path, &e);
+                                    continue;
                                 }
-                                None => break,
+                                Ok(_) => {}
+                                Err(err) => {
+                                    failed.get_or_insert(err);
+                                }
                             }
                         }
+                        Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+                        // The others' removal is still written (the database must not name
+                        // files that are gone); the command then fails.
                         Err(err) => {
                             failed.get_or_insert(err);
-                            break;
                         }
                     }
+                    break;
                 }
-            }
-            if let Some(err) = failed {
-                // (what was unlinked is in `unlinked`, should the closure run again)
-                return Err(err);
             }
             gone.sort_unstable();
             let removed: Vec<Uid> = gone.iter().map(|&i| db.entries[i].0).collect();
@@ -1485,7 +1504,8 @@ impl MaildirStore {
         // Replayed or listed after the events were read: current, and kept so by the watch.
         st.tracked = was_tracked;
         st.in_sync_with = if in_sync { id } else { None };
-        Ok((removed, counted))
+        let failed = failed.map(|e| folder_err("expunging", e));
+        Ok((removed, counted, failed))
     }
 
     fn read_subscriptions(&self) -> Result<Vec<String>, StoreError> {
@@ -1665,7 +1685,7 @@ impl Store for MaildirStore {
     }
 
     fn counts(&mut self, mailbox: &str, with_size: bool) -> Result<Counts, StoreError> {
-        let path = self.folder(mailbox)?;
+        let path = self.folder_path(mailbox)?;
         if with_size {
             let snap = self.snapshot_of(mailbox, false, false)?;
             let mut c = Counts::of(&snap);
@@ -1673,14 +1693,22 @@ impl Store for MaildirStore {
             return Ok(c);
         }
         // A snapshot known to be current answers at once (stamp.rs), and so do the counts
-        // any session saved for the folder as it is (status.rs).
+        // any session saved for the folder as it is (status.rs): a stamp as when the folder
+        // was last one proves it still is (`folder_path`).
         let began = SystemTime::now();
-        let stamp = Stamp::read(&path).map_err(|e| folder_err("reading the folder", e))?;
-        if let Some((s, snap)) = self.scanned.get(mailbox) {
-            if *s == stamp {
+        let stamp = Stamp::read(&path);
+        if let (Ok(stamp), Some((s, snap))) = (&stamp, self.scanned.get(mailbox)) {
+            if s == stamp {
                 return Ok(Counts::of(snap));
             }
         }
+        let stamp = match stamp {
+            Ok(stamp) => stamp,
+            Err(e) => {
+                self.folder(mailbox)?;
+                return Err(folder_err("reading the folder", e));
+            }
+        };
         // The watched (selected) folder's list is kept current by its events: counting it
         // costs less than matching every name of a listing against the database.
         let watched = self.events.as_ref().is_some_and(|ev| ev.watches(&path))
@@ -1704,6 +1732,7 @@ impl Store for MaildirStore {
         }
         // Otherwise the names say it all: no stat or read per message (RFC 3501 §6.3.10
         // needs neither sizes nor dates).
+        self.folder(mailbox)?;
         self.sync(mailbox, &path, false, false)
             .map_err(|e| folder_err("reading the folder", e))?;
         let st = &self.state[mailbox];
@@ -1999,14 +2028,15 @@ impl Store for MaildirStore {
     ) -> Result<Vec<Uid>, StoreError> {
         // `T` is checked on the current name, under the lock (peers.md §5: T = \Deleted).
         // Deleted messages no longer count against the quota (see quota.rs): nothing to record.
-        let (removed, _) = self.unlink_where(mailbox, within, |e| {
+        let (removed, _, failed) = self.unlink_where(mailbox, within, |e| {
             flags::from_letters(flags::letters(&e.name)).deleted()
         })?;
-        Ok(removed)
+        // (those removed are announced at the next sync)
+        failed.map_or(Ok(removed), Err)
     }
 
     fn remove(&mut self, mailbox: &str, uids: &[Uid]) -> Result<Vec<Uid>, StoreError> {
-        let (removed, counted) = self.unlink_where(mailbox, Some(uids), |_| true)?;
+        let (removed, counted, failed) = self.unlink_where(mailbox, Some(uids), |_| true)?;
         let path = self.folder(mailbox)?;
         self.quota_add(
             &path,
@@ -2015,7 +2045,7 @@ impl Store for MaildirStore {
                 messages: -counted.messages,
             },
         );
-        Ok(removed)
+        failed.map_or(Ok(removed), Err)
     }
 
     fn size(&mut self, mailbox: &str, uid: Uid) -> Result<u64, StoreError> {

@@ -72,7 +72,9 @@ fn read(path: &Path) -> Option<String> {
     if !file.metadata().ok()?.is_file() {
         return None;
     }
-    let mut text = String::new();
+    // (room for all of it: one read and the one that finds the end, not a series of
+    // small ones)
+    let mut text = String::with_capacity(MAX_LINE as usize + 2);
     file.take(MAX_LINE + 1).read_to_string(&mut text).ok()?;
     (text.len() as u64 <= MAX_LINE).then_some(text)
 }

@@ -47,8 +47,10 @@ pub fn unlink_all(folder: &Path, files: &[&FileEntry]) -> Vec<Unlinked> {
         let started: Vec<(usize, Result<_, Vec<Unlinked>>)> = files
             .chunks(share)
             .map(|part| {
+                // (a small stack: an unlink needs little, and a session's memory is limited)
                 let worker = std::thread::Builder::new()
                     .name("imapd-unlink".into())
+                    .stack_size(64 << 10)
                     .spawn_scoped(s, move || run(part));
                 (part.len(), worker.map_err(|_| part))
             })

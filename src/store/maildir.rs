@@ -1692,9 +1692,9 @@ impl Store for MaildirStore {
             c.size = Some(total_size(self, mailbox, &snap)?);
             return Ok(c);
         }
-        // A snapshot known to be current answers at once (stamp.rs), and so do the counts
-        // any session saved for the folder as it is (status.rs): a stamp as when the folder
-        // was last one proves it still is (`folder_path`).
+        // A snapshot known to be current answers at once (stamp.rs): a stamp as when the
+        // folder was last scanned proves it still the same (`folder_path`); so do the counts
+        // any session saved for the folder as it is (status.rs).
         let began = SystemTime::now();
         let stamp = Stamp::read(&path);
         if let (Ok(stamp), Some((s, snap))) = (&stamp, self.scanned.get(mailbox)) {
@@ -1702,13 +1702,10 @@ impl Store for MaildirStore {
                 return Ok(Counts::of(snap));
             }
         }
-        let stamp = match stamp {
-            Ok(stamp) => stamp,
-            Err(e) => {
-                self.folder(mailbox)?;
-                return Err(folder_err("reading the folder", e));
-            }
-        };
+        // Otherwise it is checked first (real directories, no symlinks: the files read next
+        // must be the Maildir's).
+        self.folder(mailbox)?;
+        let stamp = stamp.map_err(|e| folder_err("reading the folder", e))?;
         // The watched (selected) folder's list is kept current by its events: counting it
         // costs less than matching every name of a listing against the database.
         let watched = self.events.as_ref().is_some_and(|ev| ev.watches(&path))
@@ -1732,7 +1729,6 @@ impl Store for MaildirStore {
         }
         // Otherwise the names say it all: no stat or read per message (RFC 3501 §6.3.10
         // needs neither sizes nor dates).
-        self.folder(mailbox)?;
         self.sync(mailbox, &path, false, false)
             .map_err(|e| folder_err("reading the folder", e))?;
         let st = &self.state[mailbox];

@@ -1423,3 +1423,28 @@ fn an_unlink_that_fails_leaves_the_others_removed_and_recorded() {
         assert_eq!(h.snapshot("INBOX", false).unwrap().messages.len(), 1);
     }
 }
+
+/// A folder moved away and replaced by a symlink to it (same directories, same times) is
+/// refused (folder.rs: real directories only), even right after a scan this handle keeps: the stamp that proves a folder
+/// unchanged looks at the folder's own entry, not through it.
+#[test]
+fn a_folder_replaced_by_a_symlink_is_refused_after_a_kept_scan() {
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path();
+    let mut s = open(root);
+    s.create("INBOX.A").unwrap();
+    s.append("INBOX.A", msg("Subject: a\r\n\r\nx\r\n", &[]))
+        .unwrap();
+    // (kept only once every time in the stamp lies 100 ms before the scan: stamp.rs)
+    std::thread::sleep(Duration::from_millis(250));
+    s.snapshot("INBOX.A", false).unwrap();
+    s.snapshot("INBOX.A", false).unwrap();
+    let moved = root.join("elsewhere");
+    std::fs::rename(root.join(".A"), &moved).unwrap();
+    std::os::unix::fs::symlink(&moved, root.join(".A")).unwrap();
+    // (folder.rs refuses it: "not a directory")
+    let got = s.snapshot("INBOX.A", false);
+    assert!(got.is_err(), "{got:?}");
+    let got = s.counts("INBOX.A", false);
+    assert!(got.is_err(), "{got:?}");
+}

@@ -865,8 +865,10 @@ impl MaildirStore {
         if let (Ok(before), Some((stamp, snap))) = (&before, self.scanned.get(mailbox)) {
             // Unchanged since a settled scan: the same snapshot, with nothing newly claimed
             // (a claiming caller needs a rescan only if new/ holds unclaimed messages). The
-            // same folder is still there: its directories have the same inodes and times.
-            if stamp == before && (!claim_recent || snap.unclaimed_recent == 0) {
+            // same folder is still there: it, cur/ and new/ have the same inodes and times
+            // (tmp/ is not looked at: every writer checks the folder first).
+            if stamp == before && before.present() && (!claim_recent || snap.unclaimed_recent == 0)
+            {
                 let mut snap = snap.clone();
                 snap.claimed_recent.clear();
                 return Ok(snap);
@@ -879,7 +881,9 @@ impl MaildirStore {
         // Cache only a scan nothing happened during (our own claiming or UID assignment
         // changes the stamp too: the next call scans once more and caches then).
         match Stamp::read(&path) {
-            Ok(after) if after == before && after.settled(began, self.settle) => {
+            Ok(after)
+                if after == before && after.present() && after.settled(began, self.settle) =>
+            {
                 self.scanned
                     .insert(mailbox.to_owned(), (after, snap.clone()));
             }
@@ -1353,6 +1357,8 @@ impl MaildirStore {
         let mut failed: Option<io::Error> = None;
         let mut in_sync = false;
         let updated = folder::update_db_held(&path, &self.policy, None, |db| {
+            // (a failure of an earlier run may not repeat: only this run's counts)
+            failed = None;
             let same_db = agreed.is_some() && FileIdentity::current(&path)? == agreed;
             let replayed = watched
                 && listed.is_none()
@@ -1698,7 +1704,7 @@ impl Store for MaildirStore {
         let began = SystemTime::now();
         let stamp = Stamp::read(&path);
         if let (Ok(stamp), Some((s, snap))) = (&stamp, self.scanned.get(mailbox)) {
-            if s == stamp {
+            if s == stamp && stamp.present() {
                 return Ok(Counts::of(snap));
             }
         }
@@ -2032,8 +2038,9 @@ impl Store for MaildirStore {
     }
 
     fn remove(&mut self, mailbox: &str, uids: &[Uid]) -> Result<Vec<Uid>, StoreError> {
-        let (removed, counted, failed) = self.unlink_where(mailbox, Some(uids), |_| true)?;
+        // (the path first: nothing may stand between the unlinks and the quota's credit)
         let path = self.folder(mailbox)?;
+        let (removed, counted, failed) = self.unlink_where(mailbox, Some(uids), |_| true)?;
         self.quota_add(
             &path,
             Usage {

@@ -61,7 +61,14 @@ impl Stamp {
     pub fn read(folder: &Path) -> io::Result<Stamp> {
         let mut entries = [(0i128, 0u64, 0u64); 5];
         for (slot, name) in entries.iter_mut().zip(WATCHED) {
-            match std::fs::symlink_metadata(folder.join(name)) {
+            // (the folder itself by its own name, not `folder/.`: a symlink put in its place
+            // has another inode)
+            let at = if name == "." {
+                folder.to_path_buf()
+            } else {
+                folder.join(name)
+            };
+            match std::fs::symlink_metadata(at) {
                 Ok(m) => {
                     let ns = i128::from(m.mtime()) * 1_000_000_000 + i128::from(m.mtime_nsec());
                     *slot = (ns, m.ino(), m.size());
@@ -71,6 +78,12 @@ impl Stamp {
             }
         }
         Ok(Stamp { entries })
+    }
+
+    /// True if the folder directory was there when the stamp was read (a stamp of a folder
+    /// that is not there proves nothing).
+    pub fn present(&self) -> bool {
+        self.entries[0].1 != 0
     }
 
     /// True if every mtime lies at least `settle` ([`settle_time`] of the folder's file

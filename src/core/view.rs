@@ -12,6 +12,7 @@
 //! syncing with a new one looks only at the messages outside the chunks both lists share
 //! ([`MessageList::shared_spans`]), so a list a few changes away costs a few lookups.
 
+use std::cell::Cell;
 use std::collections::{BTreeSet, HashMap};
 
 use crate::syntax::types::{Data, FetchValue, Flag};
@@ -40,6 +41,11 @@ pub struct MailboxView {
     pub uid_next: Uid,
     /// Keywords known in the mailbox as of the last FLAGS response.
     keywords: Vec<String>,
+    /// Where the last plain lookup ([`MailboxView::seq_of`], [`MailboxView::meta`]) ended:
+    /// most callers ask for message after message in ascending order (SEARCH, SORT, FETCH
+    /// 1:*), and the next one is then a step away. Any cursor answers right (a stale one
+    /// only costs a search).
+    last: Cell<Cursor>,
 }
 
 /// Two views are equal when the client believes the same of both, however they are stored.
@@ -101,6 +107,7 @@ impl MailboxView {
             uid_validity: snapshot.uid_validity,
             uid_next: snapshot.uid_next,
             keywords: snapshot.keywords.clone(),
+            last: Cell::default(),
         }
     }
 
@@ -121,7 +128,10 @@ impl MailboxView {
 
     /// The sequence number of a UID, if the client knows it.
     pub fn seq_of(&self, uid: Uid) -> Option<u32> {
-        self.seq_at(uid, &mut Cursor::default())
+        let mut c = self.last.get();
+        let seq = self.seq_at(uid, &mut c);
+        self.last.set(c);
+        seq
     }
 
     /// [`MailboxView::seq_of`] for lookups in ascending UID order.
@@ -163,7 +173,10 @@ impl MailboxView {
 
     /// Metadata as of the last sync (or as told since), for messages the client knows.
     pub fn meta(&self, uid: Uid) -> Option<&MessageMeta> {
-        self.meta_at(uid, &mut Cursor::default())
+        let mut c = self.last.get();
+        let meta = self.meta_at(uid, &mut c);
+        self.last.set(c);
+        meta
     }
 
     /// True if the message is `\Recent` in this session.

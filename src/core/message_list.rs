@@ -112,20 +112,19 @@ impl MessageList {
 
     /// The messages from index `i` on.
     pub fn iter_from(&self, i: usize) -> impl Iterator<Item = &MessageMeta> + '_ {
+        // (the chunk holding index `i` from there on, then the chunks after it)
         let c = self
             .chunks
             .partition_point(|c| c.start <= i)
             .saturating_sub(1);
-        self.chunks[c.min(self.chunks.len())..]
-            .iter()
-            .flat_map(|c| {
-                c.items
-                    .iter()
-                    .enumerate()
-                    .map(move |(k, m)| (c.start + k, m))
-            })
-            .skip_while(move |(k, _)| *k < i)
-            .map(|(_, m)| m)
+        let (head, rest): (&[MessageMeta], &[Chunk]) = match self.chunks.get(c) {
+            Some(ch) => (
+                &ch.items[(i.saturating_sub(ch.start)).min(ch.items.len())..],
+                &self.chunks[c + 1..],
+            ),
+            None => (&[], &[]),
+        };
+        head.iter().chain(rest.iter().flat_map(|c| c.items.iter()))
     }
 
     /// The index of `uid`, or where it would be inserted (as `slice::binary_search`).

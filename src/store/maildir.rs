@@ -1708,18 +1708,19 @@ impl Store for MaildirStore {
                 return Ok(Counts::of(snap));
             }
         }
-        // Otherwise it is checked first (real directories, no symlinks: the files read next
-        // must be the Maildir's).
-        self.folder(mailbox)?;
-        let stamp = stamp.map_err(|e| folder_err("reading the folder", e))?;
         // The watched (selected) folder's list is kept current by its events: counting it
-        // costs less than matching every name of a listing against the database.
+        // costs less than matching every name of a listing against the database (the
+        // snapshot checks the folder itself).
         let watched = self.events.as_ref().is_some_and(|ev| ev.watches(&path))
             && self.state.get(mailbox).is_some_and(|st| st.tracked);
         if watched {
             let snap = self.snapshot_of(mailbox, false, false)?;
             return Ok(Counts::of(&snap));
         }
+        // Otherwise it is checked first (real directories, no symlinks: the files read next
+        // must be the Maildir's).
+        self.folder(mailbox)?;
+        let stamp = stamp.map_err(|e| folder_err("reading the folder", e))?;
         let counted = |c: status::Saved| Counts {
             uid_validity: c.uid_validity,
             uid_next: c.uid_next,

@@ -9,56 +9,10 @@ use std::path::{Path, PathBuf};
 use super::atomic;
 use super::deliver::arrival_key;
 use super::events::Change;
+use super::files::{FileEntry, Files};
 use super::flags;
 use super::lock::{FolderLock, LockOptions};
 use super::uiddb::{self, FileIdentity, UidDb};
-
-/// A message file as found on disk.
-#[derive(Debug, Clone)]
-pub struct FileEntry {
-    /// The file name (base name plus any `:2,…` info).
-    pub name: String,
-    /// True if it is in `new/` (not yet claimed by any session).
-    pub in_new: bool,
-    /// The number of the last [`rescan`] that saw the file (not part of its identity).
-    pass: u32,
-    /// The message's UID as last seen in the database; 0 until known (a new file, or one
-    /// [`apply`] met first) — a hint for patching the message list, checked against the
-    /// database before use.
-    pub uid: u32,
-}
-
-/// Entries are equal when they name the same file.
-impl PartialEq for FileEntry {
-    fn eq(&self, other: &Self) -> bool {
-        self.name == other.name && self.in_new == other.in_new
-    }
-}
-
-impl Eq for FileEntry {}
-
-impl FileEntry {
-    /// The entry of the file `name` in `new/` (`in_new`) or `cur/`.
-    pub fn new(name: String, in_new: bool) -> FileEntry {
-        FileEntry {
-            name,
-            in_new,
-            pass: 0,
-            uid: 0,
-        }
-    }
-
-    /// The file's path inside the folder at `folder`.
-    pub fn path(&self, folder: &Path) -> PathBuf {
-        folder
-            .join(if self.in_new { "new" } else { "cur" })
-            .join(&self.name)
-    }
-}
-
-/// Message files by base name (FxHash: the keys are local file names, and a rescan of a
-/// large folder hashes every one of them).
-pub type Files = rustc_hash::FxHashMap<String, FileEntry>;
 
 /// Calls `each` with every message file name in `dir` (maildir.txt: names starting with a
 /// dot are skipped, as are directories). Reads the directory with `getdents64` into one
@@ -115,18 +69,14 @@ pub fn rescan(folder: &Path, files: &mut Files, pass: u32) -> io::Result<bool> {
         match files.get_mut(base) {
             Some(e) if in_new && e.pass == pass && !e.in_new => {}
             Some(e) => {
-                if e.in_new != in_new || e.name != name {
-                    e.name.clear();
-                    e.name.push_str(name);
-                    e.in_new = in_new;
-                }
+                e.rename(name, in_new);
                 e.pass = pass;
             }
             None => {
                 added = true;
-                let mut e = FileEntry::new(name.to_owned(), in_new);
+                let mut e = FileEntry::new(name, in_new);
                 e.pass = pass;
-                files.insert(base.to_owned(), e);
+                files.insert(e);
             }
         }
     };
@@ -137,7 +87,7 @@ pub fn rescan(folder: &Path, files: &mut Files, pass: u32) -> io::Result<bool> {
         see(files, name, true);
     }
     let before = files.len();
-    files.retain(|_, e| e.pass == pass);
+    files.retain(|e| e.pass == pass);
     Ok(added || files.len() != before)
 }
 
@@ -162,14 +112,14 @@ pub fn apply(
         let uid = touched
             .entry(base.to_owned())
             .or_insert(entry.map_or(0, |e| e.uid));
-        let same = entry.is_some_and(|e| e.name == c.name && e.in_new == c.in_new);
+        let same = entry.is_some_and(|e| e.name() == c.name && e.in_new == c.in_new);
         match (c.present, entry) {
             (true, None) => {
                 // A rename arrives as the old name leaving, then the new one appearing: the
                 // base (the message) and so its UID stay the same.
-                let mut e = FileEntry::new(c.name.clone(), c.in_new);
+                let mut e = FileEntry::new(c.name.as_str(), c.in_new);
                 e.uid = *uid;
-                files.insert(base.to_owned(), e);
+                files.insert(e);
             }
             (true, Some(_)) if !same => return None,
             // A name we do not hold went away: an older name of a file we already know by
@@ -507,24 +457,24 @@ pub fn reconcile(folder: &Path, db: &mut UidDb) -> io::Result<Files> {
         // A concurrent STORE rename may hide a file from a directory listing: look again,
         // then by name, before deciding it is gone (forgetting it would give it a new UID
         // later — design invariant 1).
-        for (base, e) in scan(folder)? {
-            files.entry(base).or_insert(e);
+        for e in scan(folder)? {
+            files.insert_new(e);
         }
         for (_, base) in &db.entries {
             if !files.contains_key(base) {
                 if let Some(e) = probe(folder, base)? {
-                    files.insert(base.clone(), e);
+                    files.insert(e);
                 }
             }
         }
     }
     db.entries.retain(|(_, b)| files.contains_key(b));
     let known: HashSet<&str> = db.entries.iter().map(|(_, b)| b.as_str()).collect();
-    let fresh: Vec<&String> = files
-        .keys()
-        .filter(|b| !known.contains(b.as_str()))
+    let mut fresh: Vec<String> = files
+        .bases()
+        .filter(|b| !known.contains(b))
+        .map(str::to_owned)
         .collect();
-    let mut fresh: Vec<String> = fresh.into_iter().cloned().collect();
     sort_arrivals(&mut fresh);
     for base in fresh {
         db.push(base);
@@ -631,10 +581,10 @@ mod tests {
         put("cur/.dotfile");
         check(&mut files);
         assert_eq!(files.len(), 4);
-        assert!(!files["4.M1P1.h"].in_new);
+        assert!(!files.get("4.M1P1.h").unwrap().in_new);
         std::fs::remove_file(f.join("cur/4.M1P1.h:2,")).unwrap();
         check(&mut files);
-        assert!(files["4.M1P1.h"].in_new);
+        assert!(files.get("4.M1P1.h").unwrap().in_new);
         for e in std::fs::read_dir(f.join("cur")).unwrap() {
             let p = e.unwrap().path();
             if p.is_file() {
@@ -703,7 +653,7 @@ mod tests {
                         if let Some(files) = files.as_mut() {
                             let known = files.get(&base) == Some(&FileEntry::new(old, in_new));
                             if known && next(2) == 0 {
-                                files.insert(base, FileEntry::new(name.clone(), false));
+                                files.insert(FileEntry::new(name.as_str(), false));
                             }
                         }
                         names[i] = (name, false);
@@ -733,7 +683,7 @@ mod tests {
                 if next(3) != 0 {
                     continue;
                 }
-                let before: HashSet<String> = map.keys().cloned().collect();
+                let before: HashSet<String> = map.bases().map(str::to_owned).collect();
                 let changes = ev.drain().expect("no overflow");
                 let truth = scan(&f).unwrap();
                 let mut touched = Default::default();
@@ -741,7 +691,7 @@ mod tests {
                     Some(changed) => {
                         replayed += 1;
                         assert_eq!(*map, truth, "changes {changes:?}");
-                        let after: HashSet<String> = map.keys().cloned().collect();
+                        let after: HashSet<String> = map.bases().map(str::to_owned).collect();
                         assert_eq!(changed, before != after);
                         for c in &changes {
                             assert!(touched.contains_key(flags::split(&c.name).0));

@@ -24,8 +24,9 @@ use super::atomic;
 use super::cache::{FileId, FolderCache};
 use super::deliver::{self, Target};
 use super::events::FolderEvents;
+use super::files::{FileEntry, Files};
 use super::flags;
-use super::folder::{self, DbPolicy, FileEntry, Files};
+use super::folder::{self, DbPolicy};
 use super::keywords::{self, KeywordMap};
 use super::lock::{FolderLock, LockOptions};
 use super::names::{self, FolderDir};
@@ -363,7 +364,7 @@ fn keyword_flags(set: &mut FlagSet, kws: Option<&BTreeSet<String>>) {
 }
 
 fn flags_of(entry: &FileEntry, kws: &KeywordMap, base: &str) -> FlagSet {
-    let mut set = flags::from_letters(flags::letters(&entry.name));
+    let mut set = flags::from_letters(flags::letters(entry.name()));
     keyword_flags(&mut set, kws.get(base));
     set
 }
@@ -505,8 +506,8 @@ impl MaildirStore {
                 let (m, k) = Self::build_list(db, files, meta, &kws);
                 let in_new = files
                     .iter()
-                    .filter(|(_, e)| e.in_new)
-                    .map(|(b, _)| b.clone())
+                    .filter(|e| e.in_new)
+                    .map(|e| e.base().to_owned())
                     .collect();
                 (MessageList::new(m), in_new, k)
             }
@@ -626,7 +627,7 @@ impl MaildirStore {
         // pass, UIDs only.
         let mut expunged: Vec<Uid> = hinted
             .iter()
-            .filter(|(b, u)| *u != 0 && !files.contains_key(*b))
+            .filter(|(b, u)| *u != 0 && !files.contains_key(b))
             .map(|(_, u)| *u)
             .collect();
         expunged.sort_unstable();
@@ -1232,7 +1233,7 @@ impl MaildirStore {
         };
         if let (Some(e), Some(st)) = (&mut entry, self.state.get_mut(mailbox)) {
             e.uid = uid;
-            match st.files.insert(base.clone(), e.clone()) {
+            match st.files.insert(e.clone()) {
                 // The same file as before: nothing for a patch of the list to look at.
                 Some(old) if old == *e => {}
                 Some(_) => st.touch(&base, uid),
@@ -1294,9 +1295,9 @@ impl MaildirStore {
         for _ in 0..20 {
             let old = flags_of(&entry, kws, base);
             let new = change.apply(&old);
-            let letters = flags::to_letters(&new, flags::letters(&entry.name));
+            let letters = flags::to_letters(&new, flags::letters(entry.name()));
             let name = flags::with_letters(base, &letters);
-            if name == entry.name && !entry.in_new {
+            if name == entry.name() && !entry.in_new {
                 return Ok(Some((entry, new)));
             }
             match std::fs::rename(entry.path(path), path.join("cur").join(&name)) {
@@ -1390,11 +1391,11 @@ impl MaildirStore {
                     let mut lost: rustc_hash::FxHashSet<&str> =
                         unlinked.iter().map(String::as_str).collect();
                     let mut at = Vec::new();
-                    for (base, e) in files.iter().filter(|(_, e)| pick(e)) {
+                    for e in files.iter().filter(|e| pick(e)) {
                         match db.entries.binary_search_by_key(&e.uid, |(x, _)| *x) {
-                            Ok(i) if db.entries[i].1 == *base => at.push(i),
+                            Ok(i) if db.entries[i].1 == e.base() => at.push(i),
                             _ => {
-                                lost.insert(base.as_str());
+                                lost.insert(e.base());
                             }
                         }
                     }
@@ -1744,7 +1745,7 @@ impl Store for MaildirStore {
             uid_next: st.db.next,
             messages: 0,
             unseen: 0,
-            recent: st.files.values().filter(|e| e.in_new).count() as u64,
+            recent: st.files.iter().filter(|e| e.in_new).count() as u64,
         };
         for (_, base) in &st.db.entries {
             let Some(entry) = st.files.get(base) else {
@@ -1752,7 +1753,7 @@ impl Store for MaildirStore {
             };
             c.messages += 1;
             // \Seen is the `S` of the info suffix (maildir.txt), never a keyword.
-            if !flags::from_letters(flags::letters(&entry.name)).seen() {
+            if !flags::from_letters(flags::letters(entry.name())).seen() {
                 c.unseen += 1;
             }
         }
@@ -1804,14 +1805,14 @@ impl Store for MaildirStore {
             };
             renamed |= entry != before;
             let (was, is) = (
-                flags::letters(&before.name).contains('T'),
-                flags::letters(&entry.name).contains('T'),
+                flags::letters(before.name()).contains('T'),
+                flags::letters(entry.name()).contains('T'),
             );
             if was != is {
                 let size = flags::size_hint(&base, 'S')
                     .or_else(|| {
                         let p = entry.path(&path);
-                        quota::file_size(p.parent().unwrap_or(&path), &entry.name)
+                        quota::file_size(p.parent().unwrap_or(&path), entry.name())
                     })
                     .unwrap_or(0) as i64;
                 let sign = if is { -1 } else { 1 };
@@ -1828,7 +1829,7 @@ impl Store for MaildirStore {
                 entry.uid = uid;
                 st.touch(&base, uid);
                 // A new name for a base already held leaves the set of bases as it was.
-                if st.files.insert(base, entry).is_none() {
+                if st.files.insert(entry).is_none() {
                     st.in_sync_with = None;
                 }
             }
@@ -1911,10 +1912,10 @@ impl Store for MaildirStore {
                     .locate(from, &src, uid)
                     .map_err(|e| folder_err("copying", e))?
                 {
-                    if !flags::letters(&e.name).contains('T') {
+                    if !flags::letters(e.name()).contains('T') {
                         let dir = e.path(&src);
                         let size = flags::size_hint(&base, 'S')
-                            .or_else(|| quota::file_size(dir.parent().unwrap_or(&src), &e.name));
+                            .or_else(|| quota::file_size(dir.parent().unwrap_or(&src), e.name()));
                         need.bytes += size.unwrap_or(0) as i64;
                         need.messages += 1;
                     }
@@ -1934,7 +1935,7 @@ impl Store for MaildirStore {
             else {
                 continue;
             };
-            let letters = flags::letters(&entry.name).to_owned();
+            let letters = flags::letters(entry.name()).to_owned();
             let kw = kws.get(&base);
             let write_kw = |new_base: &str| -> io::Result<()> {
                 match kw {
@@ -2032,7 +2033,7 @@ impl Store for MaildirStore {
         // `T` is checked on the current name, under the lock (peers.md §5: T = \Deleted).
         // Deleted messages no longer count against the quota (see quota.rs): nothing to record.
         let (removed, _, failed) = self.unlink_where(mailbox, within, |e| {
-            flags::from_letters(flags::letters(&e.name)).deleted()
+            flags::from_letters(flags::letters(e.name())).deleted()
         })?;
         // (those removed are announced at the next sync)
         failed.map_or(Ok(removed), Err)
@@ -2193,7 +2194,7 @@ impl MaildirStore {
                     keywords::write(&target, base, k.iter().map(String::as_str))?;
                 }
                 let dir = if e.in_new { "new" } else { "cur" };
-                match std::fs::rename(e.path(inbox), target.join(dir).join(&e.name)) {
+                match std::fs::rename(e.path(inbox), target.join(dir).join(e.name())) {
                     Ok(()) => moved.push(base.clone()),
                     Err(err) if err.kind() == io::ErrorKind::NotFound => {}
                     Err(err) => return Err(err),

@@ -4,7 +4,8 @@
 //! One concern per file: [`names`] (IMAP name ↔ folder directory, the security boundary),
 //! [`flags`] (the `:2,` info suffix), [`uiddb`] (`courierimapuiddb`), [`keywords`]
 //! (`courierimapkeywords/`), [`lock`] (dot-lock `tmp/courier.lock`), [`folder`] (scanning,
-//! claiming `\Recent`, UID assignment, tmp/ cleanup), [`deliver`] (unique names, tmp → cur),
+//! claiming `\Recent`, UID assignment, tmp/ cleanup), [`files`] (its message files by base
+//! name), [`deliver`] (unique names, tmp → cur),
 //! [`quota`] (Maildir++ `maildirsize`), [`atomic`] (write–fsync–rename), [`time`] (mtime ↔
 //! INTERNALDATE), [`events`] (inotify: what changed in a folder since the last look), [`cache`] (the parsed-metadata cache `imapd.cache`), [`sizes`] (RFC822.SIZE
 //! of files without a `,W=` hint, `imapd.sizes`), [`stamp`] (proof that a folder is
@@ -42,6 +43,7 @@ pub mod atomic;
 pub mod cache;
 pub mod deliver;
 pub mod events;
+pub mod files;
 pub mod flags;
 pub mod folder;
 pub mod keywords;

@@ -9,7 +9,7 @@
 use std::io;
 use std::path::Path;
 
-use super::folder::FileEntry;
+use super::files::FileEntry;
 use super::quota;
 
 /// Unlinks in flight at once for a large removal.
@@ -25,8 +25,8 @@ pub type Unlinked = (Option<u64>, io::Result<()>);
 /// `stat`), as the quota must be given it back.
 pub fn unlink_one(folder: &Path, e: &FileEntry) -> Unlinked {
     let file = e.path(folder);
-    let size = (!super::flags::letters(&e.name).contains('T'))
-        .then(|| quota::file_size(file.parent().unwrap_or(folder), &e.name))
+    let size = (!super::flags::letters(e.name()).contains('T'))
+        .then(|| quota::file_size(file.parent().unwrap_or(folder), e.name()))
         .flatten();
     (size, std::fs::remove_file(&file))
 }
@@ -98,7 +98,7 @@ mod tests {
             std::fs::write(cur.join(&name), vec![b'x'; i]).unwrap();
             entries.push(FileEntry::new(name, false));
         }
-        std::fs::remove_file(cur.join(&entries[150].name)).unwrap();
+        std::fs::remove_file(cur.join(entries[150].name())).unwrap();
         let refs: Vec<&FileEntry> = entries.iter().collect();
         let done = unlink_all(d.path(), &refs);
         assert_eq!(done.len(), 200);

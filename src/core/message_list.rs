@@ -334,6 +334,40 @@ impl From<Vec<MessageMeta>> for MessageList {
     }
 }
 
+/// Collects messages given in ascending UID order straight into chunks (the same chunks as
+/// [`MessageList::new`] makes), without a vector of them all first: at 100k messages that
+/// vector was a 4.8 MB copy, and the allocator kept its space after it was freed.
+impl FromIterator<MessageMeta> for MessageList {
+    fn from_iter<I: IntoIterator<Item = MessageMeta>>(messages: I) -> Self {
+        let mut chunks = Vec::new();
+        let mut piece = Vec::with_capacity(CHUNK);
+        for m in messages {
+            if piece.len() == CHUNK {
+                let full = std::mem::replace(&mut piece, Vec::with_capacity(CHUNK));
+                chunks.push(Chunk {
+                    start: 0,
+                    items: Arc::new(full),
+                });
+            }
+            piece.push(m);
+        }
+        match chunks.as_mut_slice() {
+            // At most twice CHUNK in all: one chunk, as `push_pieces` makes.
+            [only] if piece.len() <= CHUNK => {
+                Arc::get_mut(&mut only.items)
+                    .expect("a chunk being built is not shared")
+                    .append(&mut piece);
+            }
+            _ if piece.is_empty() => {}
+            _ => chunks.push(Chunk {
+                start: 0,
+                items: Arc::new(piece),
+            }),
+        }
+        Self::of_chunks(chunks)
+    }
+}
+
 /// Lists are equal when they hold the same messages, however chunked.
 impl PartialEq for MessageList {
     fn eq(&self, other: &Self) -> bool {
@@ -513,6 +547,31 @@ mod tests {
         let want = list.patched(&[(3, None), (7, None)]);
         assert_eq!(list.patched(&shuffled), want);
         assert_eq!(want.len(), list.len() - 2);
+    }
+
+    /// A list collected from an iterator is chunked exactly as one made from a vector.
+    #[test]
+    fn collected_lists_are_chunked_as_new_ones() {
+        for n in [
+            0,
+            1,
+            CHUNK - 1,
+            CHUNK,
+            CHUNK + 1,
+            2 * CHUNK,
+            2 * CHUNK + 1,
+            3 * CHUNK,
+            1000,
+        ] {
+            let all: Vec<MessageMeta> = (1..=n as Uid).map(|u| meta(u * 3, u % 2 == 0)).collect();
+            let made = MessageList::new(all.clone());
+            let collected: MessageList = all.into_iter().collect();
+            collected.check_invariants();
+            assert_eq!(collected, made, "{n} messages");
+            let sizes =
+                |l: &MessageList| l.chunks.iter().map(|c| c.items.len()).collect::<Vec<_>>();
+            assert_eq!(sizes(&collected), sizes(&made), "{n} messages");
+        }
     }
 
     /// Cursor lookups in any order (backwards, repeated, across chunks) answer as plain ones.

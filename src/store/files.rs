@@ -96,6 +96,11 @@ impl Files {
         self.table.is_empty()
     }
 
+    /// Makes room for `more` files beyond those held.
+    pub fn reserve(&mut self, more: usize) {
+        self.table.reserve(more, |e| hash(e.base()));
+    }
+
     /// The file of `base`.
     pub fn get(&self, base: &str) -> Option<&FileEntry> {
         self.table.find(hash(base), |e| e.base() == base)

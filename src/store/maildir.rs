@@ -503,13 +503,13 @@ impl MaildirStore {
                 (m, in_new, keywords)
             }
             _ => {
-                let (m, k) = Self::build_list(db, files, meta, &kws);
+                let (list, k) = Self::build_list(db, files, meta, &kws);
                 let in_new = files
                     .iter()
                     .filter(|e| e.in_new)
                     .map(|e| e.base().to_owned())
                     .collect();
-                (MessageList::new(m), in_new, k)
+                (list, in_new, k)
             }
         };
         let unclaimed_recent = in_new.len() as u32;
@@ -547,19 +547,16 @@ impl MaildirStore {
         files: &mut Files,
         meta: &MetaByUid,
         kws: &KeywordMap,
-    ) -> (Vec<MessageMeta>, Vec<String>) {
-        let mut messages = Vec::with_capacity(db.entries.len());
+    ) -> (MessageList, Vec<String>) {
         let mut all_keywords = BTreeSet::new();
-        for (uid, base) in &db.entries {
+        let messages = db.entries.iter().filter_map(|(uid, base)| {
             // `None` if it has no file (gone, or expunged meanwhile: the next snapshot drops
             // its UID).
-            let Some(m) = Self::message_of(*uid, base, files, meta, kws) else {
-                continue;
-            };
+            let m = Self::message_of(*uid, base, files, meta, kws)?;
             all_keywords.extend(m.flags.keywords().map(str::to_owned));
-            messages.push(m);
-        }
-        (messages, all_keywords.into_iter().collect())
+            Some(m)
+        });
+        (messages.collect(), all_keywords.into_iter().collect())
     }
 
     /// Writes the sizes this handle knows of a folder to its `imapd.sizes` (best effort:
@@ -1112,6 +1109,11 @@ impl MaildirStore {
                     watching = self.events.as_ref().is_some_and(|ev| ev.watches(path));
                 }
                 st.forget_built();
+                // A first listing: room for the files the database counts, at once (a table
+                // grown by doubling leaves its old sizes behind as holes in the heap).
+                if st.files.is_empty() {
+                    st.files.reserve(st.db.entries.len());
+                }
                 (folder::rescan(path, &mut st.files, st.pass)?, None)
             }
         };

@@ -168,8 +168,10 @@ impl UidDb {
         // A last line without its newline is a write cut short by a crash
         // ([`append_in_place`] writes the header first): it is left out, and its message
         // gets a new UID above `next`, which the header already counts.
-        let lines = lines.take(text.matches('\n').count().saturating_sub(1));
-        let mut entries = Vec::new();
+        let count = text.matches('\n').count().saturating_sub(1);
+        let lines = lines.take(count);
+        // Exactly sized: the database is kept for the session's life.
+        let mut entries = Vec::with_capacity(count);
         let mut seen = rustc_hash::FxHashSet::default();
         let mut last = 0;
         for line in lines {
@@ -189,7 +191,6 @@ impl UidDb {
             last = uid;
             entries.push((uid, base.to_owned()));
         }
-        entries.shrink_to_fit();
         Ok(UidDb {
             validity,
             next,

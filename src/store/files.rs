@@ -59,7 +59,8 @@ impl FileEntry {
     /// Points the entry at `name` in `new/` (`in_new`) or `cur/`: the same message renamed
     /// (its base must not change, since the map finds the entry by it).
     pub fn rename(&mut self, name: &str, in_new: bool) {
-        debug_assert_eq!(flags::split(name).0, self.base());
+        // A different base would leave the entry where the table cannot find it.
+        assert_eq!(flags::split(name).0, self.base(), "a rename keeps the base");
         if *self.name != *name {
             self.name = name.into();
         }

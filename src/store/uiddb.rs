@@ -170,9 +170,12 @@ impl UidDb {
         // gets a new UID above `next`, which the header already counts.
         let count = text.matches('\n').count().saturating_sub(1);
         let lines = lines.take(count);
-        // Exactly sized: the database is kept for the session's life.
-        let mut entries = Vec::with_capacity(count);
-        let mut seen = rustc_hash::FxHashSet::default();
+        // Exactly sized: the database is kept for the session's life (and a damaged file of
+        // bare newlines reserves no more than its text: a line is at least `1 a\n`).
+        let cap = count.min(text.len() / 4);
+        let mut entries = Vec::with_capacity(cap);
+        let mut seen =
+            rustc_hash::FxHashSet::with_capacity_and_hasher(cap, rustc_hash::FxBuildHasher);
         let mut last = 0;
         for line in lines {
             let (uid, base) = line

@@ -134,8 +134,12 @@ impl Files {
 
     /// Adds `entry` unless its base already has a file.
     pub fn insert_new(&mut self, entry: FileEntry) {
-        if !self.contains_key(entry.base()) {
-            self.insert(entry);
+        let h = hash(entry.base());
+        if let Entry::Vacant(v) =
+            self.table
+                .entry(h, |e| e.base() == entry.base(), |e| hash(e.base()))
+        {
+            v.insert(entry);
         }
     }
 

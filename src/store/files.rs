@@ -16,6 +16,9 @@ use super::flags;
 pub struct FileEntry {
     /// The file name (base name plus any `:2,…` info).
     name: Box<str>,
+    /// The length of its base name, found once (the table compares bases at every lookup);
+    /// [`u32::MAX`] if it does not fit, then it is found every time.
+    base_len: u32,
     /// The number of the last rescan that saw the file (not part of its identity).
     pub(super) pass: u32,
     /// The message's UID as last seen in the database; 0 until known (a new file, or one
@@ -38,8 +41,11 @@ impl Eq for FileEntry {}
 impl FileEntry {
     /// The entry of the file `name` in `new/` (`in_new`) or `cur/`.
     pub fn new(name: impl Into<Box<str>>, in_new: bool) -> FileEntry {
+        let name: Box<str> = name.into();
+        let base_len = u32::try_from(flags::split(&name).0.len()).unwrap_or(u32::MAX);
         FileEntry {
-            name: name.into(),
+            name,
+            base_len,
             pass: 0,
             uid: 0,
             in_new,
@@ -53,14 +59,33 @@ impl FileEntry {
 
     /// The base name: the message's unique name, before any `:`.
     pub fn base(&self) -> &str {
-        flags::split(&self.name).0
+        match self.base_len {
+            u32::MAX => flags::split(&self.name).0,
+            // (a prefix ending before a `:` or at the end: always a char boundary)
+            n => self.name.get(..n as usize).unwrap_or(&self.name),
+        }
+    }
+
+    /// The flag letters of its info (`:2,<letters>`; empty for none or another info).
+    pub fn letters(&self) -> &str {
+        let info = self
+            .name
+            .get(self.base().len()..)
+            .and_then(|i| i.strip_prefix(':'));
+        flags::info_letters(info)
     }
 
     /// Points the entry at `name` in `new/` (`in_new`) or `cur/`: the same message renamed
     /// (its base must not change, since the map finds the entry by it).
     pub fn rename(&mut self, name: &str, in_new: bool) {
-        // A different base would leave the entry where the table cannot find it.
-        assert_eq!(flags::split(name).0, self.base(), "a rename keeps the base");
+        // A different base would leave the entry where the table cannot find it. (The base
+        // has no `:`, so it is `name`'s if `name` goes on with a `:` or ends there.)
+        let base = self.base();
+        let rest = name.strip_prefix(base);
+        assert!(
+            rest.is_some_and(|r| r.is_empty() || r.starts_with(':')),
+            "a rename keeps the base: {name:?} is not of {base:?}"
+        );
         if *self.name != *name {
             self.name = name.into();
         }
@@ -232,6 +257,34 @@ mod tests {
         let mut bases: Vec<&str> = files.bases().collect();
         bases.sort();
         assert_eq!(bases, ["2.M1P1.h"]);
+    }
+
+    #[test]
+    fn an_entry_knows_its_base_and_letters() {
+        for (name, base, letters) in [
+            ("1.M1P1.h", "1.M1P1.h", ""),
+            ("1.M1P1.h:2,FS", "1.M1P1.h", "FS"),
+            ("1.M1P1.h:2,", "1.M1P1.h", ""),
+            ("1.M1P1.h:1,FS", "1.M1P1.h", ""),
+            ("1.M1P1.h:", "1.M1P1.h", ""),
+            ("1.h:2,S:x", "1.h", "S:x"),
+            (":2,S", "", "S"),
+            ("é.h:2,S", "é.h", "S"),
+        ] {
+            let e = FileEntry::new(name, false);
+            assert_eq!((e.base(), e.letters()), (base, letters), "{name}");
+        }
+        let mut e = FileEntry::new("1.h:2,S", false);
+        e.rename("1.h", true);
+        assert_eq!((e.base(), e.letters(), e.name()), ("1.h", "", "1.h"));
+        e.rename("1.h:2,T", false);
+        assert_eq!((e.base(), e.letters()), ("1.h", "T"));
+    }
+
+    #[test]
+    #[should_panic(expected = "a rename keeps the base")]
+    fn a_rename_to_another_base_is_refused() {
+        FileEntry::new("1.h:2,S", false).rename("1.hx:2,S", false);
     }
 
     #[test]

@@ -21,25 +21,30 @@ const LETTERS: [(char, Flag); 5] = [
 /// Splits a Maildir file name into its base name (the unique name, before the first `:`)
 /// and its info (after the `:`), if any. Unique names never contain `:` (maildir.txt).
 pub fn split(file_name: &str) -> (&str, Option<&str>) {
-    match file_name.split_once(':') {
-        Some((base, info)) => (base, Some(info)),
+    // (the memchr crate's search: a listing splits every name)
+    match memchr::memchr(b':', file_name.as_bytes()) {
+        Some(i) => (&file_name[..i], Some(&file_name[i + 1..])),
         None => (file_name, None),
     }
 }
 
 /// The flag letters of a file name: the part after `:2,`, or empty for other infos.
 pub fn letters(file_name: &str) -> &str {
-    match split(file_name).1 {
-        Some(info) => info.strip_prefix("2,").unwrap_or(""),
-        None => "",
-    }
+    info_letters(split(file_name).1)
+}
+
+/// The flag letters of an info (the part of a file name after its `:`): the part after
+/// `2,`, or empty for other infos and for none.
+pub fn info_letters(info: Option<&str>) -> &str {
+    info.and_then(|i| i.strip_prefix("2,")).unwrap_or("")
 }
 
 /// The system flags the letters stand for (keywords are not in the name).
 pub fn from_letters(letters: &str) -> FlagSet {
     let mut set = FlagSet::new();
-    for (c, f) in &LETTERS {
-        if letters.contains(*c) {
+    // (one pass over the letters: this runs for every message of a folder at SELECT)
+    for b in letters.bytes() {
+        if let Some((_, f)) = LETTERS.iter().find(|(c, _)| u32::from(*c) == u32::from(b)) {
             set.insert(f);
         }
     }
@@ -71,14 +76,20 @@ pub fn with_letters(base: &str, letters: &str) -> String {
 /// A `,K=<n>` size hint from the base name (`S` = bytes on disk, `W` = RFC822.SIZE), as
 /// written by Maildir++ (`,S=`) and Dovecot (`,W=`) (peers.md §5, §6).
 pub fn size_hint(base: &str, key: char) -> Option<u64> {
-    let mut tag = [b',', 0, b'='];
-    tag[1] = u8::try_from(key).ok()?;
-    let at = memchr::memmem::find(base.as_bytes(), &tag)? + tag.len();
-    let digits: &str = base.get(at..)?;
-    let end = digits
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(digits.len());
-    digits[..end].parse().ok()
+    let key = u8::try_from(key).ok()?;
+    let name = base.as_bytes();
+    // The first `,K=` (a base has a comma or two: this runs for every message at SELECT).
+    let at = memchr::memchr_iter(b',', name)
+        .find(|&i| name.get(i + 1..i + 3) == Some(&[key, b'=']))?
+        + 3;
+    let digits = &name[at..];
+    let n = digits.iter().take_while(|d| d.is_ascii_digit()).count();
+    if n == 0 {
+        return None;
+    }
+    digits[..n].iter().try_fold(0u64, |v, d| {
+        v.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+    })
 }
 
 #[cfg(test)]
@@ -128,5 +139,14 @@ mod tests {
         assert_eq!(size_hint(b, 'S'), Some(189));
         assert_eq!(size_hint(b, 'W'), Some(197));
         assert_eq!(size_hint("1.M2P3.h", 'S'), None);
+        // The first `,S=` counts, digits up to the next non-digit; none or too many: none.
+        assert_eq!(size_hint("1.h,S=12x,S=5", 'S'), Some(12));
+        assert_eq!(size_hint("1.h,S=,S=5", 'S'), None);
+        assert_eq!(size_hint("1.h,S=", 'S'), None);
+        assert_eq!(size_hint("1.h,S", 'S'), None);
+        assert_eq!(size_hint("1.h,X=1,W=7", 'W'), Some(7));
+        assert_eq!(size_hint("1.h,S=18446744073709551615", 'S'), Some(u64::MAX));
+        assert_eq!(size_hint("1.h,S=18446744073709551616", 'S'), None);
+        assert_eq!(size_hint("1.h,S=5", 'é'), None);
     }
 }

@@ -364,7 +364,7 @@ fn keyword_flags(set: &mut FlagSet, kws: Option<&BTreeSet<String>>) {
 }
 
 fn flags_of(entry: &FileEntry, kws: &KeywordMap, base: &str) -> FlagSet {
-    let mut set = flags::from_letters(flags::letters(entry.name()));
+    let mut set = flags::from_letters(entry.letters());
     keyword_flags(&mut set, kws.get(base));
     set
 }
@@ -1297,7 +1297,7 @@ impl MaildirStore {
         for _ in 0..20 {
             let old = flags_of(&entry, kws, base);
             let new = change.apply(&old);
-            let letters = flags::to_letters(&new, flags::letters(entry.name()));
+            let letters = flags::to_letters(&new, entry.letters());
             let name = flags::with_letters(base, &letters);
             if name == entry.name() && !entry.in_new {
                 return Ok(Some((entry, new)));
@@ -1755,7 +1755,7 @@ impl Store for MaildirStore {
             };
             c.messages += 1;
             // \Seen is the `S` of the info suffix (maildir.txt), never a keyword.
-            if !flags::from_letters(flags::letters(entry.name())).seen() {
+            if !flags::from_letters(entry.letters()).seen() {
                 c.unseen += 1;
             }
         }
@@ -1807,8 +1807,8 @@ impl Store for MaildirStore {
             };
             renamed |= entry != before;
             let (was, is) = (
-                flags::letters(before.name()).contains('T'),
-                flags::letters(entry.name()).contains('T'),
+                before.letters().contains('T'),
+                entry.letters().contains('T'),
             );
             if was != is {
                 let size = flags::size_hint(&base, 'S')
@@ -1914,7 +1914,7 @@ impl Store for MaildirStore {
                     .locate(from, &src, uid)
                     .map_err(|e| folder_err("copying", e))?
                 {
-                    if !flags::letters(e.name()).contains('T') {
+                    if !e.letters().contains('T') {
                         let dir = e.path(&src);
                         let size = flags::size_hint(&base, 'S')
                             .or_else(|| quota::file_size(dir.parent().unwrap_or(&src), e.name()));
@@ -1937,7 +1937,7 @@ impl Store for MaildirStore {
             else {
                 continue;
             };
-            let letters = flags::letters(entry.name()).to_owned();
+            let letters = entry.letters().to_owned();
             let kw = kws.get(&base);
             let write_kw = |new_base: &str| -> io::Result<()> {
                 match kw {
@@ -2035,7 +2035,7 @@ impl Store for MaildirStore {
         // `T` is checked on the current name, under the lock (peers.md §5: T = \Deleted).
         // Deleted messages no longer count against the quota (see quota.rs): nothing to record.
         let (removed, _, failed) = self.unlink_where(mailbox, within, |e| {
-            flags::from_letters(flags::letters(e.name())).deleted()
+            flags::from_letters(e.letters()).deleted()
         })?;
         // (those removed are announced at the next sync)
         failed.map_or(Ok(removed), Err)

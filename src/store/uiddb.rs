@@ -142,9 +142,14 @@ impl UidDb {
     }
 
     /// Parses the file's text.
-    pub fn parse(text: &str) -> Result<UidDb, Corrupt> {
-        let mut lines = text.lines();
-        let header = lines.next().unwrap_or("");
+    pub fn parse<'a>(text: &'a str) -> Result<UidDb, Corrupt> {
+        // Lines end in `\n` (a `\r` before it is dropped). The searches are the memchr
+        // crate's: this runs over every line of a folder's database at SELECT.
+        let line_of = |l: &'a str| -> &'a str { l.strip_suffix('\r').unwrap_or(l) };
+        let (header, mut rest) = match memchr::memchr(b'\n', text.as_bytes()) {
+            Some(i) => (line_of(&text[..i]), &text[i + 1..]),
+            None => (text, ""),
+        };
         let fields: Vec<&str> = header.split(' ').collect();
         let bad = |old: Option<u32>, why: &str| Corrupt {
             old_validity: old,
@@ -162,14 +167,13 @@ impl UidDb {
             Ok(n) if n != 0 => n,
             _ => return Err(bad(old, "bad nextuid")),
         };
-        if !text.ends_with('\n') && !text.contains('\n') {
+        if !text.contains('\n') {
             return Err(bad(old, "truncated (no final newline)"));
         }
         // A last line without its newline is a write cut short by a crash
         // ([`append_in_place`] writes the header first): it is left out, and its message
         // gets a new UID above `next`, which the header already counts.
-        let count = text.matches('\n').count().saturating_sub(1);
-        let lines = lines.take(count);
+        let count = memchr::memchr_iter(b'\n', rest.as_bytes()).count();
         // Exactly sized: the database is kept for the session's life (and a damaged file of
         // bare newlines reserves no more than its text: a line is at least `1 a\n`).
         let cap = count.min(text.len() / 4);
@@ -177,15 +181,17 @@ impl UidDb {
         let mut seen =
             rustc_hash::FxHashSet::with_capacity_and_hasher(cap, rustc_hash::FxBuildHasher);
         let mut last = 0;
-        for line in lines {
-            let (uid, base) = line
-                .split_once(' ')
+        while let Some(end) = memchr::memchr(b'\n', rest.as_bytes()) {
+            let line = line_of(&rest[..end]);
+            rest = &rest[end + 1..];
+            let space = memchr::memchr(b' ', line.as_bytes())
                 .ok_or_else(|| bad(old, "line without a space"))?;
+            let (uid, base) = (&line[..space], &line[space + 1..]);
             let uid: Uid = uid.parse().map_err(|_| bad(old, "bad uid"))?;
             if uid <= last || uid >= next {
                 return Err(bad(old, "uids not ascending or not below nextuid"));
             }
-            if base.is_empty() || base.contains('/') || base.contains(':') {
+            if base.is_empty() || memchr::memchr2(b'/', b':', base.as_bytes()).is_some() {
                 return Err(bad(old, "bad base name"));
             }
             if !seen.insert(base) {
@@ -393,6 +399,9 @@ mod tests {
             ("1 77 5\nx a\n", Some(77)),
             ("1 77 5\n1 ../x\n", Some(77)),
             ("1 77 5\n1\n", Some(77)),
+            ("1 77 5\n1 \n", Some(77)),
+            ("1 77 5\n1 a:2,S\n", Some(77)),
+            ("1 77 5\n1 a\n\n", Some(77)),
         ] {
             let err = UidDb::parse(text).unwrap_err();
             assert_eq!(err.old_validity, old, "{text:?}");
@@ -406,6 +415,14 @@ mod tests {
         let db = UidDb::parse("1 77 5\n2 a\n4 b").unwrap();
         assert_eq!((db.next, db.entries.len()), (5, 1));
         assert_eq!(db.entries[0], (2, "a".to_owned()));
+    }
+
+    /// Lines may end in CRLF (the `\r` is not part of the base name).
+    #[test]
+    fn crlf_lines_are_read_as_lines() {
+        let db = UidDb::parse("1 77 5\r\n2 a\r\n4 b\n").unwrap();
+        assert_eq!((db.validity, db.next), (77, 5));
+        assert_eq!(db.entries, [(2, "a".to_owned()), (4, "b".to_owned())]);
     }
 
     #[test]

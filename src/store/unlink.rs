@@ -25,7 +25,7 @@ pub type Unlinked = (Option<u64>, io::Result<()>);
 /// `stat`), as the quota must be given it back.
 pub fn unlink_one(folder: &Path, e: &FileEntry) -> Unlinked {
     let file = e.path(folder);
-    let size = (!super::flags::letters(e.name()).contains('T'))
+    let size = (!e.letters().contains('T'))
         .then(|| quota::file_size(file.parent().unwrap_or(folder), e.name()))
         .flatten();
     (size, std::fs::remove_file(&file))

@@ -61,12 +61,13 @@ impl Iterator for Fields<'_> {
         if start >= end || data[start] == b'\n' || data[start..end].starts_with(b"\r\n") {
             return None;
         }
-        let mut e = next_line(data, start, end);
+        let first_end = next_line(data, start, end);
+        let mut e = first_end;
         while e < end && matches!(data[e], b' ' | b'\t') {
             e = next_line(data, e, end);
         }
         self.pos = e;
-        let first = strip_eol(data, start..next_line(data, start, e));
+        let first = strip_eol(data, start..first_end);
         let (name, value) = match memchr::memchr(b':', &data[first.clone()]) {
             Some(i) => {
                 let mut n = start + i;

@@ -19,7 +19,7 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 use super::mime::{Part, PartKind};
-use super::size::{partial_slice, to_u32};
+use super::size::{partial_slice, push_crlf, to_u32};
 use super::structure::encoding_of;
 use super::{decode, header, Message};
 use crate::syntax::types::{Partial, Section, SectionText};
@@ -105,11 +105,13 @@ impl<'a> Message<'a> {
 
     /// `HEADER.FIELDS` (`keep = true`) or `HEADER.FIELDS.NOT` of the header at `range`.
     fn header_subset(&self, range: Range<usize>, names: &[Vec<u8>], keep: bool) -> Vec<u8> {
-        let mut out = Vec::new();
+        // (room for all of it once, rather than growing by doubling field after field)
+        let mut out = Vec::with_capacity(range.len() + 2);
         for f in header::fields(self.data, range.clone()) {
             let listed = names.iter().any(|n| header::name_is(self.data, &f.name, n));
             if listed == keep {
-                out.extend_from_slice(&self.crlf().bytes(self.data, f.line));
+                // (the field's lines alone: no index of the whole message is built)
+                push_crlf(&mut out, self.data, f.line);
             }
         }
         if header::has_blank_line(self.data, &range) {

@@ -30,6 +30,20 @@ fn count_in(v: &[usize], r: &Range<usize>) -> usize {
     v.partition_point(|&p| p < r.end) - v.partition_point(|&p| p < r.start)
 }
 
+/// Appends the CRLF form of `data[r]` to `out`, as [`CrlfIndex::bytes`] gives it, without
+/// an index of the whole file (for a few lines of it: a header field).
+pub fn push_crlf(out: &mut Vec<u8>, data: &[u8], r: Range<usize>) {
+    let mut from = r.start;
+    for p in memchr::memchr_iter(b'\n', &data[r.clone()]).map(|i| r.start + i) {
+        if p == 0 || data[p - 1] != b'\r' {
+            out.extend_from_slice(&data[from..p]);
+            out.extend_from_slice(b"\r\n");
+            from = p + 1;
+        }
+    }
+    out.extend_from_slice(&data[from..r.end]);
+}
+
 impl CrlfIndex {
     /// Indexes `data` (one pass).
     pub fn new(data: &[u8]) -> Self {
@@ -193,11 +207,14 @@ mod tests {
         let pre = naive(&data[..r.start]).len();
         // the view of a range is the matching substring of the view of the file
         let view = i.bytes(&data, r.clone());
+        let mut pushed = b"x".to_vec();
+        push_crlf(&mut pushed, &data, r.clone());
         let p = Partial {
             origin: origin.into(),
             count: u32::from(count).max(1),
         };
         view.len() == i.size(r.clone())
+            && pushed[1..] == *view
             && whole[pre..pre + view.len()] == *view
             && *i.partial(&data, r, p) == *partial_slice(&view, p)
     }

@@ -1721,8 +1721,12 @@ impl Store for MaildirStore {
             return Ok(Counts::of(&snap));
         }
         // Otherwise it is checked first (real directories, no symlinks: the files read next
-        // must be the Maildir's).
-        self.folder(mailbox)?;
+        // must be the Maildir's). The stamp's `lstat`s already tell for a reader; a look at
+        // the folder below writes into it, and checks all of it first.
+        let checked = stamp.as_ref().is_ok_and(Stamp::real_dirs);
+        if !checked {
+            self.folder(mailbox)?;
+        }
         let stamp = stamp.map_err(|e| folder_err("reading the folder", e))?;
         let counted = |c: status::Saved| Counts {
             uid_validity: c.uid_validity,
@@ -1736,6 +1740,9 @@ impl Store for MaildirStore {
         let saving = self.settle == stamp::SETTLE_LOCAL;
         if let Some(saved) = saving.then(|| status::load(&path, &stamp)).flatten() {
             return Ok(counted(saved));
+        }
+        if checked {
+            self.folder(mailbox)?;
         }
         // Otherwise the names say it all: no stat or read per message (RFC 3501 §6.3.10
         // needs neither sizes nor dates).

@@ -54,13 +54,16 @@ const WATCHED: [&str; 5] = [".", "cur", "new", "courierimapkeywords", "courierim
 pub struct Stamp {
     /// (mtime in ns since the epoch, inode, size) per watched entry; zeros if absent.
     entries: [(i128, u64, u64); 5],
+    /// True if the folder, `cur/` and `new/` are real directories (`lstat`: no symlinks).
+    real_dirs: bool,
 }
 
 impl Stamp {
     /// Reads the stamp of the folder at `folder`.
     pub fn read(folder: &Path) -> io::Result<Stamp> {
         let mut entries = [(0i128, 0u64, 0u64); 5];
-        for (slot, name) in entries.iter_mut().zip(WATCHED) {
+        let mut dirs = 0;
+        for (i, (slot, name)) in entries.iter_mut().zip(WATCHED).enumerate() {
             // (the folder itself by its own name, not `folder/.`: a symlink put in its place
             // has another inode)
             let at = if name == "." {
@@ -72,12 +75,23 @@ impl Stamp {
                 Ok(m) => {
                     let ns = i128::from(m.mtime()) * 1_000_000_000 + i128::from(m.mtime_nsec());
                     *slot = (ns, m.ino(), m.size());
+                    dirs += usize::from(i < 3 && m.file_type().is_dir());
                 }
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
                 Err(e) => return Err(e),
             }
         }
-        Ok(Stamp { entries })
+        Ok(Stamp {
+            entries,
+            real_dirs: dirs == 3,
+        })
+    }
+
+    /// True if the folder, its `cur/` and its `new/` were real directories, not symlinks,
+    /// when the stamp was read: what a reader of the folder needs of `folder::check`
+    /// (`tmp/` matters to a writer only).
+    pub fn real_dirs(&self) -> bool {
+        self.real_dirs
     }
 
     /// True if the folder directory was there when the stamp was read (a stamp of a folder

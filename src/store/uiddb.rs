@@ -240,7 +240,11 @@ impl UidDb {
     pub fn read_header(dir: &Path) -> Option<(u32, Uid)> {
         use std::io::Read;
         let mut head = [0u8; 48];
-        let mut file = std::fs::File::open(dir.join(FILE)).ok()?;
+        // (no symlink followed, no FIFO waited on: a header read answers STATUS)
+        use rustix::fs::{Mode, OFlags};
+        let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
+        let mut file =
+            std::fs::File::from(rustix::fs::open(dir.join(FILE), flags, Mode::empty()).ok()?);
         let mut len = 0;
         while len < head.len() {
             match file.read(&mut head[len..]).ok()? {

@@ -5,7 +5,20 @@ use crate::syntax::types::{Date, DateTime, Flag, FlagPerm, SeqNo, SequenceSet};
 
 /// Writes a number in decimal (`number`, `nz-number`, `number64`).
 pub(crate) fn write_num(out: &mut dyn Sink, n: impl Into<u64>) {
-    out.put(n.into().to_string().as_bytes());
+    // (digits from the right into a buffer on the stack: a FETCH of every message writes
+    // several numbers per message, and `to_string` would allocate each)
+    let mut n: u64 = n.into();
+    let mut buf = [0u8; 20];
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.put(&buf[at..]);
 }
 
 /// `seq-number = nz-number / "*"`.
@@ -84,4 +97,18 @@ pub(crate) fn write_list<T>(out: &mut dyn Sink, items: &[T], f: impl FnMut(&mut 
     out.put(b"(");
     write_spaced(out, items, f);
     out.put(b")");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_written_in_decimal() {
+        for n in [0, 1, 9, 10, 99, 100, 4_294_967_295, u64::MAX - 1, u64::MAX] {
+            let mut out = Vec::new();
+            write_num(&mut out, n);
+            assert_eq!(out, n.to_string().as_bytes(), "{n}");
+        }
+    }
 }

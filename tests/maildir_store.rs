@@ -1448,3 +1448,26 @@ fn a_folder_replaced_by_a_symlink_is_refused_after_a_kept_scan() {
     let got = s.counts("INBOX.A", false);
     assert!(got.is_err(), "{got:?}");
 }
+
+/// STATUS answered from the saved counts (status.rs) still refuses a folder whose `cur/`
+/// became a symlink: the stamp's `lstat`s see it.
+#[test]
+fn status_of_a_folder_whose_cur_became_a_symlink_is_refused() {
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path();
+    let mut s = open(root);
+    s.create("INBOX.A").unwrap();
+    s.append("INBOX.A", msg("Subject: a\r\n\r\nx\r\n", &[]))
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(250));
+    assert_eq!(s.counts("INBOX.A", false).unwrap().messages, 1);
+    assert!(root.join(".A/imapd.status").exists(), "the counts were saved");
+    assert_eq!(open(root).counts("INBOX.A", false).unwrap().messages, 1);
+    let moved = root.join("elsewhere");
+    std::fs::rename(root.join(".A/cur"), &moved).unwrap();
+    std::os::unix::fs::symlink(&moved, root.join(".A/cur")).unwrap();
+    for mut h in [s, open(root)] {
+        let got = h.counts("INBOX.A", false);
+        assert!(got.is_err(), "{got:?}");
+    }
+}

@@ -1461,7 +1461,10 @@ fn status_of_a_folder_whose_cur_became_a_symlink_is_refused() {
         .unwrap();
     std::thread::sleep(Duration::from_millis(250));
     assert_eq!(s.counts("INBOX.A", false).unwrap().messages, 1);
-    assert!(root.join(".A/imapd.status").exists(), "the counts were saved");
+    assert!(
+        root.join(".A/imapd.status").exists(),
+        "the counts were saved"
+    );
     assert_eq!(open(root).counts("INBOX.A", false).unwrap().messages, 1);
     let moved = root.join("elsewhere");
     std::fs::rename(root.join(".A/cur"), &moved).unwrap();

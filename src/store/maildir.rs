@@ -1205,6 +1205,19 @@ impl MaildirStore {
         path: &Path,
         uid: Uid,
     ) -> io::Result<Option<(String, FileEntry)>> {
+        self.locate_as(mailbox, path, uid, true)
+    }
+
+    /// [`Self::locate`]; with `confirm` false, the file this handle knows for the UID is
+    /// taken without a `stat` (for a caller that opens it next, and looks again if the
+    /// open finds it gone).
+    fn locate_as(
+        &mut self,
+        mailbox: &str,
+        path: &Path,
+        uid: Uid,
+        confirm: bool,
+    ) -> io::Result<Option<(String, FileEntry)>> {
         let known = self
             .state
             .get(mailbox)
@@ -1230,7 +1243,7 @@ impl MaildirStore {
             .get(mailbox)
             .and_then(|st| st.files.get(&base).cloned());
         let mut entry = match cached {
-            Some(e) if e.path(path).exists() => Some(e),
+            Some(e) if !confirm || e.path(path).exists() => Some(e),
             _ => folder::find(path, &base)?,
         };
         if let (Some(e), Some(st)) = (&mut entry, self.state.get_mut(mailbox)) {
@@ -2299,8 +2312,9 @@ impl MaildirStore {
     ) -> Result<T, StoreError> {
         let path = self.folder(mailbox)?;
         for _ in 0..20 {
+            // (no `stat` first: the read itself finds a file renamed meanwhile)
             let Some((base, entry)) = self
-                .locate(mailbox, &path, uid)
+                .locate_as(mailbox, &path, uid, false)
                 .map_err(|e| folder_err("reading a message", e))?
             else {
                 return Err(StoreError::Expunged);

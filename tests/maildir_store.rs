@@ -1474,3 +1474,32 @@ fn status_of_a_folder_whose_cur_became_a_symlink_is_refused() {
         assert!(got.is_err(), "{got:?}");
     }
 }
+
+/// Reading a message trusts the folder check that the stamp of the last snapshot made
+/// (every command that names messages begins with one); once `cur/` is a symlink the next
+/// snapshot refuses the folder, and reads after it look at the folder again.
+#[test]
+fn reads_after_a_snapshot_that_saw_a_symlink_are_refused() {
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path();
+    let mut s = open(root);
+    s.create("INBOX.A").unwrap();
+    s.append("INBOX.A", msg("Subject: a\r\n\r\nx\r\n", &[]))
+        .unwrap();
+    let uid = s
+        .snapshot("INBOX.A", false)
+        .unwrap()
+        .messages
+        .get(0)
+        .unwrap()
+        .uid;
+    assert!(s.content("INBOX.A", uid).is_ok());
+    let moved = root.join("elsewhere");
+    std::fs::rename(root.join(".A/cur"), &moved).unwrap();
+    std::os::unix::fs::symlink(&moved, root.join(".A/cur")).unwrap();
+    assert!(s.snapshot("INBOX.A", false).is_err());
+    let got = s.content("INBOX.A", uid);
+    assert!(got.is_err(), "{got:?}");
+    let got = open(root).content("INBOX.A", uid);
+    assert!(got.is_err(), "{got:?}");
+}

@@ -276,6 +276,10 @@ pub struct MaildirStore {
     /// How old a folder stamp must be to be trusted: a property of the file system the
     /// Maildir is on (every folder is a real directory inside it, `folder::check`).
     settle: Duration,
+    /// The folder whose stamp, read by the last sync of a snapshot (every command that
+    /// names messages begins with one), showed it and its `cur/` and `new/` real
+    /// directories: reading its messages needs no `folder::check` of its own.
+    checked: Option<PathBuf>,
     /// The inotify watch of the folder last opened with `snapshot` (the selected one), whose
     /// events replace listing it again; `None` until then, off the local file systems, or
     /// where inotify is not available.
@@ -401,6 +405,7 @@ impl MaildirStore {
             scanned: HashMap::new(),
             caches: HashMap::new(),
             settle,
+            checked: None,
             use_events: settle == stamp::SETTLE_LOCAL && !options.list_always,
             events: None,
             root,
@@ -860,6 +865,8 @@ impl MaildirStore {
         let path = self.folder_path(mailbox)?;
         let began = SystemTime::now();
         let before = Stamp::read(&path);
+        let real = before.as_ref().is_ok_and(|b| b.present() && b.real_dirs());
+        self.checked = real.then(|| path.clone());
         if let (Ok(before), Some((stamp, snap))) = (&before, self.scanned.get(mailbox)) {
             // Unchanged since a settled scan: the same snapshot, with nothing newly claimed
             // (a claiming caller needs a rescan only if new/ holds unclaimed messages). The
@@ -968,6 +975,16 @@ impl MaildirStore {
             Ok(false) => Err(StoreError::NoSuchMailbox),
             Err(e) => Err(io_err("checking the folder", e)),
         }
+    }
+
+    /// [`Self::folder`] for reading its messages: without another look at a folder the
+    /// stamp of this command's sync found real directories (`checked`).
+    fn folder_to_read(&self, name: &str) -> Result<PathBuf, StoreError> {
+        let path = self.folder_path(name)?;
+        if self.checked.as_ref() == Some(&path) {
+            return Ok(path);
+        }
+        self.folder(name)
     }
 
     /// The directory of the folder `name` (a valid name, names.rs), without a look at it:
@@ -2083,7 +2100,7 @@ impl Store for MaildirStore {
         }
         // The file this handle knows for the UID, read at once (no lookup); if it was
         // renamed meanwhile, found again.
-        let path = self.folder(mailbox)?;
+        let path = self.folder_to_read(mailbox)?;
         let file = self.state.get(mailbox).and_then(|st| {
             let base = Self::base_of(st, uid)?;
             Some(st.files.get(base)?.path(&path))
@@ -2310,7 +2327,7 @@ impl MaildirStore {
         uid: Uid,
         read: impl Fn(&Path) -> io::Result<T>,
     ) -> Result<T, StoreError> {
-        let path = self.folder(mailbox)?;
+        let path = self.folder_to_read(mailbox)?;
         for _ in 0..20 {
             // (no `stat` first: the read itself finds a file renamed meanwhile)
             let Some((base, entry)) = self

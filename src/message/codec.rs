@@ -1,5 +1,6 @@
 //! A compact, versioned binary encoding of [`Summary`] for on-disk caches. Decoding never
-//! panics and never trusts a length: any malformed input is `None` (the caller re-parses).
+//! panics and never trusts a length: any malformed input is `None` (the caller re-parses),
+//! except in strings a partial decode walks over unread (their octets are never used).
 //! The ENVELOPE, BODY and BODYSTRUCTURE texts go to clients as they are, so decoding also
 //! checks that each is one well-formed parenthesised list ([`is_one_list`]): a damaged
 //! entry can never break a response's framing.

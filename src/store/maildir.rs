@@ -1,7 +1,9 @@
 //! [`MaildirStore`]: the [`Store`] trait over a Maildir++ directory, sharing it safely with
 //! Courier-IMAP (formats in peers.md §5) and with other imapd processes.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::FxHashMap as HashMap;
 use std::io;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -256,6 +258,11 @@ impl FileMeta {
 /// FETCH of every RFC822.SIZE, STATUS SIZE); a few new deliveries are simply read.
 const SIZES_BATCH: usize = 32;
 
+/// How long a folder check (real directories, no symlinks: `folder::check`, or a stamp's
+/// `lstat`s) is trusted by the message reads that follow it: one per command and then at
+/// most ten a second, instead of four `lstat`s before every file read.
+const CHECK_FRESH: Duration = Duration::from_millis(100);
+
 /// Housekeeping runs at a read-write rescan at most this often per handle and folder (Courier
 /// does it at every scan; a session rescans at every command).
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(60);
@@ -278,8 +285,9 @@ pub struct MaildirStore {
     settle: Duration,
     /// The folder whose stamp, read by the last sync of a snapshot (every command that
     /// names messages begins with one), showed it and its `cur/` and `new/` real
-    /// directories: reading its messages needs no `folder::check` of its own.
-    checked: Option<PathBuf>,
+    /// directories, and when: for [`CHECK_FRESH`] after, reading its messages needs no
+    /// `folder::check` of its own.
+    checked: Option<(PathBuf, Instant)>,
     /// The inotify watch of the folder last opened with `snapshot` (the selected one), whose
     /// events replace listing it again; `None` until then, off the local file systems, or
     /// where inotify is not available.
@@ -401,9 +409,9 @@ impl MaildirStore {
         Ok(MaildirStore {
             policy: DbPolicy { lock: options.lock },
             quota: options.quota,
-            state: HashMap::new(),
-            scanned: HashMap::new(),
-            caches: HashMap::new(),
+            state: HashMap::default(),
+            scanned: HashMap::default(),
+            caches: HashMap::default(),
             settle,
             checked: None,
             use_events: settle == stamp::SETTLE_LOCAL && !options.list_always,
@@ -865,8 +873,9 @@ impl MaildirStore {
         let path = self.folder_path(mailbox)?;
         let began = SystemTime::now();
         let before = Stamp::read(&path);
+        // Trusted by the reads that follow only once the folder is known good (below).
+        self.checked = None;
         let real = before.as_ref().is_ok_and(|b| b.present() && b.real_dirs());
-        self.checked = real.then(|| path.clone());
         if let (Ok(before), Some((stamp, snap))) = (&before, self.scanned.get(mailbox)) {
             // Unchanged since a settled scan: the same snapshot, with nothing newly claimed
             // (a claiming caller needs a rescan only if new/ holds unclaimed messages). The
@@ -876,11 +885,17 @@ impl MaildirStore {
             {
                 let mut snap = snap.clone();
                 snap.claimed_recent.clear();
+                if real {
+                    self.checked = Some((path, Instant::now()));
+                }
                 return Ok(snap);
             }
         }
         // Otherwise the folder must be one (tmp/, cur/, new/) before it is read.
         let path = self.folder(mailbox)?;
+        if real {
+            self.checked = Some((path.clone(), Instant::now()));
+        }
         let before = before.map_err(|e| folder_err("reading the folder", e))?;
         let snap = self.scan(mailbox, &path, claim_recent, watch)?;
         // Cache only a scan nothing happened during (our own claiming or UID assignment
@@ -977,14 +992,19 @@ impl MaildirStore {
         }
     }
 
-    /// [`Self::folder`] for reading its messages: without another look at a folder the
-    /// stamp of this command's sync found real directories (`checked`).
-    fn folder_to_read(&self, name: &str) -> Result<PathBuf, StoreError> {
+    /// [`Self::folder`] for reading its messages: without another look at a folder found
+    /// real directories less than [`CHECK_FRESH`] ago (`checked`: by the stamp of the
+    /// command's sync, or by this check, so a long command looks again now and then).
+    fn folder_to_read(&mut self, name: &str) -> Result<PathBuf, StoreError> {
         let path = self.folder_path(name)?;
-        if self.checked.as_ref() == Some(&path) {
-            return Ok(path);
+        if let Some((p, at)) = &self.checked {
+            if *p == path && at.elapsed() < CHECK_FRESH {
+                return Ok(path);
+            }
         }
-        self.folder(name)
+        let path = self.folder(name)?;
+        self.checked = Some((path.clone(), Instant::now()));
+        Ok(path)
     }
 
     /// The directory of the folder `name` (a valid name, names.rs), without a look at it:
@@ -2328,16 +2348,19 @@ impl MaildirStore {
         read: impl Fn(&Path) -> io::Result<T>,
     ) -> Result<T, StoreError> {
         let path = self.folder_to_read(mailbox)?;
+        // (no `stat` first: the read itself finds a file renamed meanwhile, and the next
+        // try looks for it as `locate` does)
+        let mut confirm = false;
         for _ in 0..20 {
-            // (no `stat` first: the read itself finds a file renamed meanwhile)
             let Some((base, entry)) = self
-                .locate_as(mailbox, &path, uid, false)
+                .locate_as(mailbox, &path, uid, confirm)
                 .map_err(|e| folder_err("reading a message", e))?
             else {
                 return Err(StoreError::Expunged);
             };
             match read(&entry.path(&path)) {
                 Ok(data) => return Ok(data),
+                Err(e) if e.kind() == io::ErrorKind::NotFound && !confirm => confirm = true,
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {
                     // Renamed between locate and read: forget the name and look again.
                     if let Some(st) = self.state.get_mut(mailbox) {

@@ -1424,6 +1424,21 @@ fn an_unlink_that_fails_leaves_the_others_removed_and_recorded() {
     }
 }
 
+/// A store at `root` with the folder `INBOX.A` holding one message.
+fn folder_a_with_a_message(root: &Path) -> MaildirStore {
+    let mut s = open(root);
+    s.create("INBOX.A").unwrap();
+    s.append("INBOX.A", msg("Subject: a\r\n\r\nx\r\n", &[]))
+        .unwrap();
+    s
+}
+
+/// Moves the directory `dir` to `to` and puts a symlink to it in its place.
+fn replace_by_symlink(dir: &Path, to: &Path) {
+    std::fs::rename(dir, to).unwrap();
+    std::os::unix::fs::symlink(to, dir).unwrap();
+}
+
 /// A folder moved away and replaced by a symlink to it (same directories, same times) is
 /// refused (folder.rs: real directories only), even right after a scan this handle keeps: the stamp that proves a folder
 /// unchanged looks at the folder's own entry, not through it.
@@ -1431,17 +1446,12 @@ fn an_unlink_that_fails_leaves_the_others_removed_and_recorded() {
 fn a_folder_replaced_by_a_symlink_is_refused_after_a_kept_scan() {
     let d = tempfile::tempdir().unwrap();
     let root = d.path();
-    let mut s = open(root);
-    s.create("INBOX.A").unwrap();
-    s.append("INBOX.A", msg("Subject: a\r\n\r\nx\r\n", &[]))
-        .unwrap();
+    let mut s = folder_a_with_a_message(root);
     // (kept only once every time in the stamp lies 100 ms before the scan: stamp.rs)
     std::thread::sleep(Duration::from_millis(250));
     s.snapshot("INBOX.A", false).unwrap();
     s.snapshot("INBOX.A", false).unwrap();
-    let moved = root.join("elsewhere");
-    std::fs::rename(root.join(".A"), &moved).unwrap();
-    std::os::unix::fs::symlink(&moved, root.join(".A")).unwrap();
+    replace_by_symlink(&root.join(".A"), &root.join("elsewhere"));
     // (folder.rs refuses it: "not a directory")
     let got = s.snapshot("INBOX.A", false);
     assert!(got.is_err(), "{got:?}");
@@ -1455,10 +1465,7 @@ fn a_folder_replaced_by_a_symlink_is_refused_after_a_kept_scan() {
 fn status_of_a_folder_whose_cur_became_a_symlink_is_refused() {
     let d = tempfile::tempdir().unwrap();
     let root = d.path();
-    let mut s = open(root);
-    s.create("INBOX.A").unwrap();
-    s.append("INBOX.A", msg("Subject: a\r\n\r\nx\r\n", &[]))
-        .unwrap();
+    let mut s = folder_a_with_a_message(root);
     std::thread::sleep(Duration::from_millis(250));
     assert_eq!(s.counts("INBOX.A", false).unwrap().messages, 1);
     assert!(
@@ -1466,9 +1473,7 @@ fn status_of_a_folder_whose_cur_became_a_symlink_is_refused() {
         "the counts were saved"
     );
     assert_eq!(open(root).counts("INBOX.A", false).unwrap().messages, 1);
-    let moved = root.join("elsewhere");
-    std::fs::rename(root.join(".A/cur"), &moved).unwrap();
-    std::os::unix::fs::symlink(&moved, root.join(".A/cur")).unwrap();
+    replace_by_symlink(&root.join(".A/cur"), &root.join("elsewhere"));
     // Saved counts that match the folder as it is now, symlink and all (status.rs's
     // layout): only the symlink itself can refuse them.
     let folder = root.join(".A");
@@ -1503,10 +1508,7 @@ fn status_of_a_folder_whose_cur_became_a_symlink_is_refused() {
 fn reads_after_a_snapshot_that_saw_a_symlink_are_refused() {
     let d = tempfile::tempdir().unwrap();
     let root = d.path();
-    let mut s = open(root);
-    s.create("INBOX.A").unwrap();
-    s.append("INBOX.A", msg("Subject: a\r\n\r\nx\r\n", &[]))
-        .unwrap();
+    let mut s = folder_a_with_a_message(root);
     let uid = s
         .snapshot("INBOX.A", false)
         .unwrap()
@@ -1515,9 +1517,7 @@ fn reads_after_a_snapshot_that_saw_a_symlink_are_refused() {
         .unwrap()
         .uid;
     assert!(s.content("INBOX.A", uid).is_ok());
-    let moved = root.join("elsewhere");
-    std::fs::rename(root.join(".A/cur"), &moved).unwrap();
-    std::os::unix::fs::symlink(&moved, root.join(".A/cur")).unwrap();
+    replace_by_symlink(&root.join(".A/cur"), &root.join("elsewhere"));
     // (the check is trusted for 100 ms: maildir.rs, CHECK_FRESH)
     std::thread::sleep(Duration::from_millis(150));
     let got = s.content("INBOX.A", uid);

@@ -1,6 +1,6 @@
 //! Durable replacement of small metadata files: write a temporary file, fsync it, rename it
 //! over the target, fsync the directory (design invariant 3; the rename is what Courier does
-//! for `courierimapuiddb` and keyword files, peers.md §5).
+//! for `courierimapuiddb` and keyword files, peers.md §5); and opening one to read it back.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
@@ -8,6 +8,14 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use super::deliver;
+
+/// Opens a small metadata file to read it, without following a symlink or waiting on a
+/// FIFO put in its place.
+pub fn open_to_read(path: &Path) -> io::Result<File> {
+    use rustix::fs::{Mode, OFlags};
+    let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
+    Ok(File::from(rustix::fs::open(path, flags, Mode::empty())?))
+}
 
 /// Fsyncs a directory so that entries created, renamed or removed in it are durable.
 pub fn fsync_dir(dir: &Path) -> io::Result<()> {

@@ -2,13 +2,13 @@
 //! Courier-IMAP (formats in peers.md §5) and with other imapd processes.
 
 use std::collections::{BTreeMap, BTreeSet};
-
-use rustc_hash::FxHashMap as HashMap;
 use std::io;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
+
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::core::flags::FlagSet;
 use crate::core::memory::crlf_size;
@@ -1773,8 +1773,8 @@ impl Store for MaildirStore {
         // Otherwise it is checked first (real directories, no symlinks: the files read next
         // must be the Maildir's). The stamp's `lstat`s already tell for a reader; a look at
         // the folder below writes into it, and checks all of it first.
-        let checked = stamp.as_ref().is_ok_and(Stamp::real_dirs);
-        if !checked {
+        let dirs_real = stamp.as_ref().is_ok_and(Stamp::real_dirs);
+        if !dirs_real {
             self.folder(mailbox)?;
         }
         let stamp = stamp.map_err(|e| folder_err("reading the folder", e))?;
@@ -1791,7 +1791,7 @@ impl Store for MaildirStore {
         if let Some(saved) = saving.then(|| status::load(&path, &stamp)).flatten() {
             return Ok(counted(saved));
         }
-        if checked {
+        if dirs_real {
             self.folder(mailbox)?;
         }
         // Otherwise the names say it all: no stat or read per message (RFC 3501 §6.3.10

@@ -35,6 +35,7 @@
 use std::io::{self, Read, Write};
 use std::path::Path;
 
+use super::atomic;
 use super::deliver;
 use super::stamp::Stamp;
 use super::uiddb::UidDb;
@@ -66,9 +67,7 @@ const MAX_LINE: u64 = 512;
 /// The file's text, if it is a regular file (not followed through a symlink, never waited
 /// on as a FIFO) of at most [`MAX_LINE`] octets.
 fn read(path: &Path) -> Option<String> {
-    use rustix::fs::{Mode, OFlags};
-    let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
-    let file = std::fs::File::from(rustix::fs::open(path, flags, Mode::empty()).ok()?);
+    let file = atomic::open_to_read(path).ok()?;
     if !file.metadata().ok()?.is_file() {
         return None;
     }

@@ -241,10 +241,7 @@ impl UidDb {
         use std::io::Read;
         let mut head = [0u8; 48];
         // (no symlink followed, no FIFO waited on: a header read answers STATUS)
-        use rustix::fs::{Mode, OFlags};
-        let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
-        let mut file =
-            std::fs::File::from(rustix::fs::open(dir.join(FILE), flags, Mode::empty()).ok()?);
+        let mut file = super::atomic::open_to_read(&dir.join(FILE)).ok()?;
         let mut len = 0;
         while len < head.len() {
             match file.read(&mut head[len..]).ok()? {
@@ -433,6 +430,30 @@ mod tests {
     fn a_last_line_torn_inside_a_character_is_left_out() {
         let db = UidDb::parse_bytes(b"1 77 5\n2 a\n3 caf\xc3").unwrap();
         assert_eq!((db.validity, db.next, db.entries.len()), (77, 5, 1));
+    }
+
+    /// The header STATUS compares is read from the database itself: not through a
+    /// symlink, and not waited on when a FIFO stands in its place.
+    #[test]
+    fn the_header_is_read_from_a_regular_file_only() {
+        let d = tempfile::tempdir().unwrap();
+        let real = d.path().join("elsewhere");
+        std::fs::write(&real, "1 77 5\n2 a\n").unwrap();
+        std::fs::copy(&real, d.path().join(FILE)).unwrap();
+        assert_eq!(UidDb::read_header(d.path()), Some((77, 5)));
+        std::fs::remove_file(d.path().join(FILE)).unwrap();
+        std::os::unix::fs::symlink(&real, d.path().join(FILE)).unwrap();
+        assert_eq!(UidDb::read_header(d.path()), None, "a symlink");
+        std::fs::remove_file(d.path().join(FILE)).unwrap();
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            d.path().join(FILE),
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::from_raw_mode(0o600),
+            0,
+        )
+        .unwrap();
+        assert_eq!(UidDb::read_header(d.path()), None, "a FIFO, at once");
     }
 
     #[test]

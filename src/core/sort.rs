@@ -103,13 +103,13 @@ fn numeric(it: &Item<'_>, c: SortCriterion) -> Option<u64> {
 /// For one or two numeric criteria, a key whose order is theirs (the first in the high
 /// half).
 fn numeric_key(criteria: &[SortCriterion]) -> Option<impl Fn(&Item<'_>) -> u128> {
-    let numeric_key = |k: SortKey| matches!(k, SortKey::Arrival | SortKey::Date | SortKey::Size);
+    let is_numeric = |k: SortKey| matches!(k, SortKey::Arrival | SortKey::Date | SortKey::Size);
     let (first, second) = match criteria {
         [a] => (*a, None),
         [a, b] => (*a, Some(*b)),
         _ => return None,
     };
-    if !numeric_key(first.key) || second.is_some_and(|b| !numeric_key(b.key)) {
+    if !is_numeric(first.key) || second.is_some_and(|b| !is_numeric(b.key)) {
         return None;
     }
     Some(move |it: &Item<'_>| {

@@ -8,7 +8,7 @@
 //!   protocol observed in peers.md §5), when enabled:
 //!   1. create `tmp/<sec>.M<usec>P<pid>_courierlock…<host>` holding `<pid>:<hostname>`;
 //!   2. `link()` it to `tmp/courier.lock`; we hold the lock iff the temp file's link count is
-//!      then 2 (the return value of link() is unreliable over NFS); unlink the temp name;
+//!      then 2 (the return value of link() is unreliable over NFS);
 //!   3. on contention read the lock: same host and (pid dead — `kill(pid, 0)` gives ESRCH —
 //!      or our own pid) ⇒ stale; other host ⇒ stale if its mtime is over 120 s old. A stale
 //!      lock is removed under a second lock, `tmp/courier.lock.break`, after checking it is
@@ -16,6 +16,15 @@
 //!      dead lock stale late cannot remove a successor's fresh lock — then we pause before
 //!      retrying (Courier: 5 s);
 //!   4. release = unlink `tmp/courier.lock` (only if it is still ours: same inode).
+//!
+//! Courier unlinks the temp name at once and so creates and frees an inode per lock. We keep
+//! it (a *spare*, one per folder for the last [`SPARES_KEPT`] folders) and link it again at
+//! the next lock, its mtime set to now first (the age rule reads the lock's mtime). Freed
+//! inodes are costly to allocate past: ext4 scans every inode freed in the last 30 s before
+//! it reuses one (`recently_deleted`, on file systems without a journal), which made 1000
+//! APPENDs spend most of their time in the kernel (docs/performance.md). A spare lives until
+//! its folder's turn to be evicted or [`discard_spares`] (a store calls it for its Maildir
+//! when it is dropped); one left by a killed process is deleted with tmp/'s other leftovers after 36 h.
 //!
 //! No fcntl/flock anywhere (they are unreliable over NFS).
 
@@ -56,9 +65,88 @@ impl Default for LockOptions {
     }
 }
 
-fn held() -> &'static (Mutex<HashSet<PathBuf>>, Condvar) {
-    static HELD: OnceLock<(Mutex<HashSet<PathBuf>>, Condvar)> = OnceLock::new();
-    HELD.get_or_init(|| (Mutex::new(HashSet::new()), Condvar::new()))
+/// How many folders' spare lock files a process keeps.
+pub const SPARES_KEPT: usize = 8;
+
+/// This process's in-process lock state.
+#[derive(Default)]
+struct Registry {
+    /// The folders a thread of this process holds.
+    held: HashSet<PathBuf>,
+    /// (folder, its spare lock file, the pid that made it), least recently used first.
+    spares: Vec<(PathBuf, PathBuf, u32)>,
+}
+
+fn registry() -> &'static (Mutex<Registry>, Condvar) {
+    static REGISTRY: OnceLock<(Mutex<Registry>, Condvar)> = OnceLock::new();
+    REGISTRY.get_or_init(|| (Mutex::new(Registry::default()), Condvar::new()))
+}
+
+fn lock_registry() -> std::sync::MutexGuard<'static, Registry> {
+    registry().0.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Deletes the spare lock files of the folders below `root` (a Maildir) that no thread of
+/// this process holds now.
+pub fn discard_spares(root: &Path) {
+    let mut reg = lock_registry();
+    let Registry { held, spares } = &mut *reg;
+    spares.retain(|(folder, spare, _)| {
+        if held.contains(folder) || !folder.starts_with(root) {
+            return true;
+        }
+        let _ = std::fs::remove_file(spare);
+        false
+    });
+}
+
+/// The spare lock file of `folder` (held by this thread), its mtime set to now: the kept one,
+/// or a new one holding `<pid>:<hostname>`.
+fn spare_for(folder: &Path, tmp_dir: &Path) -> io::Result<PathBuf> {
+    use rustix::fs::{AtFlags, Timespec, Timestamps, CWD, UTIME_NOW, UTIME_OMIT};
+    let pid = std::process::id();
+    let kept = {
+        let mut reg = lock_registry();
+        let i = reg.spares.iter().position(|(f, _, _)| f == folder);
+        // A spare made by the process we were forked from names that process: not ours.
+        i.map(|i| reg.spares.remove(i))
+            .filter(|(_, _, made_by)| *made_by == pid)
+    };
+    let now = Timestamps {
+        last_access: Timespec {
+            tv_sec: 0,
+            tv_nsec: UTIME_OMIT,
+        },
+        last_modification: Timespec {
+            tv_sec: 0,
+            tv_nsec: UTIME_NOW,
+        },
+    };
+    let spare = match kept {
+        Some((_, spare, _))
+            if rustix::fs::utimensat(CWD, &spare, &now, AtFlags::SYMLINK_NOFOLLOW).is_ok() =>
+        {
+            spare
+        }
+        // None kept, or it was deleted (tmp/ cleaning): make one.
+        _ => {
+            let (spare, mut f) = deliver::create_tmp(tmp_dir, "courierlock")?;
+            if let Err(e) = write!(f, "{pid}:{}", deliver::raw_hostname()) {
+                let _ = std::fs::remove_file(&spare);
+                return Err(e);
+            }
+            spare
+        }
+    };
+    let mut reg = lock_registry();
+    reg.spares.push((folder.to_path_buf(), spare.clone(), pid));
+    if reg.spares.len() > SPARES_KEPT {
+        let Registry { held, spares } = &mut *reg;
+        if let Some(i) = spares.iter().position(|(f, _, _)| !held.contains(f)) {
+            let _ = std::fs::remove_file(&spares.remove(i).1);
+        }
+    }
+    Ok(spare)
 }
 
 /// A held folder lock; dropping it releases both layers.
@@ -74,19 +162,19 @@ impl FolderLock {
         let deadline = Instant::now() + opts.timeout;
         let key = folder.to_path_buf();
         {
-            let (m, cv) = held();
-            let mut set = m.lock().unwrap_or_else(|e| e.into_inner());
-            while set.contains(&key) {
+            let mut reg = lock_registry();
+            while reg.held.contains(&key) {
                 let left = deadline.saturating_duration_since(Instant::now());
                 if left.is_zero() {
                     return Err(io::Error::new(io::ErrorKind::TimedOut, "folder lock"));
                 }
-                set = cv
-                    .wait_timeout(set, left)
+                reg = registry()
+                    .1
+                    .wait_timeout(reg, left)
                     .unwrap_or_else(|e| e.into_inner())
                     .0;
             }
-            set.insert(key.clone());
+            reg.held.insert(key.clone());
         }
         let mut lock = FolderLock { key, dot: None };
         if opts.dot_lock {
@@ -104,27 +192,27 @@ impl Drop for FolderLock {
                 let _ = std::fs::remove_file(path);
             }
         }
-        let (m, cv) = held();
-        m.lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&self.key);
-        cv.notify_all();
+        lock_registry().held.remove(&self.key);
+        registry().1.notify_all();
     }
 }
 
-/// Tries once to create the lock; returns its inode if we got it.
+/// Tries once to link `tmp` to `lock`; returns the lock's inode if we got it.
+fn link_as(tmp: &Path, lock: &Path) -> io::Result<Option<u64>> {
+    let linked = std::fs::hard_link(tmp, lock);
+    let meta = std::fs::symlink_metadata(tmp)?;
+    match linked {
+        Err(e) if e.kind() != io::ErrorKind::AlreadyExists && meta.nlink() != 2 => Err(e),
+        _ => Ok((meta.nlink() == 2).then_some(meta.ino())),
+    }
+}
+
+/// Tries once to create the lock from a new temp file (removed again); returns its inode if
+/// we got it.
 fn try_link(tmp_dir: &Path, lock: &Path) -> io::Result<Option<u64>> {
     let (tmp, mut f) = deliver::create_tmp(tmp_dir, "courierlock")?;
-    let result = (|| {
-        write!(f, "{}:{}", std::process::id(), deliver::raw_hostname())?;
-        drop(f);
-        let linked = std::fs::hard_link(&tmp, lock);
-        let meta = std::fs::symlink_metadata(&tmp)?;
-        match linked {
-            Err(e) if e.kind() != io::ErrorKind::AlreadyExists && meta.nlink() != 2 => Err(e),
-            _ => Ok((meta.nlink() == 2).then_some(meta.ino())),
-        }
-    })();
+    let result = write!(f, "{}:{}", std::process::id(), deliver::raw_hostname())
+        .and_then(|()| link_as(&tmp, lock));
     let _ = std::fs::remove_file(&tmp);
     result
 }
@@ -224,7 +312,7 @@ fn dot_lock(folder: &Path, opts: &LockOptions, deadline: Instant) -> io::Result<
     let lock = folder.join(LOCK_FILE);
     let mut pause = Duration::from_millis(2);
     loop {
-        if let Some(ino) = try_link(&tmp_dir, &lock)? {
+        if let Some(ino) = link_as(&spare_for(folder, &tmp_dir)?, &lock)? {
             return Ok((lock, ino));
         }
         match stale_lock(&lock, opts) {
@@ -269,6 +357,15 @@ mod tests {
         }
     }
 
+    fn tmp_names(d: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(d.join("tmp"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
     #[test]
     fn writes_pid_and_host_and_releases() {
         let d = folder();
@@ -278,10 +375,63 @@ mod tests {
             text,
             format!("{}:{}", std::process::id(), deliver::raw_hostname())
         );
-        // Only the lock itself is left in tmp/.
-        assert_eq!(std::fs::read_dir(d.path().join("tmp")).unwrap().count(), 1);
+        // The lock and its spare name (one file) are all there is in tmp/.
+        let names = tmp_names(d.path());
+        assert_eq!(names.len(), 2, "{names:?}");
+        assert!(names[0].contains("_courierlock") && names[1] == "courier.lock");
         drop(l);
         assert!(!d.path().join(LOCK_FILE).exists());
+        // The spare stays for the next lock until the store lets it go.
+        assert_eq!(tmp_names(d.path()), names[..1]);
+        discard_spares(d.path());
+        assert!(tmp_names(d.path()).is_empty());
+    }
+
+    /// A second lock links the same file again, its mtime renewed (another host judges a lock
+    /// by its mtime); no more than [`SPARES_KEPT`] folders keep one.
+    #[test]
+    fn reuses_spare_with_fresh_mtime_and_keeps_few() {
+        use rustix::fs::{AtFlags, Timespec, Timestamps, CWD};
+        let d = folder();
+        drop(FolderLock::acquire(d.path(), &fast()).unwrap());
+        let spare = d.path().join("tmp").join(&tmp_names(d.path())[0]);
+        let hour_ago = SystemTime::now() - Duration::from_secs(3600);
+        let secs = hour_ago.duration_since(SystemTime::UNIX_EPOCH).unwrap();
+        let t = Timespec {
+            tv_sec: secs.as_secs() as i64,
+            tv_nsec: 0,
+        };
+        let old = Timestamps {
+            last_access: t,
+            last_modification: t,
+        };
+        rustix::fs::utimensat(CWD, &spare, &old, AtFlags::empty()).unwrap();
+        let l = FolderLock::acquire(d.path(), &fast()).unwrap();
+        let lock = std::fs::metadata(d.path().join(LOCK_FILE)).unwrap();
+        assert_eq!(lock.ino(), std::fs::metadata(&spare).unwrap().ino());
+        let age = SystemTime::now()
+            .duration_since(lock.modified().unwrap())
+            .unwrap_or_default();
+        assert!(age < Duration::from_secs(60), "lock mtime {age:?} old");
+        drop(l);
+        // A spare deleted behind our back (tmp/ cleaning) is made anew.
+        std::fs::remove_file(&spare).unwrap();
+        drop(FolderLock::acquire(d.path(), &fast()).unwrap());
+        assert_eq!(tmp_names(d.path()).len(), 1);
+        discard_spares(d.path());
+
+        let folders: Vec<PathBuf> = (0..=SPARES_KEPT)
+            .map(|i| {
+                let f = d.path().join(format!(".f{i}"));
+                std::fs::create_dir_all(f.join("tmp")).unwrap();
+                drop(FolderLock::acquire(&f, &fast()).unwrap());
+                f
+            })
+            .collect();
+        let kept = folders.iter().filter(|f| !tmp_names(f).is_empty()).count();
+        assert!((1..=SPARES_KEPT).contains(&kept), "{kept} spares kept");
+        discard_spares(d.path());
+        assert!(folders.iter().all(|f| tmp_names(f).is_empty()));
     }
 
     #[test]

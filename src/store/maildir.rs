@@ -325,6 +325,7 @@ impl MaildirStore {
     /// process that exits next (its inotify instance is not closed either).
     pub(crate) fn close_for_exit(mut self) {
         self.save_unsaved_sizes();
+        super::lock::discard_spares(&self.root);
         self.caches.clear();
         std::mem::forget(self);
     }
@@ -347,9 +348,11 @@ impl MaildirStore {
 
 impl Drop for MaildirStore {
     /// Best effort, as `imapd.cache`'s: sizes measured since the sizes file was written go
-    /// to it, so the next session need not read those messages again.
+    /// to it, so the next session need not read those messages again. The spare lock files
+    /// this process kept in the Maildir's folders are deleted.
     fn drop(&mut self) {
         self.save_unsaved_sizes();
+        super::lock::discard_spares(&self.root);
     }
 }
 

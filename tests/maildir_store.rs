@@ -1528,3 +1528,61 @@ fn reads_after_a_snapshot_that_saw_a_symlink_are_refused() {
     let got = open(root).content("INBOX.A", uid);
     assert!(got.is_err(), "{got:?}");
 }
+
+/// A selected folder's snapshot is reused without a look while its watch is quiet
+/// (store/events.rs); every change another process makes still shows in the next one: flags
+/// (a rename in `cur/`), a keyword alone (only `courierimapkeywords/` changes), a delivery, an
+/// expunge, and a lost UID database (only `courierimapuiddb` changes: a new UIDVALIDITY).
+#[test]
+fn watched_snapshots_show_every_change_by_another_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = open(dir.path());
+    let mut b = open(dir.path());
+    for i in 0..3 {
+        a.append("INBOX", msg(&format!("m{i}"), &[kw("$Old")]))
+            .unwrap();
+    }
+    // Looks until the snapshot is reused: it comes from the watch's quiet, not a stamp.
+    let settle = |a: &mut MaildirStore| {
+        age(dir.path());
+        for _ in 0..3 {
+            a.snapshot("INBOX", false).unwrap();
+        }
+    };
+    settle(&mut a);
+    let u = uids(&a.snapshot("INBOX", false).unwrap());
+    let flags_of = |s: &Snapshot, uid: Uid| {
+        s.messages
+            .iter()
+            .find(|m| m.uid == uid)
+            .map(|m| m.flags.clone())
+    };
+
+    b.change_flags("INBOX", &[u[0]], &FlagChange::Add(set(&[Flag::Seen])))
+        .unwrap();
+    let s = a.snapshot("INBOX", false).unwrap();
+    assert!(flags_of(&s, u[0]).unwrap().contains(&Flag::Seen));
+
+    settle(&mut a);
+    b.change_flags("INBOX", &[u[1]], &FlagChange::Add(set(&[kw("$Old2")])))
+        .unwrap();
+    // (a keyword the folder already names is one more file in courierimapkeywords/)
+    let s = a.snapshot("INBOX", false).unwrap();
+    assert!(flags_of(&s, u[1]).unwrap().contains(&kw("$Old2")));
+
+    settle(&mut a);
+    b.deliver("INBOX", b"Subject: later\n\nx\n").unwrap();
+    assert_eq!(a.snapshot("INBOX", false).unwrap().messages.len(), 4);
+
+    settle(&mut a);
+    b.change_flags("INBOX", &[u[2]], &FlagChange::Add(set(&[Flag::Deleted])))
+        .unwrap();
+    b.expunge_deleted("INBOX", None).unwrap();
+    assert!(!uids(&a.snapshot("INBOX", false).unwrap()).contains(&u[2]));
+
+    settle(&mut a);
+    let before = a.snapshot("INBOX", false).unwrap().uid_validity;
+    std::fs::remove_file(dir.path().join("courierimapuiddb")).unwrap();
+    let after = a.snapshot("INBOX", false).unwrap().uid_validity;
+    assert_ne!(before, after, "a lost UID database gives a new UIDVALIDITY");
+}

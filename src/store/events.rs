@@ -10,6 +10,15 @@
 //! watched directory goes away or is replaced, or inotify is unavailable, the caller lists
 //! the folder as before.
 //!
+//! The same instance watches the rest of what the folder's stamp covers (`stamp.rs`): the
+//! folder directory's `courierimapuiddb`, `courierimapkeywords`, `cur` and `new` entries
+//! and the directory itself, and the keyword directory's entries. Their events carry no
+//! change to replay; they *stir* the watch. A sync polls first ([`FolderEvents::poll`]):
+//! unstirred since a stamp proved the snapshot current under this instance, the snapshot
+//! is still current, by the same rule (every later change would be queued), and no `stat`
+//! is needed. Other files of the folder directory (`imapd.status`, `imapd.cache`, …)
+//! change often and are no part of a snapshot: they do not stir it.
+//!
 //! Only for local file systems: inotify does not see changes another NFS client makes
 //! (`stamp::settle_time` tells them apart, and the store uses events only where that says
 //! local).
@@ -33,18 +42,36 @@ pub struct Change {
     pub present: bool,
 }
 
-/// The inotify watch of one folder's `new/` and `cur/`.
+/// The inotify watch of one folder's `new/` and `cur/`, and of what else its stamp covers
+/// (`stamp.rs`): the folder directory's entries `courierimapuiddb`, `courierimapkeywords`,
+/// `cur` and `new`, and the keyword directory's entries. The latter only *stir* the watch
+/// ([`FolderEvents::poll`]): a folder whose watch is complete and was not stirred since a
+/// look proved its snapshot current is still as that snapshot says, with no `stat`.
 pub struct FolderEvents {
     inotify: Inotify,
     folder: PathBuf,
+    /// Tells this instance from earlier ones (a snapshot is current under one watch only).
+    id: u64,
     /// The watches of `new/` and `cur/`, in that order.
     wds: [WatchDescriptor; 2],
+    /// The watch of the folder directory.
+    folder_wd: WatchDescriptor,
+    /// The watch of `courierimapkeywords/`, while it exists.
+    keywords_wd: Option<WatchDescriptor>,
     /// (device, inode) of `new/` and `cur/` when the watches were added: a folder renamed
     /// or replaced under the same path is not the one watched.
     dirs: [(u64, u64); 2],
     /// A watched directory went away (or its file system): the kernel removed the watches,
     /// and directories made since may reuse the inode numbers, so `dirs` cannot tell.
     dead: bool,
+    /// The keyword directory exists but could not be watched: changes in it raise no event.
+    blind: bool,
+    /// Changes read from the queue and not yet taken by [`FolderEvents::drain`], in order.
+    pending: Vec<Change>,
+    /// Events were dropped (queue overflow) since the last drain.
+    lost: bool,
+    /// Something the stamp covers changed since the last [`FolderEvents::poll`].
+    stirred: bool,
     buf: Vec<u8>,
 }
 
@@ -67,10 +94,27 @@ fn dir_id(dir: &Path) -> io::Result<(u64, u64)> {
     Ok((m.dev(), m.ino()))
 }
 
+/// What is watched in the folder directory and the keyword directory: any change of an
+/// entry (made, removed, renamed, written, its metadata) and of the directory itself.
+fn stir_mask() -> WatchMask {
+    WatchMask::CREATE
+        | WatchMask::DELETE
+        | WatchMask::MOVED_FROM
+        | WatchMask::MOVED_TO
+        | WatchMask::MODIFY
+        | WatchMask::ATTRIB
+        | WatchMask::CLOSE_WRITE
+        | WatchMask::DELETE_SELF
+        | WatchMask::MOVE_SELF
+        | WatchMask::ONLYDIR
+        | WatchMask::DONT_FOLLOW
+}
+
 impl FolderEvents {
-    /// Watches `new/` and `cur/` of the folder at `folder`; `None` if inotify is not
-    /// available (no instance or watch left for this user, or the directories are missing).
+    /// Watches `folder`; `None` if inotify or a watch is unavailable, or a directory is
+    /// missing or changed while the watches were added.
     pub fn start(folder: &Path) -> Option<FolderEvents> {
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         let inotify = Inotify::init().ok()?;
         let mask = WatchMask::CREATE
             | WatchMask::DELETE
@@ -80,12 +124,12 @@ impl FolderEvents {
             | WatchMask::MOVE_SELF
             | WatchMask::ONLYDIR
             | WatchMask::DONT_FOLLOW;
+        // The folder first: a `cur/` or `new/` replaced after this shows as its events.
+        let folder_wd = inotify.watches().add(folder, stir_mask()).ok()?;
         let mut wds = Vec::with_capacity(2);
         let mut dirs = [(0, 0); 2];
         for (i, sub) in ["new", "cur"].into_iter().enumerate() {
             let dir = folder.join(sub);
-            // The directory must be the same before and after the watch is added, or the
-            // watch may be on one that was replaced meanwhile.
             let before = dir_id(&dir).ok()?;
             wds.push(inotify.watches().add(&dir, mask).ok()?);
             if dir_id(&dir).ok()? != before {
@@ -95,18 +139,45 @@ impl FolderEvents {
         }
         let cur = wds.pop()?;
         let new = wds.pop()?;
-        Some(FolderEvents {
+        let mut ev = FolderEvents {
             inotify,
             folder: folder.to_path_buf(),
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             wds: [new, cur],
+            folder_wd,
+            keywords_wd: None,
             dirs,
             dead: false,
+            blind: false,
+            pending: Vec::new(),
+            lost: false,
+            stirred: false,
             buf: vec![0; 16 * 1024],
-        })
+        };
+        ev.watch_keywords();
+        Some(ev)
     }
 
-    /// True if this watches the folder at `folder` and its `new/` and `cur/` are still the
-    /// directories watched (two `stat`s), as far as the events drained so far tell.
+    /// Adds the watch of the keyword directory if it exists (made after the folder's watch:
+    /// its making was an event of that watch, and anything done in it before this shows in
+    /// the stamp's look at it).
+    fn watch_keywords(&mut self) {
+        let dir = self.folder.join(super::keywords::DIR);
+        match self.inotify.watches().add(&dir, stir_mask()) {
+            Ok(wd) => {
+                self.keywords_wd = Some(wd);
+                self.blind = false;
+            }
+            Err(_) => {
+                self.keywords_wd = None;
+                // (missing is fine: making it is an event of the folder's watch)
+                self.blind = std::fs::symlink_metadata(&dir).is_ok();
+            }
+        }
+    }
+
+    /// True if the watch is on `folder`, its directories are those watched when it began
+    /// (two `lstat`s), and it has not died.
     pub fn watches(&self, folder: &Path) -> bool {
         !self.dead
             && self.folder == folder
@@ -116,33 +187,101 @@ impl FolderEvents {
                 .all(|(sub, id)| dir_id(&folder.join(sub)).ok() == Some(*id))
     }
 
-    /// Every change queued since the last call, in the order they happened. `Err(Lost)` if
-    /// the kernel dropped events or a watch ended; the queue is empty afterwards either way.
+    /// This instance's number (unique in the process).
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// The folder this watch began on (which may have been replaced since: see
+    /// [`FolderEvents::watches`]; a replacement kills the watch once its events are read).
+    pub fn folder(&self) -> &Path {
+        &self.folder
+    }
+
+    /// Reads the queue: `Some((id, quiet))` with `quiet` true if nothing the folder's stamp
+    /// covers changed since the last poll (and the watch sees all of it), `None` if the watch
+    /// is dead. Changes in `new/` and `cur/` are kept for [`FolderEvents::drain`].
+    pub fn poll(&mut self) -> Option<(u64, bool)> {
+        self.read_queue();
+        let stirred = std::mem::take(&mut self.stirred);
+        (!self.dead).then_some((self.id, !stirred && !self.blind))
+    }
+
+    /// Returns the changes in `new/` and `cur/` since the last drain, in order, or [`Lost`]
+    /// if some were not seen (the queue overflowed, or the watch died: a watched directory
+    /// went away).
     pub fn drain(&mut self) -> Result<Vec<Change>, Lost> {
-        let mut out = Vec::new();
-        let mut lost = false;
+        self.read_queue();
+        if std::mem::take(&mut self.lost) || self.dead {
+            self.pending.clear();
+            return Err(Lost);
+        }
+        Ok(std::mem::take(&mut self.pending))
+    }
+
+    /// Reads every queued event into `pending` and the flags.
+    fn read_queue(&mut self) {
         loop {
             let events = match self.inotify.read_events(&mut self.buf) {
                 Ok(events) => events,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(_) => return Err(Lost),
+                Err(_) => {
+                    self.lost = true;
+                    self.stirred = true;
+                    break;
+                }
             };
             let mut any = false;
+            let mut keywords_made = false;
             for ev in events {
                 any = true;
+                if ev.mask.contains(EventMask::Q_OVERFLOW) {
+                    self.lost = true;
+                    self.stirred = true;
+                    continue;
+                }
+                let is_keywords = self.keywords_wd.as_ref() == Some(&ev.wd);
+                let is_folder = ev.wd == self.folder_wd;
                 if ev.mask.intersects(
                     EventMask::IGNORED
                         | EventMask::DELETE_SELF
                         | EventMask::MOVE_SELF
                         | EventMask::UNMOUNT,
                 ) {
-                    self.dead = true;
-                }
-                if self.dead || ev.mask.contains(EventMask::Q_OVERFLOW) {
-                    lost = true;
+                    self.stirred = true;
+                    if is_keywords {
+                        // (the keyword directory went away: its making again is an event
+                        // of the folder's watch)
+                        if ev.mask.contains(EventMask::IGNORED) {
+                            self.keywords_wd = None;
+                        }
+                    } else {
+                        self.dead = true;
+                    }
                     continue;
                 }
-                if ev.mask.contains(EventMask::ISDIR) {
+                if is_keywords {
+                    self.stirred = true;
+                    continue;
+                }
+                if is_folder {
+                    match ev.name.and_then(OsStr::to_str) {
+                        Some("cur" | "new") => {
+                            // `cur/` or `new/` replaced: not the directories watched.
+                            self.dead = true;
+                            self.stirred = true;
+                        }
+                        Some(super::keywords::DIR) => {
+                            self.stirred = true;
+                            keywords_made |=
+                                ev.mask.intersects(EventMask::CREATE | EventMask::MOVED_TO);
+                        }
+                        Some(super::uiddb::FILE) => self.stirred = true,
+                        _ => {}
+                    }
+                    continue;
+                }
+                if self.dead || ev.mask.contains(EventMask::ISDIR) {
                     continue;
                 }
                 let in_new = match &ev.wd {
@@ -158,27 +297,25 @@ impl FolderEvents {
                 {
                     continue;
                 }
-                // maildir.txt: names starting with a dot are not messages (as in a listing).
                 let Some(name) = ev.name.and_then(OsStr::to_str) else {
                     continue;
                 };
                 if name.starts_with('.') {
                     continue;
                 }
-                out.push(Change {
+                self.stirred = true;
+                self.pending.push(Change {
                     name: name.to_owned(),
                     in_new,
                     present,
                 });
             }
+            if keywords_made {
+                self.watch_keywords();
+            }
             if !any {
                 break;
             }
-        }
-        if lost {
-            Err(Lost)
-        } else {
-            Ok(out)
         }
     }
 }
@@ -256,6 +393,51 @@ mod tests {
         }
         assert_eq!(ev.drain(), Err(Lost));
         assert!(!ev.watches(&f));
+    }
+
+    /// A poll is quiet until something a stamp covers changes: the UID database, the keyword
+    /// directory (made later, then its entries), names in `cur/` or `new/` (which stay for
+    /// the drain); other files of the folder do not stir it, and a replaced `cur/` kills it.
+    #[test]
+    fn polls_tell_what_the_stamp_would() {
+        let (t, f) = folder();
+        let mut ev = FolderEvents::start(&f).expect("inotify");
+        let id = ev.id();
+        assert_eq!(ev.poll(), Some((id, true)));
+        std::fs::write(f.join("imapd.status"), b"x").unwrap();
+        std::fs::write(f.join("tmp/1.x"), b"x").unwrap();
+        assert_eq!(ev.poll(), Some((id, true)));
+        std::fs::write(f.join(super::super::uiddb::FILE), b"1 2 3\n").unwrap();
+        assert_eq!(ev.poll(), Some((id, false)));
+        assert_eq!(ev.poll(), Some((id, true)));
+        let kw = f.join(super::super::keywords::DIR);
+        std::fs::create_dir(&kw).unwrap();
+        assert_eq!(ev.poll(), Some((id, false)));
+        std::fs::write(kw.join(":list"), b"x").unwrap();
+        assert_eq!(ev.poll(), Some((id, false)));
+        std::fs::rename(kw.join(":list"), kw.join("1.a.h")).unwrap();
+        assert_eq!(ev.poll(), Some((id, false)));
+        assert_eq!(ev.poll(), Some((id, true)));
+        std::fs::rename(f.join("tmp/1.x"), f.join("cur/1.x:2,")).unwrap();
+        assert_eq!(ev.poll(), Some((id, false)));
+        assert_eq!(ev.poll(), Some((id, true)));
+        assert_eq!(ev.drain(), Ok(vec![change("1.x:2,", false, true)]));
+        std::fs::remove_dir_all(&kw).unwrap();
+        assert_eq!(ev.poll(), Some((id, false)));
+        std::fs::rename(f.join("cur"), t.path().join("old-cur")).unwrap();
+        std::fs::create_dir(f.join("cur")).unwrap();
+        assert_eq!(ev.poll(), None);
+        assert_eq!(ev.drain(), Err(Lost));
+    }
+
+    /// A keyword directory that cannot be watched (a symlink) leaves every poll unquiet.
+    #[test]
+    fn an_unwatchable_keyword_directory_is_never_quiet() {
+        let (t, f) = folder();
+        std::os::unix::fs::symlink(t.path(), f.join(super::super::keywords::DIR)).unwrap();
+        let mut ev = FolderEvents::start(&f).expect("inotify");
+        assert_eq!(ev.poll(), Some((ev.id(), false)));
+        assert_eq!(ev.poll(), Some((ev.id(), false)));
     }
 
     #[test]

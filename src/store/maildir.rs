@@ -75,6 +75,21 @@ impl MaildirOptions {
 pub const QUOTA_ROOT: &str = "ROOT";
 
 /// What this handle remembers of one folder since its last look.
+/// A folder's last snapshot and the stamp that proves it current.
+#[derive(Debug)]
+struct Scanned {
+    stamp: Stamp,
+    snapshot: Snapshot,
+    /// The watch (`FolderEvents::id`) polled before a look found the stamp unchanged: until
+    /// that watch is stirred, the snapshot is current without a look.
+    current_under: Option<u64>,
+    /// When a stamp last proved the snapshot current. The watch sees the folder's own
+    /// directories replaced, not the path to them changed above (a parent renamed and a
+    /// symlink put in its place): a look is taken again after [`CHECK_FRESH`], as reads
+    /// check the folder again.
+    verified: Instant,
+}
+
 #[derive(Debug, Default)]
 struct FolderState {
     /// The folder's directory, as of the last sync.
@@ -277,7 +292,7 @@ pub struct MaildirStore {
     state: HashMap<String, FolderState>,
     /// The last snapshot of each folder with the folder's stamp, reused while the folder
     /// provably has not changed (stamp.rs).
-    scanned: HashMap<String, (Stamp, Snapshot)>,
+    scanned: HashMap<String, Scanned>,
     /// Parsed-metadata caches by mailbox name (see `cache.rs`).
     caches: HashMap<String, FolderCache>,
     /// How old a folder stamp must be to be trusted: a property of the file system the
@@ -300,6 +315,32 @@ pub struct MaildirStore {
 impl MaildirStore {
     /// Records the RFC822.SIZE of `uid` (computed by `size` only if not known yet), for
     /// `imapd.sizes`.
+    /// Records the identity of `uid`'s file found by a read (as a scan's `stat` would), if
+    /// none is known yet.
+    fn know_meta(&mut self, mailbox: &str, uid: Uid, id: FileId) {
+        let Some(st) = self.state.get_mut(mailbox) else {
+            return;
+        };
+        if st.path.as_os_str().is_empty() || st.meta.get(st.db.validity, uid).is_some() {
+            return;
+        }
+        let Some(base) = Self::base_of(st, uid) else {
+            return;
+        };
+        let hint = flags::size_hint(base, 'W');
+        st.meta.renumber(st.db.validity);
+        st.meta.map.insert(
+            uid,
+            FileMeta {
+                size: hint,
+                bytes: id.size,
+                mtime: id.mtime,
+                mtime_nsec: id.mtime_nsec,
+                hinted: hint.is_some(),
+            },
+        );
+    }
+
     fn note_size(&mut self, mailbox: &str, uid: Uid, size: impl FnOnce() -> u64) {
         // (the file's identity, which the size is recorded against, may not be known yet)
         if !matches!(self.known_meta(mailbox, uid), Ok(Some(_))) {
@@ -875,18 +916,45 @@ impl MaildirStore {
         }
         let path = self.folder_path(mailbox)?;
         let began = SystemTime::now();
-        let before = Stamp::read(&path);
+        // The watch of this folder, read first: anything that changes after this raises an
+        // event, anything before shows in the stamp read next (events.rs).
+        let watch_now = match self.events.as_mut() {
+            Some(ev) if ev.folder() == path => ev.poll(),
+            _ => None,
+        };
         // Trusted by the reads that follow only once the folder is known good (below).
         self.checked = None;
+        // Nothing changed since a look proved the snapshot current under this watch, a
+        // moment ago: the same snapshot, no `stat` (what the stamp's `lstat`s check is
+        // watched too).
+        if let (Some((id, true)), Some(s)) = (watch_now, self.scanned.get(mailbox)) {
+            if s.current_under == Some(id)
+                && s.verified.elapsed() < CHECK_FRESH
+                && (!claim_recent || s.snapshot.unclaimed_recent == 0)
+            {
+                let mut snap = s.snapshot.clone();
+                snap.claimed_recent.clear();
+                if s.stamp.real_dirs() {
+                    self.checked = Some((path, s.verified));
+                }
+                return Ok(snap);
+            }
+        }
+        let watch_id = watch_now.map(|(id, _)| id);
+        let before = Stamp::read(&path);
         let real = before.as_ref().is_ok_and(|b| b.present() && b.real_dirs());
-        if let (Ok(before), Some((stamp, snap))) = (&before, self.scanned.get(mailbox)) {
+        if let (Ok(before), Some(s)) = (&before, self.scanned.get_mut(mailbox)) {
             // Unchanged since a settled scan: the same snapshot, with nothing newly claimed
             // (a claiming caller needs a rescan only if new/ holds unclaimed messages). The
             // same folder is still there: it, cur/ and new/ have the same inodes and times
             // (tmp/ is not looked at: every writer checks the folder first).
-            if stamp == before && before.present() && (!claim_recent || snap.unclaimed_recent == 0)
+            if s.stamp == *before
+                && before.present()
+                && (!claim_recent || s.snapshot.unclaimed_recent == 0)
             {
-                let mut snap = snap.clone();
+                s.current_under = watch_id;
+                s.verified = Instant::now();
+                let mut snap = s.snapshot.clone();
                 snap.claimed_recent.clear();
                 if real {
                     self.checked = Some((path, Instant::now()));
@@ -907,8 +975,17 @@ impl MaildirStore {
             Ok(after)
                 if after == before && after.present() && after.settled(began, self.settle) =>
             {
-                self.scanned
-                    .insert(mailbox.to_owned(), (after, snap.clone()));
+                // (current under the watch only if the scan kept the watch polled above)
+                let kept = self.events.as_ref().map(FolderEvents::id) == watch_id;
+                self.scanned.insert(
+                    mailbox.to_owned(),
+                    Scanned {
+                        stamp: after,
+                        snapshot: snap.clone(),
+                        current_under: watch_id.filter(|_| kept),
+                        verified: Instant::now(),
+                    },
+                );
             }
             _ => {
                 self.scanned.remove(mailbox);
@@ -1759,9 +1836,9 @@ impl Store for MaildirStore {
         // any session saved for the folder as it is (status.rs).
         let began = SystemTime::now();
         let stamp = Stamp::read(&path);
-        if let (Ok(stamp), Some((s, snap))) = (&stamp, self.scanned.get(mailbox)) {
-            if s == stamp && stamp.present() {
-                return Ok(Counts::of(snap));
+        if let (Ok(stamp), Some(s)) = (&stamp, self.scanned.get(mailbox)) {
+            if s.stamp == *stamp && stamp.present() {
+                return Ok(Counts::of(&s.snapshot));
             }
         }
         // The watched (selected) folder's list is kept current by its events: counting it
@@ -2149,9 +2226,18 @@ impl Store for MaildirStore {
     }
 
     fn content(&mut self, mailbox: &str, uid: Uid) -> Result<Vec<u8>, StoreError> {
-        let data = self.read_message(mailbox, uid, |p| std::fs::read(p))?;
-        // The size comes with the read (ENVELOPE and RFC822.SIZE of an uncached message
-        // then cost one read, not two).
+        let (data, id) = self.read_message(mailbox, uid, |p| {
+            let mut file = std::fs::File::open(p)?;
+            let meta = file.metadata()?;
+            let mut data = Vec::with_capacity(meta.len() as usize);
+            // (through `take`: `File`'s own `read_to_end` would `stat` it again)
+            io::Read::read_to_end(&mut io::Read::take(&mut file, u64::MAX), &mut data)?;
+            Ok((data, FileId::of(&meta)))
+        })?;
+        // The file's identity comes with the read (no `stat` of it by name to record its
+        // size against), and so does the size (ENVELOPE and RFC822.SIZE of an uncached
+        // message then cost one read, not two).
+        self.know_meta(mailbox, uid, id);
         self.note_size(mailbox, uid, || crlf_size(&data));
         Ok(data)
     }

@@ -1901,11 +1901,16 @@ impl Store for MaildirStore {
         // tick; with the database as the look left it (status.rs: its header is compared,
         // not its mtime, so a first look that wrote it can save too).
         // (the second stamp is read only when the counts could be saved at all)
+        let read_db = st.db_id;
         if saving && stamp.contents_settled(began, self.settle) {
             if let Ok(after) = Stamp::read(&path) {
                 if after.same_directories(&stamp) {
+                    // The header need not be checked again if the database is the very file
+                    // the look read (not one put in its place meanwhile) and settled.
+                    let db_settled = after.database_settled(began, self.settle)
+                        && read_db.is_some_and(|id| after.database_entry() == id.stamp_entry());
                     // best effort: the file is an optimisation
-                    let _ = status::save(&path, &after, &c);
+                    let _ = status::save(&path, &after, &c, db_settled);
                 }
             }
         }

@@ -125,6 +125,16 @@ impl Stamp {
     pub fn contents_settled(&self, scan_began: SystemTime, settle: Duration) -> bool {
         all_before(&self.entries[1..4], scan_began, settle)
     }
+
+    /// The database's (mtime in ns, inode, size); zeros if it is missing.
+    pub fn database_entry(&self) -> (i128, u64, u64) {
+        self.entries[4]
+    }
+
+    /// [`Stamp::settled`] for the database alone (settled if it is missing).
+    pub fn database_settled(&self, scan_began: SystemTime, settle: Duration) -> bool {
+        all_before(&self.entries[4..], scan_began, settle)
+    }
 }
 
 /// True if every mtime of `entries` lies at least `settle` before `began`. An mtime of whole

@@ -1,7 +1,8 @@
 //! The per-folder STATUS cache `imapd.status`: the counts of the folder's last full look
 //! (UIDVALIDITY, UIDNEXT, MESSAGES, UNSEEN, RECENT) with the metadata of the directories and
 //! files they were read from, so a STATUS of a folder nobody changed since costs five
-//! `lstat`s and two small reads (this file, the UID database's header line) instead of
+//! `lstat`s and one small read (this file; the UID database's header line too while the
+//! database was freshly written when the counts were saved) instead of
 //! listing the folder and parsing its UID database (a client polling STATUS of every
 //! folder, RFC 3501 §6.3.10).
 //!
@@ -22,7 +23,9 @@
 //!   were made from; a database another process rewrote meanwhile either has the same
 //!   header, and then the same counts, or not). A later change (a rewrite in place of the
 //!   same size, a damaged line, which a full look would answer with a new UIDVALIDITY)
-//!   shows in its mtime.
+//!   shows in its mtime. Counts saved when the database's mtime was settled too (the look
+//!   did not write it) need no header check: any later change shows in its entry. The line
+//!   says which (its last field).
 //! * The folder directory itself is not part of that stamp: writing this file changes it.
 //! * Used only on local file systems (`stamp::SETTLE_LOCAL`): over NFS a `stat` may be
 //!   answered from the client's attribute cache and the server's clock is not ours.
@@ -44,7 +47,7 @@ use super::uiddb::UidDb;
 pub const FILE_NAME: &str = "imapd.status";
 
 /// First word and layout version of the file's one line.
-const MAGIC: &str = "imapd-status 2";
+const MAGIC: &str = "imapd-status 3";
 
 /// The counts STATUS reports that need no message's size (RFC 3501 §6.3.10).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,19 +70,24 @@ const MAX_LINE: u64 = 512;
 /// The file's text, if it is a regular file (not followed through a symlink, never waited
 /// on as a FIFO) of at most [`MAX_LINE`] octets.
 fn read(path: &Path) -> Option<String> {
-    let file = atomic::open_to_read(path).ok()?;
+    let mut file = atomic::open_to_read(path).ok()?;
     if !file.metadata().ok()?.is_file() {
         return None;
     }
-    // (room for all of it: one read and the one that finds the end, not a series of
-    // small ones)
-    let mut text = String::with_capacity(MAX_LINE as usize + 2);
-    file.take(MAX_LINE + 1).read_to_string(&mut text).ok()?;
-    (text.len() as u64 <= MAX_LINE).then_some(text)
+    // One read, not a second one to find the end: the file is one line written whole, and
+    // a short read would leave it without the final line feed `load` requires.
+    let mut buf = vec![0; MAX_LINE as usize + 1];
+    let n = file.read(&mut buf).ok()?;
+    if n as u64 > MAX_LINE {
+        return None;
+    }
+    buf.truncate(n);
+    String::from_utf8(buf).ok()
 }
 
 /// The counts saved for `folder` if they were saved for exactly the stamp `now` and the
-/// database's header still holds their UIDVALIDITY and UIDNEXT.
+/// database's header still holds their UIDVALIDITY and UIDNEXT (not read if the database's
+/// mtime was settled when they were saved: any change since would show in its entry).
 pub fn load(folder: &Path, now: &Stamp) -> Option<Saved> {
     let text = read(&folder.join(FILE_NAME))?;
     let line = text.strip_suffix('\n')?;
@@ -93,7 +101,7 @@ pub fn load(folder: &Path, now: &Stamp) -> Option<Saved> {
     if stamp != want.iter().map(String::as_str).collect::<Vec<_>>() {
         return None;
     }
-    let [v, n, m, u, r] = counts else {
+    let [v, n, m, u, r, db_settled] = counts else {
         return None;
     };
     let saved = Saved {
@@ -103,21 +111,34 @@ pub fn load(folder: &Path, now: &Stamp) -> Option<Saved> {
         unseen: u.parse().ok()?,
         recent: r.parse().ok()?,
     };
-    let header = UidDb::read_header(folder)?;
-    (header == (saved.uid_validity, saved.uid_next)).then_some(saved)
+    match *db_settled {
+        "1" => Some(saved),
+        "0" => {
+            let header = UidDb::read_header(folder)?;
+            (header == (saved.uid_validity, saved.uid_next)).then_some(saved)
+        }
+        _ => None,
+    }
 }
 
 /// Saves `counts` as those of `folder` at the stamp `at` (best effort: the caller may
-/// ignore a failure, the next STATUS then looks at the folder again).
-pub fn save(folder: &Path, at: &Stamp, counts: &Saved) -> io::Result<()> {
+/// ignore a failure, the next STATUS then looks at the folder again). `db_settled`: the
+/// database's mtime in `at` lies a settle time before the look began
+/// ([`Stamp::database_settled`]), so the database the look read is the one in `at`.
+pub fn save(folder: &Path, at: &Stamp, counts: &Saved, db_settled: bool) -> io::Result<()> {
     let mut line = String::from(MAGIC);
     for (ns, ino, size) in at.contents() {
         line.push_str(&format!(" {ns} {ino} {size}"));
     }
     let c = counts;
     line.push_str(&format!(
-        " {} {} {} {} {}\n",
-        c.uid_validity, c.uid_next, c.messages, c.unseen, c.recent
+        " {} {} {} {} {} {}\n",
+        c.uid_validity,
+        c.uid_next,
+        c.messages,
+        c.unseen,
+        c.recent,
+        u8::from(db_settled)
     ));
     let (tmp, mut file) = deliver::create_tmp(&folder.join("tmp"), "imapdstatus")?;
     let written = file
@@ -156,7 +177,7 @@ mod tests {
         let dir = folder();
         let at = Stamp::read(dir.path()).unwrap();
         assert_eq!(load(dir.path(), &at), None);
-        save(dir.path(), &at, &C).unwrap();
+        save(dir.path(), &at, &C, false).unwrap();
         // writing the file changed the folder directory, which the stamp leaves out
         let now = Stamp::read(dir.path()).unwrap();
         assert_eq!(load(dir.path(), &now), Some(C));
@@ -188,7 +209,7 @@ mod tests {
         };
         let saved = || {
             std::fs::write(&db, "1 7 12\n").unwrap();
-            save(dir.path(), &Stamp::read(dir.path()).unwrap(), &C).unwrap();
+            save(dir.path(), &Stamp::read(dir.path()).unwrap(), &C, false).unwrap();
             assert_eq!(load(dir.path(), &Stamp::read(dir.path()).unwrap()), Some(C));
             mtime()
         };
@@ -234,20 +255,48 @@ mod tests {
         ] {
             std::fs::write(&db, text).unwrap();
             let now = Stamp::read(dir.path()).unwrap();
-            save(dir.path(), &now, &C).unwrap();
+            save(dir.path(), &now, &C, false).unwrap();
             assert_eq!(load(dir.path(), &now), None, "{text:?}");
         }
         std::fs::remove_file(&db).unwrap();
         let now = Stamp::read(dir.path()).unwrap();
-        save(dir.path(), &now, &C).unwrap();
+        save(dir.path(), &now, &C, false).unwrap();
         assert_eq!(load(dir.path(), &now), None, "no database");
+    }
+
+    /// Counts saved with a settled database are trusted on its entry alone: its header is
+    /// not read (shown here by a header changed in place with the entry put back, which a
+    /// settled mtime rules out in life); saved with an unsettled one, the header decides.
+    #[test]
+    fn a_settled_database_is_not_read_again() {
+        let dir = folder();
+        let db = dir.path().join("courierimapuiddb");
+        let past = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+        let put_back = || {
+            let file = std::fs::File::options().write(true).open(&db).unwrap();
+            file.set_modified(past).unwrap();
+        };
+        put_back();
+        let at = Stamp::read(dir.path()).unwrap();
+        let began = std::time::SystemTime::now();
+        assert!(at.database_settled(began, crate::store::stamp::SETTLE_LOCAL));
+        std::fs::write(&db, "1 7 99\n").unwrap();
+        put_back();
+        for (settled, want) in [(true, Some(C)), (false, None)] {
+            save(dir.path(), &at, &C, settled).unwrap();
+            assert_eq!(load(dir.path(), &at), want, "settled {settled}");
+        }
+        // a fresh mtime is not settled
+        std::fs::write(&db, "1 7 12\n").unwrap();
+        let now = Stamp::read(dir.path()).unwrap();
+        assert!(!now.database_settled(began, crate::store::stamp::SETTLE_LOCAL));
     }
 
     #[test]
     fn damaged_files_are_ignored() {
         let dir = folder();
         let at = Stamp::read(dir.path()).unwrap();
-        save(dir.path(), &at, &C).unwrap();
+        save(dir.path(), &at, &C, false).unwrap();
         let path = dir.path().join(FILE_NAME);
         let good = std::fs::read_to_string(&path).unwrap();
         let now = Stamp::read(dir.path()).unwrap();
@@ -257,7 +306,8 @@ mod tests {
             good.trim_end().to_owned(),
             good[..good.len() / 2].to_owned(),
             good.replace('\n', " 5\n"),
-            good.replacen(" 9 2 1\n", " 9 x 1\n", 1),
+            good.replacen(" 9 2 1 0\n", " 9 x 1 0\n", 1),
+            good.replacen(" 9 2 1 0\n", " 9 2 1 2\n", 1),
         ] {
             std::fs::write(&path, &bad).unwrap();
             assert_eq!(load(dir.path(), &now), None, "{bad:?}");

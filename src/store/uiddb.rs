@@ -112,6 +112,11 @@ impl FileIdentity {
         }
     }
 
+    /// (mtime in ns, inode, size), as a folder's stamp has them (`stamp.rs`).
+    pub fn stamp_entry(&self) -> (i128, u64, u64) {
+        (self.mtime_ns, self.ino, self.size)
+    }
+
     /// The identity of `dir/courierimapuiddb` now; `None` if it does not exist.
     pub fn current(dir: &Path) -> io::Result<Option<FileIdentity>> {
         match std::fs::metadata(dir.join(FILE)) {

@@ -236,12 +236,17 @@ impl FolderEvents {
             for ev in events {
                 any = true;
                 if ev.mask.contains(EventMask::Q_OVERFLOW) {
+                    // Dropped events may have made or replaced directories unseen (the
+                    // keyword directory, `cur/` with a reused inode number): the watch no
+                    // longer covers the stamp, and the caller starts another.
                     self.lost = true;
+                    self.dead = true;
                     self.stirred = true;
                     continue;
                 }
                 let is_keywords = self.keywords_wd.as_ref() == Some(&ev.wd);
                 let is_folder = ev.wd == self.folder_wd;
+                let is_main = is_folder || self.wds.contains(&ev.wd);
                 if ev.mask.intersects(
                     EventMask::IGNORED
                         | EventMask::DELETE_SELF
@@ -249,14 +254,13 @@ impl FolderEvents {
                         | EventMask::UNMOUNT,
                 ) {
                     self.stirred = true;
-                    if is_keywords {
-                        // (the keyword directory went away: its making again is an event
-                        // of the folder's watch)
-                        if ev.mask.contains(EventMask::IGNORED) {
-                            self.keywords_wd = None;
-                        }
-                    } else {
+                    if is_main {
                         self.dead = true;
+                    } else if is_keywords && ev.mask.contains(EventMask::IGNORED) {
+                        // (the keyword directory went away: its making again is an event
+                        // of the folder's watch; an earlier keyword watch's late IGNORED
+                        // is neither)
+                        self.keywords_wd = None;
                     }
                     continue;
                 }
@@ -266,8 +270,16 @@ impl FolderEvents {
                 }
                 if is_folder {
                     match ev.name.and_then(OsStr::to_str) {
-                        Some("cur" | "new") => {
-                            // `cur/` or `new/` replaced: not the directories watched.
+                        Some("cur" | "new")
+                            if ev.mask.intersects(
+                                EventMask::CREATE
+                                    | EventMask::DELETE
+                                    | EventMask::MOVED_FROM
+                                    | EventMask::MOVED_TO,
+                            ) =>
+                        {
+                            // `cur/` or `new/` replaced: not the directories watched (their
+                            // metadata changing is no part of a snapshot).
                             self.dead = true;
                             self.stirred = true;
                         }
@@ -426,6 +438,29 @@ mod tests {
         assert_eq!(ev.poll(), Some((id, false)));
         std::fs::rename(f.join("cur"), t.path().join("old-cur")).unwrap();
         std::fs::create_dir(f.join("cur")).unwrap();
+        assert_eq!(ev.poll(), None);
+        assert_eq!(ev.drain(), Err(Lost));
+    }
+
+    /// Dropped events (the queue overflowed) end the watch: what they told is unknown. A
+    /// change of `cur/`'s own metadata (its mode) is no part of a snapshot.
+    #[test]
+    fn an_overflow_ends_the_watch_and_metadata_does_not() {
+        use std::os::unix::fs::PermissionsExt;
+        let (_t, f) = folder();
+        let mut ev = FolderEvents::start(&f).expect("inotify");
+        std::fs::set_permissions(f.join("cur"), std::fs::Permissions::from_mode(0o750)).unwrap();
+        assert_eq!(ev.poll(), Some((ev.id(), true)));
+        let most: usize = std::fs::read_to_string("/proc/sys/fs/inotify/max_queued_events")
+            .ok()
+            .and_then(|t| t.trim().parse().ok())
+            .unwrap_or(16384);
+        if most > 100_000 {
+            return; // (too many files to make here)
+        }
+        for i in 0..=most {
+            std::fs::File::create(f.join(format!("new/{i}"))).unwrap();
+        }
         assert_eq!(ev.poll(), None);
         assert_eq!(ev.drain(), Err(Lost));
     }

@@ -91,9 +91,14 @@ fn lock_registry() -> std::sync::MutexGuard<'static, Registry> {
 pub fn discard_spares(root: &Path) {
     let mut reg = lock_registry();
     let Registry { held, spares } = &mut *reg;
-    spares.retain(|(folder, spare, _)| {
+    let pid = std::process::id();
+    spares.retain(|(folder, spare, made_by)| {
         if held.contains(folder) || !folder.starts_with(root) {
             return true;
+        }
+        // (a spare of the process we were forked from is that one's to delete)
+        if *made_by != pid {
+            return false;
         }
         let _ = std::fs::remove_file(spare);
         false
@@ -122,13 +127,20 @@ fn spare_for(folder: &Path, tmp_dir: &Path) -> io::Result<PathBuf> {
             tv_nsec: UTIME_NOW,
         },
     };
-    let spare = match kept {
-        Some((_, spare, _))
-            if rustix::fs::utimensat(CWD, &spare, &now, AtFlags::SYMLINK_NOFOLLOW).is_ok() =>
-        {
-            spare
+    let kept = kept.and_then(|(_, spare, _)| {
+        match rustix::fs::utimensat(CWD, &spare, &now, AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(()) => Some(spare),
+            Err(e) => {
+                // (gone with tmp/'s cleaning, or unusable: not left behind either way)
+                if e != rustix::io::Errno::NOENT {
+                    let _ = std::fs::remove_file(&spare);
+                }
+                None
+            }
         }
-        // None kept, or it was deleted (tmp/ cleaning): make one.
+    });
+    let spare = match kept {
+        Some(spare) => spare,
         _ => {
             let (spare, mut f) = deliver::create_tmp(tmp_dir, "courierlock")?;
             if let Err(e) = write!(f, "{pid}:{}", deliver::raw_hostname()) {
@@ -307,12 +319,48 @@ fn break_stale(tmp_dir: &Path, lock: &Path, stale: &LockId) -> io::Result<()> {
     result
 }
 
+/// Forgets `folder`'s spare and deletes it.
+fn drop_spare(folder: &Path) {
+    let mut reg = lock_registry();
+    if let Some(i) = reg.spares.iter().position(|(f, _, _)| f == folder) {
+        let _ = std::fs::remove_file(&reg.spares.remove(i).1);
+    }
+}
+
+/// Tries once to link `folder`'s spare as the lock; returns the lock's inode if we got it.
+/// A spare found with other links than the lock's (it must have one, or two with the lock)
+/// or gone between its touch and the link is replaced by a new one.
+fn try_spare(folder: &Path, tmp_dir: &Path, lock: &Path) -> io::Result<Option<u64>> {
+    for _ in 0..2 {
+        let spare = spare_for(folder, tmp_dir)?;
+        let linked = std::fs::hard_link(&spare, lock);
+        let meta = match std::fs::symlink_metadata(&spare) {
+            Ok(m) => m,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                drop_spare(folder);
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        return match (meta.nlink(), linked) {
+            (2, _) => Ok(Some(meta.ino())),
+            (1, Err(e)) if e.kind() != io::ErrorKind::AlreadyExists => Err(e),
+            (1, _) => Ok(None),
+            _ => {
+                drop_spare(folder);
+                Ok(None)
+            }
+        };
+    }
+    Ok(None)
+}
+
 fn dot_lock(folder: &Path, opts: &LockOptions, deadline: Instant) -> io::Result<(PathBuf, u64)> {
     let tmp_dir = folder.join("tmp");
     let lock = folder.join(LOCK_FILE);
     let mut pause = Duration::from_millis(2);
     loop {
-        if let Some(ino) = link_as(&spare_for(folder, &tmp_dir)?, &lock)? {
+        if let Some(ino) = try_spare(folder, &tmp_dir, &lock)? {
             return Ok((lock, ino));
         }
         match stale_lock(&lock, opts) {
@@ -418,6 +466,16 @@ mod tests {
         std::fs::remove_file(&spare).unwrap();
         drop(FolderLock::acquire(d.path(), &fast()).unwrap());
         assert_eq!(tmp_names(d.path()).len(), 1);
+        // So is one with a link we did not make (its link count would lie).
+        let spare = d.path().join("tmp").join(&tmp_names(d.path())[0]);
+        let extra = d.path().join("extra");
+        std::fs::hard_link(&spare, &extra).unwrap();
+        let l = FolderLock::acquire(d.path(), &fast()).unwrap();
+        let lock = std::fs::metadata(d.path().join(LOCK_FILE)).unwrap();
+        assert_ne!(lock.ino(), std::fs::metadata(&extra).unwrap().ino());
+        assert_eq!(lock.nlink(), 2);
+        drop(l);
+        assert!(!spare.exists());
         discard_spares(d.path());
 
         let folders: Vec<PathBuf> = (0..=SPARES_KEPT)

@@ -941,6 +941,11 @@ impl MaildirStore {
             }
         }
         let watch_id = watch_now.map(|(id, _)| id);
+        // The poll may have told of a change: until a look proves the snapshot current
+        // again, it is not (a look that fails below leaves it so).
+        if let Some(s) = self.scanned.get_mut(mailbox) {
+            s.current_under = None;
+        }
         let before = Stamp::read(&path);
         let real = before.as_ref().is_ok_and(|b| b.present() && b.real_dirs());
         if let (Ok(before), Some(s)) = (&before, self.scanned.get_mut(mailbox)) {

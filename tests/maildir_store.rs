@@ -219,6 +219,25 @@ fn expunge_and_remove() {
     assert_eq!(s.append("INBOX", msg("new\n", &[])).unwrap().1, 5);
 }
 
+/// A STORE that changes nothing by the name a session remembers still answers the flags the
+/// file has now, after another process renamed it.
+#[test]
+fn a_store_that_changes_nothing_answers_the_current_flags() {
+    let d = tempfile::tempdir().unwrap();
+    let mut a = open(d.path());
+    let mut b = open(d.path());
+    a.append("INBOX", msg("x\n", &[Flag::Seen])).unwrap();
+    a.snapshot("INBOX", false).unwrap();
+    b.snapshot("INBOX", false).unwrap();
+    b.change_flags("INBOX", &[1], &FlagChange::Add(set(&[Flag::Flagged])))
+        .unwrap();
+    let out = a
+        .change_flags("INBOX", &[1], &FlagChange::Add(set(&[Flag::Seen])))
+        .unwrap();
+    assert_eq!(out.len(), 1);
+    assert!(out[0].1.seen() && out[0].1.contains(&Flag::Flagged));
+}
+
 #[test]
 fn store_follows_renames_by_others() {
     let d = tempfile::tempdir().unwrap();

@@ -1435,7 +1435,19 @@ impl MaildirStore {
             let letters = flags::to_letters(&new, entry.letters());
             let name = flags::with_letters(base, &letters);
             if name == entry.name() && !entry.in_new {
-                return Ok(Some((entry, new)));
+                // Nothing to rename: the name must still be the file's (else its flags may
+                // be others now), which the rename below would otherwise have proved.
+                match std::fs::symlink_metadata(entry.path(path)) {
+                    Ok(_) => return Ok(Some((entry, new))),
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                        match folder::find(path, base)? {
+                            Some(e) => entry = e,
+                            None => return Ok(None),
+                        }
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                }
             }
             match std::fs::rename(entry.path(path), path.join("cur").join(&name)) {
                 Ok(()) => return Ok(Some((FileEntry::new(name, false), new))),
@@ -1939,8 +1951,10 @@ impl Store for MaildirStore {
         // (quota.rs).
         let mut counted = Usage::default();
         for uid in sorted {
+            // (the name this handle knows, unconfirmed: the rename finds a file renamed
+            // meanwhile, and looks it up then)
             let Some((base, entry)) = self
-                .locate(mailbox, &path, uid)
+                .locate_as(mailbox, &path, uid, false)
                 .map_err(|e| folder_err("finding a message", e))?
             else {
                 continue;

@@ -1619,3 +1619,29 @@ fn watched_snapshots_show_every_change_by_another_process() {
     let after = a.snapshot("INBOX", false).unwrap().uid_validity;
     assert_ne!(before, after, "a lost UID database gives a new UIDVALIDITY");
 }
+
+/// STATUS of the selected folder answers from its current snapshot (counted once), and a
+/// change it is the first to hear of (its poll consumes the watch's news) still reaches the
+/// next snapshot.
+#[test]
+fn status_of_the_selected_folder_hears_changes_and_passes_them_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = open(dir.path());
+    let mut b = open(dir.path());
+    for i in 0..3 {
+        a.append("INBOX", msg(&format!("m{i}"), &[])).unwrap();
+    }
+    age(dir.path());
+    for _ in 0..3 {
+        a.snapshot("INBOX", false).unwrap();
+    }
+    assert_eq!(a.counts("INBOX", false).unwrap().unseen, 3);
+    b.change_flags("INBOX", &[1], &FlagChange::Add(set(&[Flag::Seen])))
+        .unwrap();
+    assert_eq!(a.counts("INBOX", false).unwrap().unseen, 2);
+    let s = a.snapshot("INBOX", false).unwrap();
+    assert!(s.messages[0].flags.contains(&Flag::Seen));
+    b.deliver("INBOX", b"Subject: later\n\nx\n").unwrap();
+    assert_eq!(a.counts("INBOX", false).unwrap().messages, 4);
+    assert_eq!(a.snapshot("INBOX", false).unwrap().messages.len(), 4);
+}

@@ -88,6 +88,23 @@ struct Scanned {
     /// symlink put in its place): a look is taken again after [`CHECK_FRESH`], as reads
     /// check the folder again.
     verified: Instant,
+    /// The snapshot's STATUS counts, once asked for (a STATUS of the selected folder would
+    /// otherwise go through every message each time).
+    counts: Option<Counts>,
+}
+
+impl Scanned {
+    fn counts(&mut self) -> Counts {
+        *self
+            .counts
+            .get_or_insert_with(|| Counts::of(&self.snapshot))
+    }
+
+    /// True if the snapshot is current without a look: proved so under the watch `id`
+    /// (polled quiet just now) less than [`CHECK_FRESH`] ago.
+    fn current(&self, id: Option<u64>) -> bool {
+        id.is_some() && self.current_under == id && self.verified.elapsed() < CHECK_FRESH
+    }
 }
 
 #[derive(Debug, Default)]
@@ -916,22 +933,14 @@ impl MaildirStore {
         }
         let path = self.folder_path(mailbox)?;
         let began = SystemTime::now();
-        // The watch of this folder, read first: anything that changes after this raises an
-        // event, anything before shows in the stamp read next (events.rs).
-        let watch_now = match self.events.as_mut() {
-            Some(ev) if ev.folder() == path => ev.poll(),
-            _ => None,
-        };
+        let (watch_id, quiet) = self.poll_watch(mailbox, &path);
         // Trusted by the reads that follow only once the folder is known good (below).
         self.checked = None;
         // Nothing changed since a look proved the snapshot current under this watch, a
         // moment ago: the same snapshot, no `stat` (what the stamp's `lstat`s check is
         // watched too).
-        if let (Some((id, true)), Some(s)) = (watch_now, self.scanned.get(mailbox)) {
-            if s.current_under == Some(id)
-                && s.verified.elapsed() < CHECK_FRESH
-                && (!claim_recent || s.snapshot.unclaimed_recent == 0)
-            {
+        if let (Some(s), true) = (self.scanned.get(mailbox), quiet) {
+            if s.current(watch_id) && (!claim_recent || s.snapshot.unclaimed_recent == 0) {
                 let mut snap = s.snapshot.clone();
                 snap.claimed_recent.clear();
                 if s.stamp.real_dirs() {
@@ -940,9 +949,8 @@ impl MaildirStore {
                 return Ok(snap);
             }
         }
-        let watch_id = watch_now.map(|(id, _)| id);
-        // The poll may have told of a change: until a look proves the snapshot current
-        // again, it is not (a look that fails below leaves it so).
+        // Until a look proves the snapshot current again, it is not (a look that fails
+        // below leaves it so).
         if let Some(s) = self.scanned.get_mut(mailbox) {
             s.current_under = None;
         }
@@ -989,6 +997,7 @@ impl MaildirStore {
                         snapshot: snap.clone(),
                         current_under: watch_id.filter(|_| kept),
                         verified: Instant::now(),
+                        counts: None,
                     },
                 );
             }
@@ -997,6 +1006,25 @@ impl MaildirStore {
             }
         }
         Ok(snap)
+    }
+
+    /// Reads the queue of the watch of `path`, if it is the watched folder: the watch's
+    /// number and whether nothing the folder's stamp covers changed since the last poll
+    /// (events.rs). A poll that tells of a change ends the proof that the last snapshot is
+    /// current (`Scanned::current_under`): the change is consumed here, and only a look
+    /// may prove the snapshot current again.
+    fn poll_watch(&mut self, mailbox: &str, path: &Path) -> (Option<u64>, bool) {
+        let polled = match self.events.as_mut() {
+            Some(ev) if ev.folder() == path => ev.poll(),
+            _ => None,
+        };
+        let quiet = matches!(polled, Some((_, true)));
+        if !quiet {
+            if let Some(s) = self.scanned.get_mut(mailbox) {
+                s.current_under = None;
+            }
+        }
+        (polled.map(|(id, _)| id), quiet)
     }
 
     /// The Maildir root (canonical path).
@@ -1851,11 +1879,18 @@ impl Store for MaildirStore {
         // A snapshot known to be current answers at once (stamp.rs): a stamp as when the
         // folder was last scanned proves it still the same (`folder_path`); so do the counts
         // any session saved for the folder as it is (status.rs).
+        // The selected folder's snapshot, current by its quiet watch, needs no look.
+        let (watch_id, quiet) = self.poll_watch(mailbox, &path);
+        if let Some(s) = self.scanned.get_mut(mailbox) {
+            if quiet && s.current(watch_id) {
+                return Ok(s.counts());
+            }
+        }
         let began = SystemTime::now();
         let stamp = Stamp::read(&path);
-        if let (Ok(stamp), Some(s)) = (&stamp, self.scanned.get(mailbox)) {
+        if let (Ok(stamp), Some(s)) = (&stamp, self.scanned.get_mut(mailbox)) {
             if s.stamp == *stamp && stamp.present() {
-                return Ok(Counts::of(&s.snapshot));
+                return Ok(s.counts());
             }
         }
         // The watched (selected) folder's list is kept current by its events: counting it

@@ -233,3 +233,35 @@ fn binary_reports_and_enforces_maildirquota() {
         "1000S,2C\n           0            0\n           5            1\n           3            1\n"
     );
 }
+
+/// Two sessions both remembering a message's old name: the one that sets \Deleted second
+/// (the other's rename already did) takes nothing out of the count again, nor does a later
+/// change of another flag; clearing it puts the message back once.
+#[test]
+fn deleted_set_by_another_session_is_counted_once() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    let mut a = quota_store(p, "1000S,10C");
+    let mut b = quota_store(p, "1000S,10C");
+    a.append("INBOX", msg(b"0123456789\r\n", &[])).unwrap();
+    a.append("INBOX", msg(b"x\r\n", &[])).unwrap();
+    a.snapshot("INBOX", false).unwrap();
+    b.snapshot("INBOX", false).unwrap();
+    let full = file_usage(p);
+    let del = FlagChange::Add(FlagSet::from_flags(&[Flag::Deleted]));
+    b.change_flags("INBOX", &[1], &del).unwrap();
+    let less = file_usage(p);
+    assert_eq!(less.messages, full.messages - 1);
+    a.change_flags("INBOX", &[1], &del).unwrap();
+    assert_eq!(file_usage(p), less);
+    let seen = FlagChange::Add(FlagSet::from_flags(&[Flag::Seen]));
+    a.change_flags("INBOX", &[1], &seen).unwrap();
+    assert_eq!(file_usage(p), less);
+    b.change_flags(
+        "INBOX",
+        &[1],
+        &FlagChange::Remove(FlagSet::from_flags(&[Flag::Deleted])),
+    )
+    .unwrap();
+    assert_eq!(file_usage(p), full);
+}

@@ -75,6 +75,17 @@ impl MaildirOptions {
 pub const QUOTA_ROOT: &str = "ROOT";
 
 /// What this handle remembers of one folder since its last look.
+/// What [`MaildirStore::rename_letters`] did to a message file.
+#[derive(Debug)]
+struct Renamed {
+    /// The file as found (renames by others followed).
+    was: FileEntry,
+    /// The file as left.
+    now: FileEntry,
+    /// Its flags now.
+    flags: FlagSet,
+}
+
 /// A folder's last snapshot and the stamp that proves it current.
 #[derive(Debug)]
 struct Scanned {
@@ -1449,14 +1460,14 @@ impl MaildirStore {
     }
 
     /// Renames a message file to carry `letters`, following renames by others. Returns the
-    /// new entry, or `None` if the message is gone.
+    /// file as found and as left, or `None` if the message is gone.
     fn rename_letters(
         path: &Path,
         base: &str,
         mut entry: FileEntry,
         change: &FlagChange,
         kws: &KeywordMap,
-    ) -> io::Result<Option<(FileEntry, FlagSet)>> {
+    ) -> io::Result<Option<Renamed>> {
         for _ in 0..20 {
             let old = flags_of(&entry, kws, base);
             let new = change.apply(&old);
@@ -1466,7 +1477,13 @@ impl MaildirStore {
                 // Nothing to rename: the name must still be the file's (else its flags may
                 // be others now), which the rename below would otherwise have proved.
                 match std::fs::symlink_metadata(entry.path(path)) {
-                    Ok(_) => return Ok(Some((entry, new))),
+                    Ok(_) => {
+                        return Ok(Some(Renamed {
+                            was: entry.clone(),
+                            now: entry,
+                            flags: new,
+                        }))
+                    }
                     Err(e) if e.kind() == io::ErrorKind::NotFound => {
                         match folder::find(path, base)? {
                             Some(e) => entry = e,
@@ -1478,7 +1495,13 @@ impl MaildirStore {
                 }
             }
             match std::fs::rename(entry.path(path), path.join("cur").join(&name)) {
-                Ok(()) => return Ok(Some((FileEntry::new(name, false), new))),
+                Ok(()) => {
+                    return Ok(Some(Renamed {
+                        was: entry,
+                        now: FileEntry::new(name, false),
+                        flags: new,
+                    }))
+                }
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {
                     // Renamed by another process meanwhile: find its current name.
                     match folder::find(path, base)? {
@@ -1959,7 +1982,10 @@ impl Store for MaildirStore {
                 if after.same_directories(&stamp) {
                     // The header need not be checked again if the database is the very file
                     // the look read (not one put in its place meanwhile) and settled.
-                    let db_settled = after.database_settled(began, self.settle)
+                    // (with the dot-lock only: without it another writer may replace the
+                    // database while this handle keeps its own copy's identity)
+                    let db_settled = self.policy.lock.dot_lock
+                        && after.database_settled(began, self.settle)
                         && read_db.is_some_and(|id| after.database_entry() == id.stamp_entry());
                     // best effort: the file is an optimisation
                     let _ = status::save(&path, &after, &c, db_settled);
@@ -1995,12 +2021,17 @@ impl Store for MaildirStore {
                 continue;
             };
             let old_kw: BTreeSet<String> = kws.get(&base).cloned().unwrap_or_default();
-            let before = entry.clone();
-            let Some((entry, flags)) = Self::rename_letters(&path, &base, entry, change, &kws)
+            let Some(Renamed {
+                was: before,
+                now: entry,
+                flags,
+            }) = Self::rename_letters(&path, &base, entry, change, &kws)
                 .map_err(|e| io_err("storing flags", e))?
             else {
                 continue;
             };
+            // (from the file as found, not the name remembered: another process may have
+            // renamed it since, and counted its \Deleted itself)
             renamed |= entry != before;
             let (was, is) = (
                 before.letters().contains('T'),

@@ -1568,6 +1568,17 @@ fn reads_after_a_snapshot_that_saw_a_symlink_are_refused() {
 /// expunge, and a lost UID database (only `courierimapuiddb` changes: a new UIDVALIDITY).
 #[test]
 fn watched_snapshots_show_every_change_by_another_process() {
+    watched_snapshots(true);
+}
+
+/// The same with every change fresh: snapshots cached with unsettled stamps are trusted
+/// only while the watch is quiet.
+#[test]
+fn watched_snapshots_of_fresh_changes_show_every_change_by_another_process() {
+    watched_snapshots(false);
+}
+
+fn watched_snapshots(aged: bool) {
     let dir = tempfile::tempdir().unwrap();
     let mut a = open(dir.path());
     let mut b = open(dir.path());
@@ -1577,7 +1588,9 @@ fn watched_snapshots_show_every_change_by_another_process() {
     }
     // Looks until the snapshot is reused: it comes from the watch's quiet, not a stamp.
     let settle = |a: &mut MaildirStore| {
-        age(dir.path());
+        if aged {
+            age(dir.path());
+        }
         for _ in 0..3 {
             a.snapshot("INBOX", false).unwrap();
         }

@@ -90,6 +90,9 @@ struct Renamed {
 #[derive(Debug)]
 struct Scanned {
     stamp: Stamp,
+    /// The stamp was settled (`stamp.rs`): an equal stamp read later proves the snapshot
+    /// current. An unsettled one is kept only while the watch proves it.
+    settled: bool,
     snapshot: Snapshot,
     /// The watch (`FolderEvents::id`) polled before a look found the stamp unchanged: until
     /// that watch is stirred, the snapshot is current without a look.
@@ -972,7 +975,8 @@ impl MaildirStore {
             // (a claiming caller needs a rescan only if new/ holds unclaimed messages). The
             // same folder is still there: it, cur/ and new/ have the same inodes and times
             // (tmp/ is not looked at: every writer checks the folder first).
-            if s.stamp == *before
+            if s.settled
+                && s.stamp == *before
                 && before.present()
                 && (!claim_recent || s.snapshot.unclaimed_recent == 0)
             {
@@ -994,23 +998,30 @@ impl MaildirStore {
         let before = before.map_err(|e| folder_err("reading the folder", e))?;
         let snap = self.scan(mailbox, &path, claim_recent, watch)?;
         // Cache only a scan nothing happened during (our own claiming or UID assignment
-        // changes the stamp too: the next call scans once more and caches then).
+        // changes the stamp too: the next call scans once more and caches then). Its stamp
+        // proves it current later only if settled; under the watch polled above (kept by the
+        // scan) it is current while the watch stays quiet, settled or not: every change
+        // since that poll stirs it (events.rs), and the scan saw the folder after the poll.
         match Stamp::read(&path) {
-            Ok(after)
-                if after == before && after.present() && after.settled(began, self.settle) =>
-            {
-                // (current under the watch only if the scan kept the watch polled above)
+            Ok(after) if after == before && after.present() => {
+                let settled = after.settled(began, self.settle);
                 let kept = self.events.as_ref().map(FolderEvents::id) == watch_id;
-                self.scanned.insert(
-                    mailbox.to_owned(),
-                    Scanned {
-                        stamp: after,
-                        snapshot: snap.clone(),
-                        current_under: watch_id.filter(|_| kept),
-                        verified: Instant::now(),
-                        counts: None,
-                    },
-                );
+                let current_under = watch_id.filter(|_| kept);
+                if settled || current_under.is_some() {
+                    self.scanned.insert(
+                        mailbox.to_owned(),
+                        Scanned {
+                            stamp: after,
+                            settled,
+                            snapshot: snap.clone(),
+                            current_under,
+                            verified: Instant::now(),
+                            counts: None,
+                        },
+                    );
+                } else {
+                    self.scanned.remove(mailbox);
+                }
             }
             _ => {
                 self.scanned.remove(mailbox);
@@ -1912,7 +1923,7 @@ impl Store for MaildirStore {
         let began = SystemTime::now();
         let stamp = Stamp::read(&path);
         if let (Ok(stamp), Some(s)) = (&stamp, self.scanned.get_mut(mailbox)) {
-            if s.stamp == *stamp && stamp.present() {
+            if s.settled && s.stamp == *stamp && stamp.present() {
                 return Ok(s.counts());
             }
         }

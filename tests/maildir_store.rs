@@ -981,8 +981,12 @@ fn status_counts_are_saved_for_an_unchanged_folder() {
     std::thread::sleep(ahead + settle + Duration::from_millis(200));
     assert_eq!(counts(&mut a), (4, 3, 1, 5));
     let text = std::fs::read_to_string(&file).expect("imapd.status written");
-    // (a database settled before the look: its entry in the stamp is proof enough)
-    assert!(text.ends_with(" 1\n"), "{text:?}");
+    // (a database settled before the look: its entry in the stamp is proof enough; a file
+    // system that keeps whole seconds only settles a second later, stamp.rs)
+    let db_meta = std::fs::metadata(d.path().join(".Box/courierimapuiddb")).unwrap();
+    if std::os::unix::fs::MetadataExt::mtime_nsec(&db_meta) != 0 {
+        assert!(text.ends_with(" 1\n"), "{text:?}");
+    }
     // planted: 4 messages become 44
     std::fs::write(&file, plant_messages(&text, 4, 44)).unwrap();
     assert_eq!(

@@ -130,6 +130,8 @@ impl FolderEvents {
         let mut dirs = [(0, 0); 2];
         for (i, sub) in ["new", "cur"].into_iter().enumerate() {
             let dir = folder.join(sub);
+            // The directory must be the same before and after the watch is added, or the
+            // watch may be on one that was replaced meanwhile.
             let before = dir_id(&dir).ok()?;
             wds.push(inotify.watches().add(&dir, mask).ok()?);
             if dir_id(&dir).ok()? != before {
@@ -312,6 +314,7 @@ impl FolderEvents {
                 let Some(name) = ev.name.and_then(OsStr::to_str) else {
                     continue;
                 };
+                // maildir.txt: names starting with a dot are not messages (as in a listing).
                 if name.starts_with('.') {
                     continue;
                 }

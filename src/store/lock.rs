@@ -20,11 +20,12 @@
 //! Courier unlinks the temp name at once and so creates and frees an inode per lock. We keep
 //! it (a *spare*, one per folder for the last [`SPARES_KEPT`] folders) and link it again at
 //! the next lock, its mtime set to now first (the age rule reads the lock's mtime). Freed
-//! inodes are costly to allocate past: ext4 scans every inode freed in the last 30 s before
-//! it reuses one (`recently_deleted`, on file systems without a journal), which made 1000
-//! APPENDs spend most of their time in the kernel (docs/performance.md). A spare lives until
-//! its folder's turn to be evicted or [`discard_spares`] (a store calls it for its Maildir
-//! when it is dropped); one left by a killed process is deleted with tmp/'s other leftovers after 36 h.
+//! inodes are costly to allocate past: ext4 without a journal skips, at every file creation,
+//! each inode of the group freed in the last minute or more (`recently_deleted`), which made
+//! 1000 APPENDs spend most of their time in the kernel (docs/performance.md). A spare lives
+//! until its folder's turn to be evicted or [`discard_spares`] (a store calls it for its
+//! Maildir when it is dropped); one left by a killed process is deleted with tmp/'s other
+//! leftovers after 36 h.
 //!
 //! No fcntl/flock anywhere (they are unreliable over NFS).
 

@@ -94,8 +94,9 @@ struct Scanned {
     /// current. An unsettled one is kept only while the watch proves it.
     settled: bool,
     snapshot: Snapshot,
-    /// The watch (`FolderEvents::id`) polled before a look found the stamp unchanged: until
-    /// that watch is stirred, the snapshot is current without a look.
+    /// The watch (`FolderEvents::id`) polled before the look that proved the snapshot
+    /// current (a stamp found unchanged, or the scan that made it): until that watch is
+    /// stirred, the snapshot is current without a look.
     current_under: Option<u64>,
     /// When a stamp last proved the snapshot current. The watch sees the folder's own
     /// directories replaced, not the path to them changed above (a parent renamed and a

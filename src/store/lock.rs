@@ -210,13 +210,26 @@ impl Drop for FolderLock {
     }
 }
 
-/// Tries once to link `tmp` to `lock`; returns the lock's inode if we got it.
-fn link_as(tmp: &Path, lock: &Path) -> io::Result<Option<u64>> {
+/// What linking a temp file as the lock found.
+enum Linked {
+    /// We hold the lock (the lock's inode): the temp file has two links, its own and the lock.
+    Ours(u64),
+    /// Someone else holds it.
+    Held,
+    /// The temp file has links we did not make: its count proves nothing.
+    Odd,
+}
+
+/// Links `tmp` to `lock` and tells by `tmp`'s link count whether we got it (the return value
+/// of link() is unreliable over NFS).
+fn link_as(tmp: &Path, lock: &Path) -> io::Result<Linked> {
     let linked = std::fs::hard_link(tmp, lock);
     let meta = std::fs::symlink_metadata(tmp)?;
-    match linked {
-        Err(e) if e.kind() != io::ErrorKind::AlreadyExists && meta.nlink() != 2 => Err(e),
-        _ => Ok((meta.nlink() == 2).then_some(meta.ino())),
+    match (meta.nlink(), linked) {
+        (2, _) => Ok(Linked::Ours(meta.ino())),
+        (1, Err(e)) if e.kind() != io::ErrorKind::AlreadyExists => Err(e),
+        (1, _) => Ok(Linked::Held),
+        _ => Ok(Linked::Odd),
     }
 }
 
@@ -227,7 +240,10 @@ fn try_link(tmp_dir: &Path, lock: &Path) -> io::Result<Option<u64>> {
     let result = write!(f, "{}:{}", std::process::id(), deliver::raw_hostname())
         .and_then(|()| link_as(&tmp, lock));
     let _ = std::fs::remove_file(&tmp);
-    result
+    Ok(match result? {
+        Linked::Ours(ino) => Some(ino),
+        Linked::Held | Linked::Odd => None,
+    })
 }
 
 /// Identifies one lock file: inode numbers are reused at once after an unlink, so the
@@ -334,23 +350,18 @@ fn drop_spare(folder: &Path) {
 fn try_spare(folder: &Path, tmp_dir: &Path, lock: &Path) -> io::Result<Option<u64>> {
     for _ in 0..2 {
         let spare = spare_for(folder, tmp_dir)?;
-        let linked = std::fs::hard_link(&spare, lock);
-        let meta = match std::fs::symlink_metadata(&spare) {
-            Ok(m) => m,
+        return match link_as(&spare, lock) {
+            Ok(Linked::Ours(ino)) => Ok(Some(ino)),
+            Ok(Linked::Held) => Ok(None),
+            Ok(Linked::Odd) => {
+                drop_spare(folder);
+                Ok(None)
+            }
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 drop_spare(folder);
                 continue;
             }
-            Err(e) => return Err(e),
-        };
-        return match (meta.nlink(), linked) {
-            (2, _) => Ok(Some(meta.ino())),
-            (1, Err(e)) if e.kind() != io::ErrorKind::AlreadyExists => Err(e),
-            (1, _) => Ok(None),
-            _ => {
-                drop_spare(folder);
-                Ok(None)
-            }
+            Err(e) => Err(e),
         };
     }
     Ok(None)

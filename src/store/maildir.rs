@@ -268,6 +268,19 @@ struct FileMeta {
 }
 
 impl FileMeta {
+    /// What a `stat` of the file of base name `base` found (`id`), with the size its name's
+    /// `,W=` hint gives, if any.
+    fn of(base: &str, id: FileId) -> FileMeta {
+        let hint = flags::size_hint(base, 'W');
+        FileMeta {
+            size: hint,
+            bytes: id.size,
+            mtime: id.mtime,
+            mtime_nsec: id.mtime_nsec,
+            hinted: hint.is_some(),
+        }
+    }
+
     /// The file's identity at the `stat`, as the cache keys it.
     fn file_id(&self) -> FileId {
         FileId {
@@ -359,18 +372,9 @@ impl MaildirStore {
         let Some(base) = Self::base_of(st, uid) else {
             return;
         };
-        let hint = flags::size_hint(base, 'W');
+        let meta = FileMeta::of(base, id);
         st.meta.renumber(st.db.validity);
-        st.meta.map.insert(
-            uid,
-            FileMeta {
-                size: hint,
-                bytes: id.size,
-                mtime: id.mtime,
-                mtime_nsec: id.mtime_nsec,
-                hinted: hint.is_some(),
-            },
-        );
+        st.meta.map.insert(uid, meta);
     }
 
     fn note_size(&mut self, mailbox: &str, uid: Uid, size: impl FnOnce() -> u64) {
@@ -1438,15 +1442,7 @@ impl MaildirStore {
     /// hint or the sizes file gives it (else `Store::size` reads the file when asked).
     fn file_meta(path: &Path, base: &str, entry: &FileEntry) -> io::Result<FileMeta> {
         let m = std::fs::metadata(entry.path(path))?;
-        let id = FileId::of(&m);
-        let hint = flags::size_hint(base, 'W');
-        Ok(FileMeta {
-            size: hint,
-            bytes: id.size,
-            mtime: id.mtime,
-            mtime_nsec: id.mtime_nsec,
-            hinted: hint.is_some(),
-        })
+        Ok(FileMeta::of(base, FileId::of(&m)))
     }
 
     /// [`Self::file_meta`], following renames by others: leaving a message out of a

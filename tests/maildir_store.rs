@@ -219,16 +219,23 @@ fn expunge_and_remove() {
     assert_eq!(s.append("INBOX", msg("new\n", &[])).unwrap().1, 5);
 }
 
+/// Two sessions of one Maildir whose INBOX holds one message ("x", UID 1, `flags`), both
+/// having seen it (so each remembers its file's name).
+fn two_sessions_on_one_message(flags: &[Flag]) -> (tempfile::TempDir, MaildirStore, MaildirStore) {
+    let d = tempfile::tempdir().unwrap();
+    let mut a = open(d.path());
+    let mut b = open(d.path());
+    a.append("INBOX", msg("x\n", flags)).unwrap();
+    a.snapshot("INBOX", false).unwrap();
+    b.snapshot("INBOX", false).unwrap();
+    (d, a, b)
+}
+
 /// A STORE that changes nothing by the name a session remembers still answers the flags the
 /// file has now, after another process renamed it.
 #[test]
 fn a_store_that_changes_nothing_answers_the_current_flags() {
-    let d = tempfile::tempdir().unwrap();
-    let mut a = open(d.path());
-    let mut b = open(d.path());
-    a.append("INBOX", msg("x\n", &[Flag::Seen])).unwrap();
-    a.snapshot("INBOX", false).unwrap();
-    b.snapshot("INBOX", false).unwrap();
+    let (_d, mut a, mut b) = two_sessions_on_one_message(&[Flag::Seen]);
     b.change_flags("INBOX", &[1], &FlagChange::Add(set(&[Flag::Flagged])))
         .unwrap();
     let out = a
@@ -240,12 +247,7 @@ fn a_store_that_changes_nothing_answers_the_current_flags() {
 
 #[test]
 fn store_follows_renames_by_others() {
-    let d = tempfile::tempdir().unwrap();
-    let mut a = open(d.path());
-    let mut b = open(d.path());
-    a.append("INBOX", msg("x\n", &[])).unwrap();
-    a.snapshot("INBOX", false).unwrap();
-    b.snapshot("INBOX", false).unwrap();
+    let (_d, mut a, mut b) = two_sessions_on_one_message(&[]);
     b.change_flags("INBOX", &[1], &FlagChange::Add(set(&[Flag::Seen])))
         .unwrap();
     // `a` still remembers the old name.

@@ -163,15 +163,28 @@ fn encoded_word(w: &[u8]) -> Option<String> {
 /// between two adjacent encoded words is dropped (§6.2); other text is taken as UTF-8, lossy
 /// (raw 8-bit headers are usually UTF-8 nowadays). Line breaks are unfolded.
 pub fn rfc2047(raw: &[u8]) -> String {
-    if memchr::memmem::find(raw, b"=?").is_none() {
-        let out = String::from_utf8_lossy(raw);
-        return if out.contains(['\r', '\n']) {
-            out.replace(['\r', '\n'], "")
-        } else {
-            out.into_owned()
-        };
-    }
     let mut out = String::with_capacity(raw.len());
+    rfc2047_into(raw, &mut out);
+    out
+}
+
+/// [`rfc2047`], appending to `out`.
+pub fn rfc2047_into(raw: &[u8], out: &mut String) {
+    let start = out.len();
+    if memchr::memmem::find(raw, b"=?").is_none() {
+        out.push_str(&String::from_utf8_lossy(raw));
+    } else {
+        encoded_words_into(raw, out);
+    }
+    if memchr::memchr2(b'\r', b'\n', &out.as_bytes()[start..]).is_some() {
+        let unfolded = out[start..].replace(['\r', '\n'], "");
+        out.truncate(start);
+        out.push_str(&unfolded);
+    }
+}
+
+/// The words of `raw` decoded (see [`rfc2047`]), line breaks kept.
+fn encoded_words_into(raw: &[u8], out: &mut String) {
     let mut pending_ws: &[u8] = b"";
     let mut last_was_word = false;
     let mut i = 0;
@@ -185,8 +198,8 @@ pub fn rfc2047(raw: &[u8]) -> String {
                     let before = &raw[text_start..i];
                     let only_ws = before.iter().all(|b| b.is_ascii_whitespace());
                     if !(last_was_word && only_ws) {
-                        flush(&mut out, pending_ws);
-                        flush(&mut out, before);
+                        flush(out, pending_ws);
+                        flush(out, before);
                     }
                     pending_ws = b"";
                     out.push_str(&dec);
@@ -202,13 +215,8 @@ pub fn rfc2047(raw: &[u8]) -> String {
         }
         i += 1;
     }
-    flush(&mut out, pending_ws);
-    flush(&mut out, &raw[text_start..]);
-    if out.contains(['\r', '\n']) {
-        out.replace(['\r', '\n'], "")
-    } else {
-        out
-    }
+    flush(out, pending_ws);
+    flush(out, &raw[text_start..]);
 }
 
 fn word_end(s: &[u8]) -> Option<usize> {

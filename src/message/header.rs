@@ -93,22 +93,23 @@ pub fn name_is(data: &[u8], name: &Range<usize>, want: &[u8]) -> bool {
 
 /// Unfolds a raw value (removes CR and LF, RFC 5322 §2.2.3) and trims surrounding WSP.
 pub fn unfold(raw: &[u8]) -> Vec<u8> {
-    let mut out: Vec<u8> = raw
-        .iter()
-        .copied()
-        .filter(|&b| b != b'\n' && b != b'\r')
-        .collect();
-    let end = out
-        .iter()
-        .rposition(|b| !matches!(b, b' ' | b'\t'))
-        .map_or(0, |i| i + 1);
-    out.truncate(end);
-    let start = out
-        .iter()
-        .position(|b| !matches!(b, b' ' | b'\t'))
-        .unwrap_or(out.len());
-    out.drain(..start);
+    let mut out = Vec::with_capacity(raw.len());
+    unfold_into(raw, &mut out);
     out
+}
+
+/// [`unfold`], appending to `out`. Trimming WSP after removing CR and LF is trimming WSP,
+/// CR and LF before; the middle is copied a line at a time.
+pub fn unfold_into(raw: &[u8], out: &mut Vec<u8>) {
+    let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+    let start = raw.iter().position(|b| !space(b)).unwrap_or(raw.len());
+    let end = raw.iter().rposition(|b| !space(b)).map_or(start, |i| i + 1);
+    let mut rest = &raw[start..end];
+    while let Some(i) = memchr::memchr2(b'\r', b'\n', rest) {
+        out.extend_from_slice(&rest[..i]);
+        rest = &rest[i + 1..];
+    }
+    out.extend_from_slice(rest);
 }
 
 /// The unfolded value of the first field called `name`, if any.
@@ -158,5 +159,31 @@ mod tests {
         assert_eq!(&d[f[1].line.clone()], b"Subject : x\n  y\r\n");
         assert!(f[2].name.is_empty());
         assert_eq!(first(d, 0..d.len(), b"b"), Some(b"2".to_vec()));
+    }
+
+    /// The definition: every CR and LF removed, then WSP trimmed at both ends.
+    #[test]
+    fn unfold_is_remove_then_trim() {
+        fn prop(picks: Vec<u8>) -> bool {
+            let raw: Vec<u8> = picks
+                .iter()
+                .map(|p| b" \t\r\nab=?"[*p as usize % 8])
+                .collect();
+            let mut want: Vec<u8> = raw
+                .iter()
+                .copied()
+                .filter(|b| !b"\r\n".contains(b))
+                .collect();
+            while want.first().is_some_and(|b| b" \t".contains(b)) {
+                want.remove(0);
+            }
+            while want.last().is_some_and(|b| b" \t".contains(b)) {
+                want.pop();
+            }
+            unfold(&raw) == want
+        }
+        quickcheck::QuickCheck::new()
+            .tests(5_000)
+            .quickcheck(prop as fn(Vec<u8>) -> bool);
     }
 }

@@ -150,6 +150,21 @@ fn ascii_view(d: char) -> u8 {
 /// Octets of text folded at a time by [`Needle::found_in`].
 const CHUNK: usize = 16 * 1024;
 
+/// The length of the ASCII prefix of `b`, eight octets at a time.
+fn ascii_prefix(b: &[u8]) -> usize {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut words = b.chunks_exact(8);
+    for (k, w) in words.by_ref().enumerate() {
+        let high = u64::from_le_bytes(w.try_into().expect("8 octets")) & HIGH;
+        if high != 0 {
+            return 8 * k + high.trailing_zeros() as usize / 8;
+        }
+    }
+    let tail = words.remainder();
+    let done = b.len() - tail.len();
+    done + tail.iter().position(|&x| x >= 0x80).unwrap_or(tail.len())
+}
+
 /// Appends to `out` the ASCII view of `casefold(s)`, lowercased: ASCII characters of the fold
 /// lowered, every non-ASCII character of the fold as the byte 0x80.
 fn lower_ascii_fold(s: &str, out: &mut Vec<u8>) {
@@ -163,10 +178,7 @@ fn lower_ascii_fold(s: &str, out: &mut Vec<u8>) {
     out.reserve(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let run = bytes[i..]
-            .iter()
-            .position(|&b| b >= 0x80)
-            .map_or(bytes.len(), |n| i + n);
+        let run = i + ascii_prefix(&bytes[i..]);
         let start = out.len();
         out.extend_from_slice(&bytes[i..run]);
         out[start..].make_ascii_lowercase();
@@ -213,11 +225,14 @@ fn any_text(data: &[u8], part: &Part, f: &mut dyn FnMut(&str) -> bool) -> bool {
 /// The whole header block decoded: each field `name: value` unfolded, RFC 2047 decoded,
 /// one per line.
 fn header_text(data: &[u8], hdr: Range<usize>) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(hdr.len() + hdr.len() / 8);
+    let mut value = Vec::new();
     for f in header::fields(data, hdr) {
         out.push_str(&String::from_utf8_lossy(&data[f.name]));
         out.push_str(": ");
-        out.push_str(&decode::rfc2047(&header::unfold(&data[f.value])));
+        value.clear();
+        header::unfold_into(&data[f.value], &mut value);
+        decode::rfc2047_into(&value, &mut out);
         out.push('\n');
     }
     out
@@ -315,6 +330,24 @@ mod tests {
         long.push_str("Wo\u{FB01}x");
         assert!(Needle::new("wofix").found_in(&long));
         assert!(!Needle::new("wofiy").found_in(&long));
+    }
+
+    #[test]
+    fn ascii_prefix_finds_the_first_high_octet() {
+        fn prop(picks: Vec<u8>) -> bool {
+            // mostly ASCII: long runs cross the eight-octet words
+            let text: Vec<u8> = picks
+                .iter()
+                .map(|&b| if b > 250 { b } else { b % 0x80 })
+                .collect();
+            (0..text.len()).all(|s| {
+                let want = text[s..].iter().position(|&b| b >= 0x80);
+                ascii_prefix(&text[s..]) == want.unwrap_or(text.len() - s)
+            })
+        }
+        QuickCheck::new()
+            .tests(5_000)
+            .quickcheck(prop as fn(Vec<u8>) -> bool);
     }
 
     /// The folded form of one character, as [`casefold`] maps it (NFKD, then each character to

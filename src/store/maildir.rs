@@ -2325,11 +2325,9 @@ impl Store for MaildirStore {
 
     fn content(&mut self, mailbox: &str, uid: Uid) -> Result<Vec<u8>, StoreError> {
         let (data, id) = self.read_message(mailbox, uid, |p| {
-            let mut file = std::fs::File::open(p)?;
+            let file = std::fs::File::open(p)?;
             let meta = file.metadata()?;
-            let mut data = Vec::with_capacity(meta.len() as usize);
-            // (through `take`: `File`'s own `read_to_end` would `stat` it again)
-            io::Read::read_to_end(&mut io::Read::take(&mut file, u64::MAX), &mut data)?;
+            let data = read_whole(&file, meta.len())?;
             Ok((data, FileId::of(&meta)))
         })?;
         // The file's identity comes with the read (no `stat` of it by name to record its
@@ -2499,6 +2497,27 @@ fn crlf_size_of(mut r: impl io::Read, chunk: usize) -> io::Result<u64> {
     }
 }
 
+/// All of `file`, whose `fstat` gave `len` octets: one `read` when it still holds `len`.
+/// The read asks for one octet more, and a regular file's read returns less than asked
+/// only at its end, so no read is needed to find the end (std's `read_to_end` makes one,
+/// and reads in growing pieces without a size hint).
+fn read_whole(file: &std::fs::File, len: u64) -> io::Result<Vec<u8>> {
+    let len = usize::try_from(len).map_err(|_| io::Error::from(io::ErrorKind::OutOfMemory))?;
+    let mut data = Vec::with_capacity(len.saturating_add(1));
+    loop {
+        if data.len() == data.capacity() {
+            data.reserve(data.capacity().max(8192));
+        }
+        let asked = data.capacity() - data.len();
+        match rustix::io::read(file, rustix::buffer::spare_capacity(&mut data)) {
+            Ok(0) => return Ok(data),
+            Ok(got) if got < asked && data.len() >= len => return Ok(data),
+            Ok(_) | Err(rustix::io::Errno::INTR) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
 fn read_header(path: &Path) -> io::Result<Vec<u8>> {
     use std::io::Read;
     let mut file = std::fs::File::open(path)?;
@@ -2618,6 +2637,24 @@ impl MaildirStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The whole file whatever size its `fstat` told: right, short (it grew since: read on
+    /// past the octet asked for beyond it), long (it shrank), or empty.
+    #[test]
+    fn read_whole_reads_to_the_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m");
+        for data in [&b""[..], b"x", &b"0123456789".repeat(3000)] {
+            std::fs::write(&path, data).unwrap();
+            let file = std::fs::File::open(&path).unwrap();
+            let n = data.len() as u64;
+            for told in [n, n.saturating_sub(1), n / 2, 0, n + 1, n + 10_000] {
+                use std::io::Seek;
+                (&file).rewind().unwrap();
+                assert_eq!(read_whole(&file, told).unwrap(), data, "told {told} of {n}");
+            }
+        }
+    }
 
     fn header_of(data: &[u8]) -> Vec<u8> {
         let dir = tempfile::tempdir().unwrap();

@@ -292,6 +292,14 @@ pub trait Store {
     fn internal_date(&mut self, mailbox: &str, uid: Uid) -> Result<DateTime, StoreError>;
     /// The message's octets as stored.
     fn content(&mut self, mailbox: &str, uid: Uid) -> Result<Vec<u8>, StoreError>;
+    /// A hint: [`Store::content`] of `uids` of `mailbox` follows, in this order, so a store
+    /// may read them ahead. Asking for another message, or [`Store::end_read_ahead`], ends
+    /// it; it never changes what `content` answers. The default ignores it.
+    fn read_ahead(&mut self, mailbox: &str, uids: &[Uid]) {
+        let _ = (mailbox, uids);
+    }
+    /// Ends what [`Store::read_ahead`] started (at the end of the command).
+    fn end_read_ahead(&mut self) {}
     /// The message's octets up to and including the blank line that ends its top-level
     /// header ([`crate::message::mime::header_end`]); all of them if it has none. Enough for
     /// everything that looks only at the header (ENVELOPE, `BODY[HEADER…]`, SEARCH

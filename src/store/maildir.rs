@@ -33,6 +33,7 @@ use super::keywords::{self, KeywordMap};
 use super::lock::{FolderLock, LockOptions};
 use super::names::{self, FolderDir};
 use super::quota::{self, QuotaSpec, Usage};
+use super::reading::{self, ReadAhead, Taken};
 use super::sizes::{self, Measured, Sizes};
 use super::stamp::{self, Stamp};
 use super::status;
@@ -355,11 +356,11 @@ pub struct MaildirStore {
     /// Whether `events` may be used: the Maildir is on a local file system (NFS changes made
     /// by other clients raise no event, `events.rs`).
     use_events: bool,
+    /// Files of the current command's messages being read ahead (`Store::read_ahead`).
+    ahead: Option<ReadAhead>,
 }
 
 impl MaildirStore {
-    /// Records the RFC822.SIZE of `uid` (computed by `size` only if not known yet), for
-    /// `imapd.sizes`.
     /// Records the identity of `uid`'s file found by a read (as a scan's `stat` would), if
     /// none is known yet.
     fn know_meta(&mut self, mailbox: &str, uid: Uid, id: FileId) {
@@ -377,6 +378,8 @@ impl MaildirStore {
         st.meta.map.insert(uid, meta);
     }
 
+    /// Records the RFC822.SIZE of `uid` (computed by `size` only if not known yet), for
+    /// `imapd.sizes`.
     fn note_size(&mut self, mailbox: &str, uid: Uid, size: impl FnOnce() -> u64) {
         // (the file's identity, which the size is recorded against, may not be known yet)
         if !matches!(self.known_meta(mailbox, uid), Ok(Some(_))) {
@@ -495,6 +498,7 @@ impl MaildirStore {
             settle,
             checked: None,
             use_events: settle == stamp::SETTLE_LOCAL && !options.list_always,
+            ahead: None,
             events: None,
             root,
         })
@@ -2324,18 +2328,38 @@ impl Store for MaildirStore {
     }
 
     fn content(&mut self, mailbox: &str, uid: Uid) -> Result<Vec<u8>, StoreError> {
-        let (data, id) = self.read_message(mailbox, uid, |p| {
-            let file = std::fs::File::open(p)?;
-            let meta = file.metadata()?;
-            let data = read_whole(&file, meta.len())?;
-            Ok((data, FileId::of(&meta)))
-        })?;
+        let (data, id) = match self.take_read_ahead(mailbox, uid) {
+            Some(whole) => whole,
+            None => self.read_message(mailbox, uid, reading::read_file)?,
+        };
         // The file's identity comes with the read (no `stat` of it by name to record its
         // size against), and so does the size (ENVELOPE and RFC822.SIZE of an uncached
         // message then cost one read, not two).
         self.know_meta(mailbox, uid, id);
         self.note_size(mailbox, uid, || crlf_size(&data));
         Ok(data)
+    }
+
+    fn read_ahead(&mut self, mailbox: &str, uids: &[Uid]) {
+        self.ahead = None;
+        if uids.len() < reading::WORTH_A_THREAD {
+            return;
+        }
+        let Ok(path) = self.folder_to_read(mailbox) else {
+            return;
+        };
+        let mut files = Vec::with_capacity(uids.len());
+        for &uid in uids {
+            // (a message not found now is left to `content`, which reports it)
+            if let Ok(Some((_, entry))) = self.locate_as(mailbox, &path, uid, false) {
+                files.push((uid, entry.path(&path)));
+            }
+        }
+        self.ahead = ReadAhead::start(mailbox, files);
+    }
+
+    fn end_read_ahead(&mut self) {
+        self.ahead = None;
     }
 
     fn header(&mut self, mailbox: &str, uid: Uid) -> Result<Vec<u8>, StoreError> {
@@ -2497,27 +2521,6 @@ fn crlf_size_of(mut r: impl io::Read, chunk: usize) -> io::Result<u64> {
     }
 }
 
-/// All of `file`, whose `fstat` gave `len` octets: one `read` when it still holds `len`.
-/// The read asks for one octet more, and a regular file's read returns less than asked
-/// only at its end, so no read is needed to find the end (std's `read_to_end` makes one,
-/// and reads in growing pieces without a size hint).
-fn read_whole(file: &std::fs::File, len: u64) -> io::Result<Vec<u8>> {
-    let len = usize::try_from(len).map_err(|_| io::Error::from(io::ErrorKind::OutOfMemory))?;
-    let mut data = Vec::with_capacity(len.saturating_add(1));
-    loop {
-        if data.len() == data.capacity() {
-            data.reserve(data.capacity().max(8192));
-        }
-        let asked = data.capacity() - data.len();
-        match rustix::io::read(file, rustix::buffer::spare_capacity(&mut data)) {
-            Ok(0) => return Ok(data),
-            Ok(got) if got < asked && data.len() >= len => return Ok(data),
-            Ok(_) | Err(rustix::io::Errno::INTR) => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
-}
-
 fn read_header(path: &Path) -> io::Result<Vec<u8>> {
     use std::io::Read;
     let mut file = std::fs::File::open(path)?;
@@ -2545,6 +2548,20 @@ fn read_header(path: &Path) -> io::Result<Vec<u8>> {
 }
 
 impl MaildirStore {
+    /// The file of `uid` if the read-ahead has it; ends a read-ahead that does not have it
+    /// next.
+    fn take_read_ahead(&mut self, mailbox: &str, uid: Uid) -> Option<reading::Whole> {
+        let ahead = self.ahead.as_mut().filter(|a| a.mailbox() == mailbox)?;
+        match ahead.take(uid) {
+            Taken::Read(whole) => Some(whole),
+            Taken::NotRead => None,
+            Taken::Over => {
+                self.ahead = None;
+                None
+            }
+        }
+    }
+
     /// Reads a message's file with `read`, looking the file up again if another process
     /// renamed it (a flag change) meanwhile.
     fn read_message<T>(
@@ -2637,24 +2654,6 @@ impl MaildirStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The whole file whatever size its `fstat` told: right, short (it grew since: read on
-    /// past the octet asked for beyond it), long (it shrank), or empty.
-    #[test]
-    fn read_whole_reads_to_the_end() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("m");
-        for data in [&b""[..], b"x", &b"0123456789".repeat(3000)] {
-            std::fs::write(&path, data).unwrap();
-            let file = std::fs::File::open(&path).unwrap();
-            let n = data.len() as u64;
-            for told in [n, n.saturating_sub(1), n / 2, 0, n + 1, n + 10_000] {
-                use std::io::Seek;
-                (&file).rewind().unwrap();
-                assert_eq!(read_whole(&file, told).unwrap(), data, "told {told} of {n}");
-            }
-        }
-    }
 
     fn header_of(data: &[u8]) -> Vec<u8> {
         let dir = tempfile::tempdir().unwrap();

@@ -10,7 +10,8 @@
 //! INTERNALDATE), [`events`] (inotify: what changed in a folder since the last look), [`cache`] (the parsed-metadata cache `imapd.cache`), [`sizes`] (RFC822.SIZE
 //! of files without a `,W=` hint, `imapd.sizes`), [`stamp`] (proof that a folder is
 //! unchanged), [`status`] (the STATUS counts of an unchanged folder, `imapd.status`),
-//! [`unlink`] (the unlinks of an EXPUNGE, several in flight), [`maildir`] (the store).
+//! [`unlink`] (the unlinks of an EXPUNGE, several in flight), [`reading`] (message files
+//! read whole, and read ahead by a thread for commands that read many), [`maildir`] (the store).
 //!
 //! Open one handle per session: `MaildirStore::open(path, MaildirOptions::default())`.
 //!
@@ -51,6 +52,7 @@ pub mod lock;
 pub mod maildir;
 pub mod names;
 pub mod quota;
+pub mod reading;
 pub mod sizes;
 pub mod stamp;
 pub mod status;

@@ -99,6 +99,9 @@ pub(crate) fn fetch(
     // and both dropped before the next, so memory is bounded by the largest message.
     // The UIDs ascend: each lookup starts where the previous one ended.
     let mut cursor = super::super::view::Cursor::default();
+    if want_content && !header_suffices {
+        ctx.store.read_ahead(&sel.mailbox, &uids);
+    }
     for u in uids {
         if ctx.closed() {
             // Nothing more can reach the client: stop reading (and marking \Seen).
@@ -212,6 +215,7 @@ pub(crate) fn fetch(
         }
         ctx.data(Data::Fetch { seq, items: values });
     }
+    ctx.store.end_read_ahead();
     if unknown_cte {
         // RFC 3516 §4.3: BINARY of a part with an unknown transfer encoding.
         return Outcome::no(

@@ -9,8 +9,8 @@ use imapd::core::flags::FlagSet;
 use imapd::core::memory::crlf_size;
 use imapd::core::memory::MemoryStore;
 use imapd::core::store::{
-    message_date, message_size, FlagChange, MessageMeta, NewMessage, Snapshot, Store, StoreError,
-    Uid,
+    message_date, message_size, FlagChange, MessageMeta, NewMessage, Reads, Snapshot, Store,
+    StoreError, Uid,
 };
 use imapd::store::{LockOptions, MaildirOptions, MaildirStore};
 use imapd::syntax::types::{Atom, Date, DateTime, Flag};
@@ -283,7 +283,7 @@ fn read_ahead_answers_what_content_answers() {
         .unwrap();
     b.remove("INBOX", &[7]).unwrap();
     let all: Vec<Uid> = (1..=40).collect();
-    a.read_ahead("INBOX", &all);
+    a.read_ahead("INBOX", &all, Reads::All);
     for u in (1..=40).filter(|u| u % 10 != 3) {
         match a.content("INBOX", u) {
             Ok(data) => assert_eq!(data, want(u), "UID {u}"),
@@ -291,7 +291,7 @@ fn read_ahead_answers_what_content_answers() {
         }
     }
     a.end_read_ahead();
-    a.read_ahead("INBOX", &all);
+    a.read_ahead("INBOX", &all, Reads::All);
     assert_eq!(a.content("INBOX", 30).unwrap(), want(30));
     assert_eq!(a.content("INBOX", 2).unwrap(), want(2));
     assert_eq!(a.content("INBOX", 31).unwrap(), want(31));

@@ -17,6 +17,15 @@ use super::message_list::MessageList;
 /// A message's unique identifier within one UIDVALIDITY (RFC 3501 §2.3.1.1).
 pub type Uid = u32;
 
+/// Which messages of a [`Store::read_ahead`] will be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reads {
+    /// Every one.
+    All,
+    /// Those whose summary ([`Store::cached_texts`]) is not kept by the store.
+    Unsummarised,
+}
+
 /// What a snapshot says about one message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageMeta {
@@ -292,11 +301,12 @@ pub trait Store {
     fn internal_date(&mut self, mailbox: &str, uid: Uid) -> Result<DateTime, StoreError>;
     /// The message's octets as stored.
     fn content(&mut self, mailbox: &str, uid: Uid) -> Result<Vec<u8>, StoreError>;
-    /// A hint: [`Store::content`] of `uids` of `mailbox` follows, in this order, so a store
-    /// may read them ahead. Asking for another message, or [`Store::end_read_ahead`], ends
-    /// it; it never changes what `content` answers. The default ignores it.
-    fn read_ahead(&mut self, mailbox: &str, uids: &[Uid]) {
-        let _ = (mailbox, uids);
+    /// A hint: [`Store::content`] of `uids` of `mailbox` (UIDs ascending), or of those of
+    /// them `reads` says, follows in this order, so a store may read them ahead. Asking for
+    /// a smaller UID, or [`Store::end_read_ahead`], ends it; it never changes what `content`
+    /// answers. The default ignores it.
+    fn read_ahead(&mut self, mailbox: &str, uids: &[Uid], reads: Reads) {
+        let _ = (mailbox, uids, reads);
     }
     /// Ends what [`Store::read_ahead`] started (at the end of the command).
     fn end_read_ahead(&mut self) {}

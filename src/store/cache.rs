@@ -642,6 +642,15 @@ impl FolderCache {
         data
     }
 
+    /// True if a summary of some file called `base` is cached (whether it is of the file
+    /// there now is not checked: a hint for reading ahead).
+    pub fn has_summary(&mut self, base: &str) -> bool {
+        self.load();
+        self.entries
+            .get(base)
+            .is_some_and(|e| e.raw.parts[Which::Texts as usize].is_some())
+    }
+
     /// The cached summary of the file `base` if the entry matches the file's identity.
     pub fn get(&mut self, base: &str, id: FileId) -> Option<Arc<Summary>> {
         let keys = self.part(base, id, Which::Keys)?;

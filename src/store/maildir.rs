@@ -15,7 +15,7 @@ use crate::core::memory::crlf_size;
 use crate::core::message_list::{Change, MessageList};
 use crate::core::store::{
     total_size, Copied, Counts, FlagChange, MailboxEntry, MessageMeta, NewMessage, QuotaResource,
-    Snapshot, Store, StoreError, Uid,
+    Reads, Snapshot, Store, StoreError, Uid,
 };
 use crate::message::keys::{KeyFields, SortKeys};
 use crate::message::mime;
@@ -2340,7 +2340,7 @@ impl Store for MaildirStore {
         Ok(data)
     }
 
-    fn read_ahead(&mut self, mailbox: &str, uids: &[Uid]) {
+    fn read_ahead(&mut self, mailbox: &str, uids: &[Uid], reads: Reads) {
         self.ahead = None;
         if uids.len() < reading::WORTH_A_THREAD {
             return;
@@ -2351,11 +2351,15 @@ impl Store for MaildirStore {
         let mut files = Vec::with_capacity(uids.len());
         for &uid in uids {
             // (a message not found now is left to `content`, which reports it)
-            if let Ok(Some((_, entry))) = self.locate_as(mailbox, &path, uid, false) {
-                files.push((uid, entry.path(&path)));
+            if let Ok(Some((base, entry))) = self.locate_as(mailbox, &path, uid, false) {
+                if reads == Reads::All || !self.cache_of(mailbox, &path).has_summary(&base) {
+                    files.push((uid, entry.path(&path)));
+                }
             }
         }
-        self.ahead = ReadAhead::start(mailbox, files);
+        if files.len() >= reading::WORTH_A_THREAD {
+            self.ahead = ReadAhead::start(mailbox, files);
+        }
     }
 
     fn end_read_ahead(&mut self) {

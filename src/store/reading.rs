@@ -12,6 +12,7 @@ use std::fs::File;
 use std::io;
 use std::path::PathBuf;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::OnceLock;
 use std::thread::JoinHandle;
 
 use crate::core::store::Uid;
@@ -54,17 +55,25 @@ pub fn read_file(path: &std::path::Path) -> io::Result<Whole> {
 /// as reading a few small files).
 pub const WORTH_A_THREAD: usize = 8;
 
-/// Files larger than this are left to the store's own read (at most [`BATCHES`] batches of
-/// [`BATCH_OCTETS`] plus one such file wait in memory).
+/// Files larger than this are left to the store's own read.
 const LARGEST: u64 = 1 << 20;
-/// A batch is sent when it holds this many octets ...
+/// A reader sends what it has read when it holds this many octets, or at the end of a block.
 const BATCH_OCTETS: usize = 256 * 1024;
-/// ... or this many files (the first batches are smaller, so the first file comes soon).
-const BATCH_FILES: usize = 32;
-/// Batches waiting for the reader at most.
+/// Files are read in blocks of this many (the first blocks smaller, so the first file comes
+/// soon), block `j` by reader `j % readers()`.
+const BLOCK_FILES: usize = 32;
+/// Batches a reader has sent that wait for the store, at most: each reader holds at most
+/// `BATCHES + 1` batches of [`BATCH_OCTETS`] plus one file of [`LARGEST`].
 const BATCHES: usize = 2;
+/// Reader threads: one per CPU, at least two and at most four. Several files read at once
+/// keep a disk busy when the page cache does not hold them (a session's first look at a
+/// folder); more readers than CPUs slow the command down when it does.
+fn readers() -> usize {
+    static READERS: OnceLock<usize> = OnceLock::new();
+    *READERS.get_or_init(|| std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 4)))
+}
 
-/// What the thread found for one message.
+/// What a reader found for one message.
 enum Found {
     Read(Whole),
     /// Too large to hold ahead ([`LARGEST`]).
@@ -84,13 +93,22 @@ pub enum Taken {
     Over,
 }
 
-/// A thread reading the files of messages in the order they will be asked for, in batches
-/// through a bounded channel. Dropping it stops the thread (after the read in progress).
+type Batch = Vec<(Uid, Found)>;
+
+/// Threads reading the files of messages in the order they will be asked for, each a block
+/// of files at a time, sending what they read in batches through bounded channels.
+/// Dropping it stops them (after the reads in progress).
 pub struct ReadAhead {
     mailbox: String,
-    rx: Option<Receiver<Vec<(Uid, Found)>>>,
+    /// One channel per reader; block `j` comes through `rxs[j % rxs.len()]`.
+    rxs: Vec<Receiver<Batch>>,
+    /// The sizes of the blocks not begun yet, in order.
+    blocks: VecDeque<usize>,
+    /// The block being received, and how many of its files are still to come.
+    block: usize,
+    left: usize,
     batch: VecDeque<(Uid, Found)>,
-    thread: Option<JoinHandle<()>>,
+    threads: Vec<JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for ReadAhead {
@@ -106,16 +124,39 @@ impl ReadAhead {
     /// Starts reading `files` (each message's UID and file path, UIDs ascending: the order
     /// they will be asked for) of `mailbox`; `None` if no thread can be started.
     pub fn start(mailbox: &str, files: Vec<(Uid, PathBuf)>) -> Option<Self> {
-        let (tx, rx) = sync_channel(BATCHES);
-        let thread = std::thread::Builder::new()
-            .name("read-ahead".into())
-            .spawn(move || read_all(files, &tx))
-            .ok()?;
+        let mut work: Vec<Vec<Vec<(Uid, PathBuf)>>> = (0..readers()).map(|_| Vec::new()).collect();
+        let mut sizes = VecDeque::new();
+        let mut files = files.into_iter().peekable();
+        let mut size = 1;
+        while files.peek().is_some() {
+            let block: Vec<_> = files.by_ref().take(size).collect();
+            sizes.push_back(block.len());
+            let reader = (sizes.len() - 1) % work.len();
+            work[reader].push(block);
+            size = (size * 2).min(BLOCK_FILES);
+        }
+        let mut rxs = Vec::new();
+        let mut threads = Vec::new();
+        for blocks in work.into_iter().filter(|w| !w.is_empty()) {
+            let (tx, rx) = sync_channel(BATCHES);
+            let t = std::thread::Builder::new()
+                .name("read-ahead".into())
+                .spawn(move || read_blocks(blocks, &tx));
+            match t {
+                Ok(t) => threads.push(t),
+                // (the readers started stop when `rxs` is dropped)
+                Err(_) => return None,
+            }
+            rxs.push(rx);
+        }
         Some(ReadAhead {
             mailbox: mailbox.to_owned(),
-            rx: Some(rx),
+            rxs,
+            blocks: sizes,
+            block: 0,
+            left: 0,
             batch: VecDeque::new(),
-            thread: Some(thread),
+            threads,
         })
     }
 
@@ -124,14 +165,26 @@ impl ReadAhead {
         &self.mailbox
     }
 
-    /// The file of `uid` if it is the next one read (waiting for the thread if need be);
+    /// The next batch read, in order; `None` when all have come (or a reader is gone).
+    fn next_batch(&mut self) -> Option<Batch> {
+        if self.left == 0 {
+            self.left = self.blocks.pop_front()?;
+            self.block += 1;
+        }
+        let rx = self.rxs.get((self.block - 1) % self.rxs.len().max(1))?;
+        let b = rx.recv().ok()?;
+        self.left = self.left.checked_sub(b.len())?;
+        Some(b)
+    }
+
+    /// The file of `uid` if it is the next one read (waiting for a reader if need be);
     /// files of smaller UIDs before it were not asked for and are dropped.
     pub fn take(&mut self, uid: Uid) -> Taken {
         loop {
             if self.batch.is_empty() {
-                match self.rx.as_ref().map(Receiver::recv) {
-                    Some(Ok(b)) => self.batch = b.into(),
-                    _ => return Taken::Over,
+                match self.next_batch() {
+                    Some(b) => self.batch = b.into(),
+                    None => return Taken::Over,
                 }
             }
             match self.batch.front() {
@@ -152,39 +205,40 @@ impl ReadAhead {
 
 impl Drop for ReadAhead {
     fn drop(&mut self) {
-        // A closed channel ends the thread at its next send.
-        self.rx = None;
-        if let Some(t) = self.thread.take() {
+        // A closed channel ends its reader at its next send.
+        self.rxs.clear();
+        for t in self.threads.drain(..) {
             let _ = t.join();
         }
     }
 }
 
-/// The thread: reads each file and sends them in batches until done or nobody listens.
-fn read_all(files: Vec<(Uid, PathBuf)>, tx: &SyncSender<Vec<(Uid, Found)>>) {
-    let mut batch = Vec::new();
-    let mut octets = 0;
-    let mut limit = 1;
-    for (uid, path) in files {
-        let found = match read_small(&path) {
-            Ok(Some(w)) => {
-                octets += w.0.len();
-                Found::Read(w)
+/// One reader: reads its blocks in order, sending what it read in batches (a block's end
+/// ends a batch) until done or nobody listens.
+fn read_blocks(blocks: Vec<Vec<(Uid, PathBuf)>>, tx: &SyncSender<Batch>) {
+    for block in blocks {
+        let mut batch = Vec::new();
+        let mut octets = 0;
+        for (uid, path) in block {
+            let found = match read_small(&path) {
+                Ok(Some(w)) => {
+                    octets += w.0.len();
+                    Found::Read(w)
+                }
+                Ok(None) => Found::Skipped,
+                Err(_) => Found::Failed,
+            };
+            batch.push((uid, found));
+            if octets >= BATCH_OCTETS {
+                if tx.send(std::mem::take(&mut batch)).is_err() {
+                    return;
+                }
+                octets = 0;
             }
-            Ok(None) => Found::Skipped,
-            Err(_) => Found::Failed,
-        };
-        batch.push((uid, found));
-        if batch.len() >= limit || octets >= BATCH_OCTETS {
-            if tx.send(std::mem::take(&mut batch)).is_err() {
-                return;
-            }
-            octets = 0;
-            limit = (limit * 2).min(BATCH_FILES);
         }
-    }
-    if !batch.is_empty() {
-        let _ = tx.send(batch);
+        if !batch.is_empty() && tx.send(batch).is_err() {
+            return;
+        }
     }
 }
 

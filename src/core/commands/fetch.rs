@@ -9,7 +9,7 @@ use super::super::flags::FlagSet;
 use super::super::render;
 use super::super::sequence;
 use super::super::session::State;
-use super::super::store::{message_date, message_size, FlagChange, MessageMeta, StoreError};
+use super::super::store::{message_date, message_size, FlagChange, MessageMeta, Reads, StoreError};
 use super::{Ctx, Outcome};
 
 /// True for attributes that set `\Seen` implicitly (§6.4.5: BODY[...] without .PEEK, RFC822,
@@ -100,7 +100,11 @@ pub(crate) fn fetch(
     // The UIDs ascend: each lookup starts where the previous one ended.
     let mut cursor = super::super::view::Cursor::default();
     if want_content && !header_suffices {
-        ctx.store.read_ahead(&sel.mailbox, &uids);
+        ctx.store.read_ahead(&sel.mailbox, &uids, Reads::All);
+    } else if want_texts {
+        // (a message without a kept summary is parsed from its content, render::texts)
+        ctx.store
+            .read_ahead(&sel.mailbox, &uids, Reads::Unsummarised);
     }
     for u in uids {
         if ctx.closed() {

@@ -8,7 +8,7 @@ use crate::syntax::types::{Code, Data, Date, Flag, SearchKey, SearchReturn, Tag}
 use super::super::render::Parsed;
 use super::super::sequence;
 use super::super::session::{Selected, State};
-use super::super::store::{message_date, message_size, Uid};
+use super::super::store::{message_date, message_size, Reads, Uid};
 use super::super::view::MailboxView;
 use super::append::uid_set;
 use super::{Ctx, Outcome};
@@ -223,7 +223,8 @@ pub(super) fn matching(
     fold_needles(criteria, &mut needles);
     let mut hits = Vec::new();
     if need == Need::Content {
-        ctx.store.read_ahead(&sel.mailbox, sel.view.uids());
+        ctx.store
+            .read_ahead(&sel.mailbox, sel.view.uids(), Reads::All);
     }
     let mut each = || {
         for (i, &u) in sel.view.uids().iter().enumerate() {

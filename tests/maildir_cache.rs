@@ -42,8 +42,9 @@ fn summary(store: &mut MaildirStore, uid: u32) -> (Arc<Summary>, bool) {
         return (s, true);
     }
     let data = store.content("INBOX", uid).unwrap();
-    let s = Arc::new(Summary::of(&Message::parse(&data)));
-    store.keep_summary("INBOX", uid, s.clone());
+    let msg = Message::parse(&data);
+    let s = Arc::new(Summary::of(&msg));
+    store.keep_summary("INBOX", uid, s.clone(), &data[msg.header_range()]);
     (s, false)
 }
 

@@ -538,7 +538,7 @@ impl Store for MemoryStore {
         mb.messages[i].summary.clone()
     }
 
-    fn keep_summary(&mut self, mailbox: &str, uid: Uid, summary: Arc<Summary>) {
+    fn keep_summary(&mut self, mailbox: &str, uid: Uid, summary: Arc<Summary>, _header: &[u8]) {
         let mut inner = self.0.borrow_mut();
         if let Ok(mb) = inner.mailbox(mailbox) {
             if let Ok(i) = mb.messages.binary_search_by_key(&uid, |m| m.meta.uid) {

@@ -22,8 +22,9 @@ fn parsed_summary(
     uid: Uid,
 ) -> Result<Arc<Summary>, StoreError> {
     let data = store.content(mailbox, uid)?;
-    let s = Arc::new(Summary::of(&Message::parse(&data)));
-    store.keep_summary(mailbox, uid, s.clone());
+    let msg = Message::parse(&data);
+    let s = Arc::new(Summary::of(&msg));
+    store.keep_summary(mailbox, uid, s.clone(), &data[msg.header_range()]);
     Ok(s)
 }
 

@@ -352,6 +352,7 @@ pub trait Store {
         let _ = want;
         self.cached_summary(mailbox, uid).map(|s| s.keys.clone())
     }
-    /// Offers freshly parsed metadata for the cache; a store without one ignores it.
-    fn keep_summary(&mut self, _mailbox: &str, _uid: Uid, _summary: Arc<Summary>) {}
+    /// Offers freshly parsed metadata, and the message's header block it was parsed from
+    /// (for [`Store::header`]), for the cache; a store without one ignores them.
+    fn keep_summary(&mut self, _mailbox: &str, _uid: Uid, _summary: Arc<Summary>, _header: &[u8]) {}
 }

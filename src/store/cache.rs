@@ -673,12 +673,25 @@ impl FolderCache {
 
     /// Records the summary of the file `base` (written at the next [`FolderCache::flush`]).
     pub fn put(&mut self, base: &str, id: FileId, summary: Arc<Summary>) {
+        self.put_parsed(base, id, summary, None);
+    }
+
+    /// [`FolderCache::put`] and [`FolderCache::put_header`] in one record: what parsing the
+    /// whole file gives.
+    pub fn put_parsed(
+        &mut self,
+        base: &str,
+        id: FileId,
+        summary: Arc<Summary>,
+        header: Option<&[u8]>,
+    ) {
         let mut data = Vec::new();
         codec::encode(&summary, &mut data);
         let Some((keys, texts)) = codec::split(&data) else {
             return;
         };
-        self.add(base, id, [Some(keys), Some(&texts), None]);
+        let header = header.filter(|h| h.len() <= MAX_HEADER);
+        self.add(base, id, [Some(keys), Some(&texts), header]);
     }
 
     /// The cached header block of the file `base` if the entry matches the file's identity.
@@ -1100,6 +1113,16 @@ mod tests {
         assert_eq!(c.get("h", ID).as_deref(), Some(&*s));
         assert_eq!(c.get("s", ID).as_deref(), Some(&*s));
         assert_eq!(c.header("s", ID).as_deref(), Some(&b"S: 1\n\n"[..]));
+        // what parsing a whole file gives, in one record; an oversized header is left out
+        c.put_parsed("p", ID, s.clone(), Some(b"P: 1\n\n"));
+        c.put_parsed("pbig", ID, s.clone(), Some(&vec![b'x'; MAX_HEADER + 1]));
+        c.flush(|_| true).unwrap();
+        let mut c = FolderCache::new(dir.path());
+        assert_eq!(c.get("p", ID).as_deref(), Some(&*s));
+        assert_eq!(c.header("p", ID).as_deref(), Some(&b"P: 1\n\n"[..]));
+        assert!(c.has_summary("p") && !c.has_summary("nothing"));
+        assert_eq!(c.get("pbig", ID).as_deref(), Some(&*s));
+        assert!(c.header("pbig", ID).is_none());
         // a new identity replaces the whole entry
         c.put_header("h", FileId { size: 99, ..ID }, b"New: 1\n\n");
         assert!(c.get("h", FileId { size: 99, ..ID }).is_none());

@@ -2396,9 +2396,9 @@ impl Store for MaildirStore {
         self.with_cache(mailbox, uid, |c, base, id| c.sort_keys(base, id, want))
     }
 
-    fn keep_summary(&mut self, mailbox: &str, uid: Uid, summary: Arc<Summary>) {
+    fn keep_summary(&mut self, mailbox: &str, uid: Uid, summary: Arc<Summary>, header: &[u8]) {
         self.with_cache(mailbox, uid, |c, base, id| {
-            c.put(base, id, summary);
+            c.put_parsed(base, id, summary, Some(header));
             Some(())
         });
     }

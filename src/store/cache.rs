@@ -509,7 +509,7 @@ fn serialise(entries: &HashMap<String, Entry>, out: &mut impl Write) -> io::Resu
         .filter(|(_, e)| e.raw.parts.iter().any(Option::is_some))
         .map(|(n, _)| n)
         .collect();
-    names.sort_unstable_by_key(|n| (super::deliver::arrival_key(n), *n));
+    names.sort_by_cached_key(|n| (super::deliver::arrival_key(n), *n));
     // Where each part goes: the sections follow the index, one kind after the other (the
     // index counts offsets from its own end).
     let mut at = 0;

@@ -161,18 +161,15 @@ pub fn to_lf(data: &[u8]) -> Vec<u8> {
 /// The arrival key of a base name: (seconds, microseconds) from `<sec>.M<usec>…` when
 /// present, used to give UIDs in arrival order (maildir.txt: the left part is the time).
 pub fn arrival_key(base: &str) -> (u64, u64) {
-    let mut parts = base.splitn(2, '.');
-    let sec = parts.next().and_then(|s| s.parse().ok()).unwrap_or(0);
-    let usec = parts
-        .next()
-        .and_then(|rest| rest.strip_prefix('M'))
-        .map(|rest| {
-            let end = rest
-                .find(|c: char| !c.is_ascii_digit())
-                .unwrap_or(rest.len());
-            rest[..end].parse().unwrap_or(0)
-        })
-        .unwrap_or(0);
+    let (first, rest) = base.split_once('.').unwrap_or((base, ""));
+    let sec = first.parse().unwrap_or(0);
+    let usec = rest.strip_prefix('M').map_or(0, |rest| {
+        let end = rest
+            .bytes()
+            .position(|c| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        rest[..end].parse().unwrap_or(0)
+    });
     (sec, usec)
 }
 

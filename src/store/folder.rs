@@ -187,7 +187,15 @@ pub fn register(db: &mut UidDb, bases: &[String]) -> (Vec<u32>, usize) {
 /// Sorts new base names into arrival order (maildir.txt: the name starts with the delivery
 /// time), the order their UIDs are given in.
 pub fn sort_arrivals(bases: &mut [String]) {
-    bases.sort_by(|a, b| arrival_key(a).cmp(&arrival_key(b)).then(a.cmp(b)));
+    // (each key parsed once, not at every comparison)
+    let mut keyed: Vec<_> = bases
+        .iter_mut()
+        .map(|b| (arrival_key(b), std::mem::take(b)))
+        .collect();
+    keyed.sort_unstable();
+    for (slot, (_, b)) in bases.iter_mut().zip(keyed) {
+        *slot = b;
+    }
 }
 
 /// The names a Maildir writer gives the file of `base`: in `new/` the bare name; in `cur/`
@@ -551,6 +559,29 @@ pub fn check(path: &Path) -> io::Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Arrival order: by (seconds, microseconds) of the name, then by name.
+    #[test]
+    fn arrivals_sort_by_time_then_name() {
+        fn prop(picks: Vec<(u8, u8, u8)>) -> bool {
+            let mut bases: Vec<String> = picks
+                .iter()
+                .map(|&(s, u, t)| match t % 4 {
+                    0 => format!("{}.M{}P1.host", s % 7, u % 5),
+                    1 => format!("{}.{}_1.host", s % 7, u),
+                    2 => format!("x{s}"),
+                    _ => format!("{}.M{}", s % 3, u % 3),
+                })
+                .collect();
+            let mut want = bases.clone();
+            want.sort_by(|a, b| arrival_key(a).cmp(&arrival_key(b)).then(a.cmp(b)));
+            sort_arrivals(&mut bases);
+            bases == want
+        }
+        quickcheck::QuickCheck::new()
+            .tests(2_000)
+            .quickcheck(prop as fn(Vec<(u8, u8, u8)>) -> bool);
+    }
 
     /// `rescan` over an earlier listing gives exactly what a fresh `scan` gives, through
     /// renames, removals, arrivals, a base in both new/ and cur/, and non-message entries.

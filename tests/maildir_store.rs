@@ -296,6 +296,18 @@ fn read_ahead_answers_what_content_answers() {
     assert_eq!(a.content("INBOX", 2).unwrap(), want(2));
     assert_eq!(a.content("INBOX", 31).unwrap(), want(31));
     a.end_read_ahead();
+    // only the messages without a kept summary, once a few were read one by one
+    for u in 10..20 {
+        let data = a.content("INBOX", u).unwrap();
+        let msg = imapd::message::Message::parse(&data);
+        let summary = std::sync::Arc::new(imapd::message::summary::Summary::of(&msg));
+        a.keep_summary("INBOX", u, summary, &data[msg.header_range()]);
+    }
+    a.read_ahead("INBOX", &all, Reads::Unsummarised);
+    for u in (1..=40).filter(|&u| u != 7) {
+        assert_eq!(a.content("INBOX", u).unwrap(), want(u), "UID {u}");
+    }
+    a.end_read_ahead();
 }
 
 #[test]

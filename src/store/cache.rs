@@ -1,7 +1,8 @@
 //! The per-folder metadata cache `imapd.cache`: parsed ENVELOPE, BODYSTRUCTURE and SORT keys
 //! of each message file, and its raw header block (what `BODY[HEADER.FIELDS …]` and the
 //! SEARCH header keys read, up to [`MAX_HEADER`] octets), so large folders are not re-read
-//! and re-parsed.
+//! and re-parsed. A summary parsed from a whole file comes with its header block (one
+//! record), so the cache holds both for every message a session has fetched an ENVELOPE of.
 //!
 //! An optimisation only, never the source of truth:
 //! * Every entry is keyed by the file's base name (unique and immutable in Maildir) and
@@ -671,13 +672,9 @@ impl FolderCache {
         codec::decode_keys_alone(&data, want)
     }
 
-    /// Records the summary of the file `base` (written at the next [`FolderCache::flush`]).
-    pub fn put(&mut self, base: &str, id: FileId, summary: Arc<Summary>) {
-        self.put_parsed(base, id, summary, None);
-    }
-
-    /// [`FolderCache::put`] and [`FolderCache::put_header`] in one record: what parsing the
-    /// whole file gives.
+    /// Records the summary of the file `base` and, if given and at most [`MAX_HEADER`]
+    /// octets, its header block, in one record: what parsing the whole file gives (written
+    /// at the next [`FolderCache::flush`]).
     pub fn put_parsed(
         &mut self,
         base: &str,
@@ -865,8 +862,8 @@ mod tests {
         {
             let mut c = FolderCache::new(dir.path());
             assert!(c.get("a", ID).is_none());
-            c.put("a", ID, s.clone());
-            c.put("gone", ID, s.clone());
+            c.put_parsed("a", ID, s.clone(), None);
+            c.put_parsed("gone", ID, s.clone(), None);
             c.flush(|n| n != "gone").unwrap();
             assert!(!c.is_dirty());
         }
@@ -902,7 +899,7 @@ mod tests {
         let header = b"Subject: hi\n\n";
         {
             let mut c = FolderCache::new(dir.path());
-            c.put("a", ID, s.clone());
+            c.put_parsed("a", ID, s.clone(), None);
             c.put_header("a", ID, header);
             c.flush(|_| true).unwrap();
         }
@@ -945,7 +942,7 @@ mod tests {
         {
             let mut c = FolderCache::new(dir.path());
             for n in names.iter().rev() {
-                c.put(n, ID, s.clone());
+                c.put_parsed(n, ID, s.clone(), None);
                 c.put_header(n, ID, format!("Subject: {n}\n\n").as_bytes());
             }
             c.flush(|_| true).unwrap();
@@ -990,7 +987,7 @@ mod tests {
         let s = summary(b"Subject: hi\n\nbody\n");
         {
             let mut c = FolderCache::new(dir.path());
-            c.put("a", ID, s.clone());
+            c.put_parsed("a", ID, s.clone(), None);
             c.flush(|_| true).unwrap();
         }
         let data = std::fs::read(dir.path().join(FILE_NAME)).unwrap();
@@ -1071,7 +1068,7 @@ mod tests {
             assert_eq!(c.header(&name(i), ID), Some(head(i)), "record {i}");
             if k % 500 == 0 {
                 // a record added meanwhile lives in the journal, another file
-                c.put(&format!("j{k}"), ID, s.clone());
+                c.put_parsed(&format!("j{k}"), ID, s.clone(), None);
                 assert_eq!(c.get(&format!("j{k}"), ID).as_deref(), Some(&*s));
             }
         }
@@ -1084,8 +1081,8 @@ mod tests {
         {
             let mut c = FolderCache::new(dir.path());
             c.put_header("h", ID, b"Subject: h\n\n");
-            c.put("s", ID, s.clone());
-            c.put("both", ID, s.clone());
+            c.put_parsed("s", ID, s.clone(), None);
+            c.put_parsed("both", ID, s.clone(), None);
             c.put_header("both", ID, b"Subject: b\r\n\r\n");
             c.put_header("big", ID, &vec![b'x'; MAX_HEADER + 1]); // not kept
             c.put_header("empty", ID, b"");
@@ -1105,7 +1102,7 @@ mod tests {
         assert_eq!(c.header("empty", ID).as_deref(), Some(&b""[..]));
         assert!(c.header("h", FileId { size: 11, ..ID }).is_none());
         // adding a summary to an entry read from disk keeps its header, and vice versa
-        c.put("h", ID, s.clone());
+        c.put_parsed("h", ID, s.clone(), None);
         c.put_header("s", ID, b"S: 1\n\n");
         c.flush(|_| true).unwrap();
         let mut c = FolderCache::new(dir.path());
@@ -1170,7 +1167,7 @@ mod tests {
         assert!(index_of(&under_todays_magic).is_empty());
         let mut c = FolderCache::new(dir.path());
         assert!(c.get("a", ID).is_none());
-        c.put("a", ID, s.clone());
+        c.put_parsed("a", ID, s.clone(), None);
         c.flush(|_| true).unwrap();
         assert!(std::fs::read(&path).unwrap().starts_with(MAGIC));
         assert_eq!(
@@ -1186,11 +1183,11 @@ mod tests {
         let dir = folder();
         let s = summary(b"Subject: j\n\nbody\n");
         let mut c = FolderCache::new(dir.path());
-        c.put("a", ID, s.clone());
+        c.put_parsed("a", ID, s.clone(), None);
         c.put_header("a", ID, b"Subject: j\n\n");
         c.put_header("b", ID, b"B: 1\n\n");
-        c.put("b", ID, s.clone());
-        c.put("b", FileId { size: 1, ..ID }, s.clone()); // a new identity: header dropped
+        c.put_parsed("b", ID, s.clone(), None);
+        c.put_parsed("b", FileId { size: 1, ..ID }, s.clone(), None); // a new identity: header dropped
         assert_eq!(c.get("a", ID).as_deref(), Some(&*s));
         assert_eq!(c.header("a", ID).as_deref(), Some(&b"Subject: j\n\n"[..]));
         assert!(c.get("b", ID).is_none());
@@ -1217,13 +1214,13 @@ mod tests {
         {
             let mut c = FolderCache::new(dir.path());
             for i in 0..64 {
-                c.put(&format!("m{i}"), ID, s.clone());
+                c.put_parsed(&format!("m{i}"), ID, s.clone(), None);
             }
             c.flush_in_background(|_| true); // nothing was on disk: written
         }
         let written = std::fs::read(&path).unwrap();
         let mut c = FolderCache::new(dir.path());
-        c.put("new1", ID, s.clone());
+        c.put_parsed("new1", ID, s.clone(), None);
         assert_eq!(c.get("new1", ID).as_deref(), Some(&*s));
         c.flush_in_background(|_| true);
         drop(c);
@@ -1234,8 +1231,8 @@ mod tests {
         );
         let mut c = FolderCache::new(dir.path());
         assert!(c.get("new1", ID).is_none());
-        c.put("new1", ID, s.clone());
-        c.put("new2", ID, s.clone()); // 2 = 64 / 32
+        c.put_parsed("new1", ID, s.clone(), None);
+        c.put_parsed("new2", ID, s.clone(), None); // 2 = 64 / 32
         c.flush_in_background(|_| true);
         assert!(c.get("new2", ID).is_some()); // (waits for the write)
         assert_ne!(std::fs::read(&path).unwrap(), written);
@@ -1250,9 +1247,9 @@ mod tests {
         let mut two = FolderCache::new(dir.path());
         assert!(one.get("a", ID).is_none());
         assert!(two.get("b", ID).is_none());
-        one.put("a", ID, s.clone());
+        one.put_parsed("a", ID, s.clone(), None);
         one.flush(|_| true).unwrap();
-        two.put("b", ID, s.clone());
+        two.put_parsed("b", ID, s.clone(), None);
         two.flush(|_| true).unwrap();
         let mut three = FolderCache::new(dir.path());
         assert!(three.get("a", ID).is_some());

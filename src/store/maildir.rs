@@ -357,8 +357,33 @@ pub struct MaildirStore {
     /// by other clients raise no event, `events.rs`).
     use_events: bool,
     /// Files of the current command's messages being read ahead (`Store::read_ahead`).
-    ahead: Option<ReadAhead>,
+    ahead: Option<Ahead>,
+    /// Messages the current command may read, to read ahead once a few were not summarised
+    /// (`Reads::Unsummarised`).
+    intent: Option<Intent>,
 }
+
+/// A read-ahead of the current command: its readers, the folder its paths are in, and
+/// which messages it reads.
+#[derive(Debug)]
+struct Ahead {
+    reader: ReadAhead,
+    folder: PathBuf,
+    reads: Reads,
+}
+
+/// `Store::read_ahead(.., Reads::Unsummarised)` not started yet: the UIDs named, and how
+/// many of them `content` has read itself.
+#[derive(Debug)]
+struct Intent {
+    mailbox: String,
+    uids: Vec<Uid>,
+    misses: usize,
+}
+
+/// Messages without a summary read one by one before the rest are read ahead (one new
+/// message in a summarised folder starts no threads).
+const MISSES_TO_READ_AHEAD: usize = 4;
 
 impl MaildirStore {
     /// Records the identity of `uid`'s file found by a read (as a scan's `stat` would), if
@@ -499,6 +524,7 @@ impl MaildirStore {
             checked: None,
             use_events: settle == stamp::SETTLE_LOCAL && !options.list_always,
             ahead: None,
+            intent: None,
             events: None,
             root,
         })
@@ -2330,7 +2356,10 @@ impl Store for MaildirStore {
     fn content(&mut self, mailbox: &str, uid: Uid) -> Result<Vec<u8>, StoreError> {
         let (data, id) = match self.take_read_ahead(mailbox, uid) {
             Some(whole) => whole,
-            None => self.read_message(mailbox, uid, reading::read_file)?,
+            None => {
+                self.missed(mailbox, uid);
+                self.read_message(mailbox, uid, reading::read_file)?
+            }
         };
         // The file's identity comes with the read (no `stat` of it by name to record its
         // size against), and so does the size (ENVELOPE and RFC822.SIZE of an uncached
@@ -2341,29 +2370,26 @@ impl Store for MaildirStore {
     }
 
     fn read_ahead(&mut self, mailbox: &str, uids: &[Uid], reads: Reads) {
-        self.ahead = None;
+        self.end_read_ahead();
         if uids.len() < reading::WORTH_A_THREAD {
             return;
         }
-        let Ok(path) = self.folder_to_read(mailbox) else {
-            return;
-        };
-        let mut files = Vec::with_capacity(uids.len());
-        for &uid in uids {
-            // (a message not found now is left to `content`, which reports it)
-            if let Ok(Some((base, entry))) = self.locate_as(mailbox, &path, uid, false) {
-                if reads == Reads::All || !self.cache_of(mailbox, &path).has_summary(&base) {
-                    files.push((uid, entry.path(&path)));
-                }
+        match reads {
+            Reads::All => self.start_read_ahead(mailbox, uids.to_vec(), reads),
+            // (started by the misses: a session that has every summary reads no file)
+            Reads::Unsummarised => {
+                self.intent = Some(Intent {
+                    mailbox: mailbox.to_owned(),
+                    uids: uids.to_vec(),
+                    misses: 0,
+                })
             }
-        }
-        if files.len() >= reading::WORTH_A_THREAD {
-            self.ahead = ReadAhead::start(mailbox, files);
         }
     }
 
     fn end_read_ahead(&mut self) {
         self.ahead = None;
+        self.intent = None;
     }
 
     fn header(&mut self, mailbox: &str, uid: Uid) -> Result<Vec<u8>, StoreError> {
@@ -2552,17 +2578,82 @@ fn read_header(path: &Path) -> io::Result<Vec<u8>> {
 }
 
 impl MaildirStore {
-    /// The file of `uid` if the read-ahead has it; ends a read-ahead that does not have it
-    /// next.
-    fn take_read_ahead(&mut self, mailbox: &str, uid: Uid) -> Option<reading::Whole> {
-        let ahead = self.ahead.as_mut().filter(|a| a.mailbox() == mailbox)?;
-        match ahead.take(uid) {
-            Taken::Read(whole) => Some(whole),
-            Taken::NotRead => None,
-            Taken::Over => {
-                self.ahead = None;
-                None
+    /// Starts reading `uids` of `mailbox` ahead (`Store::read_ahead`), those `reads` says.
+    fn start_read_ahead(&mut self, mailbox: &str, uids: Vec<Uid>, reads: Reads) {
+        let Ok(folder) = self.folder_to_read(mailbox) else {
+            return;
+        };
+        if let Some(reader) = ReadAhead::start(mailbox, uids) {
+            let mut ahead = Ahead {
+                reader,
+                folder,
+                reads,
+            };
+            self.hand_out(mailbox, &mut ahead);
+            self.ahead = Some(ahead);
+        }
+    }
+
+    /// Hands the read-ahead's readers the paths of the next messages: those this handle
+    /// knows a file for and, for `Reads::Unsummarised`, has no summary of (a message not
+    /// handed out is read by `content` itself).
+    fn hand_out(&mut self, mailbox: &str, ahead: &mut Ahead) {
+        let Some(st) = self.state.get(mailbox) else {
+            return;
+        };
+        let mut cache = match ahead.reads {
+            Reads::All => None,
+            Reads::Unsummarised => self.caches.get_mut(mailbox),
+        };
+        let folder = &ahead.folder;
+        ahead.reader.hand_out(|uid| {
+            let base = Self::base_of(st, uid)?;
+            if cache.as_mut().is_some_and(|c| c.has_summary(base)) {
+                return None;
             }
+            Some(st.files.get(base)?.path(folder))
+        });
+    }
+
+    /// The file of `uid` if the read-ahead has it (then the readers are handed more).
+    fn take_read_ahead(&mut self, mailbox: &str, uid: Uid) -> Option<reading::Whole> {
+        if self
+            .ahead
+            .as_ref()
+            .is_none_or(|a| a.reader.mailbox() != mailbox)
+        {
+            return None;
+        }
+        let mut ahead = self.ahead.take()?;
+        let taken = ahead.reader.take(uid);
+        if let Taken::Over = taken {
+            return None;
+        }
+        self.hand_out(mailbox, &mut ahead);
+        self.ahead = Some(ahead);
+        match taken {
+            Taken::Read(whole) => Some(whole),
+            _ => None,
+        }
+    }
+
+    /// A message of `Store::read_ahead(.., Reads::Unsummarised)` read by `content` itself:
+    /// after [`MISSES_TO_READ_AHEAD`] of them the messages after it are read ahead.
+    fn missed(&mut self, mailbox: &str, uid: Uid) {
+        let Some(intent) = self.intent.as_mut().filter(|i| i.mailbox == mailbox) else {
+            return;
+        };
+        intent.misses += 1;
+        if intent.misses < MISSES_TO_READ_AHEAD {
+            return;
+        }
+        let Some(intent) = self.intent.take() else {
+            return;
+        };
+        let after = intent.uids.partition_point(|&u| u <= uid);
+        let rest = intent.uids[after..].to_vec();
+        if rest.len() >= reading::WORTH_A_THREAD {
+            self.start_read_ahead(mailbox, rest, Reads::Unsummarised);
         }
     }
 

@@ -11,7 +11,7 @@
 //! of files without a `,W=` hint, `imapd.sizes`), [`stamp`] (proof that a folder is
 //! unchanged), [`status`] (the STATUS counts of an unchanged folder, `imapd.status`),
 //! [`unlink`] (the unlinks of an EXPUNGE, several in flight), [`reading`] (message files
-//! read whole, and read ahead by a thread for commands that read many), [`maildir`] (the store).
+//! read whole, and read ahead by reader threads for commands that read many), [`maildir`] (the store).
 //!
 //! Open one handle per session: `MaildirStore::open(path, MaildirOptions::default())`.
 //!

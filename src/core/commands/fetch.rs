@@ -96,7 +96,8 @@ pub(crate) fn fetch(
     let mut missing = 0usize;
     let mut unknown_cte = false;
     // One message at a time: its content is read, its FETCH response sent to the responder
-    // and both dropped before the next, so memory is bounded by the largest message.
+    // and both dropped before the next, so memory is bounded by the largest message (plus
+    // what a store reads ahead, bounded by the store).
     // The UIDs ascend: each lookup starts where the previous one ended.
     let mut cursor = super::super::view::Cursor::default();
     if want_content && !header_suffices {

@@ -214,6 +214,22 @@ pub(super) fn matching(
     sel: &Selected,
     criteria: &SearchKey,
 ) -> Result<Vec<(u32, Uid)>, Outcome> {
+    // every message's text is read, in order: the store may read the files ahead
+    if need(criteria) == Need::Content {
+        ctx.store
+            .read_ahead(&sel.mailbox, sel.view.uids(), Reads::All);
+    }
+    let found = evaluate(ctx, sel, criteria);
+    ctx.store.end_read_ahead();
+    found
+}
+
+/// [`matching`], message by message.
+fn evaluate(
+    ctx: &mut Ctx<'_>,
+    sel: &Selected,
+    criteria: &SearchKey,
+) -> Result<Vec<(u32, Uid)>, Outcome> {
     let need = need(criteria);
     let sized = needs_size(criteria);
     let dated = needs_date(criteria);
@@ -222,55 +238,46 @@ pub(super) fn matching(
     let mut needles = HashMap::new();
     fold_needles(criteria, &mut needles);
     let mut hits = Vec::new();
-    if need == Need::Content {
-        ctx.store
-            .read_ahead(&sel.mailbox, sel.view.uids(), Reads::All);
-    }
-    let mut each = || {
-        for (i, &u) in sel.view.uids().iter().enumerate() {
-            let data = match need {
-                Need::Nothing => None,
-                Need::Header => ctx.store.header(&sel.mailbox, u).ok(),
-                Need::Content => ctx.store.content(&sel.mailbox, u).ok(),
-            };
-            let size = match sized.then(|| sel.view.meta(u)).flatten() {
-                Some(m) => match message_size(&mut *ctx.store, &sel.mailbox, m) {
-                    Ok(s) => Some(s),
-                    // Gone meanwhile and its size unknown: no match either way (NOT LARGER
-                    // must not find it; RFC 2180 §4.3 lets a search leave it out).
-                    Err(_) => continue,
-                },
-                _ => None,
-            };
-            let date = match dated.then(|| sel.view.meta(u)).flatten() {
-                Some(m) => match message_date(&mut *ctx.store, &sel.mailbox, m) {
-                    Ok(d) => Some(d.date),
-                    // Gone meanwhile, its date unknown: left out (RFC 2180 §4.3), as above.
-                    Err(_) => continue,
-                },
-                _ => None,
-            };
-            let cand = Candidate {
-                seq: i as u32 + 1,
-                uid: u,
-                view: &sel.view,
-                sets: &sets,
-                needles: &needles,
-                content: data.as_deref().map(Parsed::new),
-                size,
-                date,
-            };
-            match eval(criteria, &cand) {
-                Ok(true) => hits.push((cand.seq, cand.uid)),
-                Ok(false) => {}
-                Err(e) => return Err(Outcome::bad(e)),
-            }
+    for (i, &u) in sel.view.uids().iter().enumerate() {
+        let data = match need {
+            Need::Nothing => None,
+            Need::Header => ctx.store.header(&sel.mailbox, u).ok(),
+            Need::Content => ctx.store.content(&sel.mailbox, u).ok(),
+        };
+        let size = match sized.then(|| sel.view.meta(u)).flatten() {
+            Some(m) => match message_size(&mut *ctx.store, &sel.mailbox, m) {
+                Ok(s) => Some(s),
+                // Gone meanwhile and its size unknown: no match either way (NOT LARGER
+                // must not find it; RFC 2180 §4.3 lets a search leave it out).
+                Err(_) => continue,
+            },
+            _ => None,
+        };
+        let date = match dated.then(|| sel.view.meta(u)).flatten() {
+            Some(m) => match message_date(&mut *ctx.store, &sel.mailbox, m) {
+                Ok(d) => Some(d.date),
+                // Gone meanwhile, its date unknown: left out (RFC 2180 §4.3), as above.
+                Err(_) => continue,
+            },
+            _ => None,
+        };
+        let cand = Candidate {
+            seq: i as u32 + 1,
+            uid: u,
+            view: &sel.view,
+            sets: &sets,
+            needles: &needles,
+            content: data.as_deref().map(Parsed::new),
+            size,
+            date,
+        };
+        match eval(criteria, &cand) {
+            Ok(true) => hits.push((cand.seq, cand.uid)),
+            Ok(false) => {}
+            Err(e) => return Err(Outcome::bad(e)),
         }
-        Ok(())
-    };
-    let found = each();
-    ctx.store.end_read_ahead();
-    found.map(|()| hits)
+    }
+    Ok(hits)
 }
 
 /// SEARCH: `* SEARCH n...` or, with RETURN, `* ESEARCH` (RFC 4731 §3.1); RETURN (SAVE)

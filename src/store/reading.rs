@@ -59,7 +59,7 @@ pub const WORTH_A_THREAD: usize = 8;
 
 /// Octets of files read ahead and not yet taken, all readers together, at most: a file
 /// that would go over is left to the store's own read.
-const HELD: usize = 8 << 20;
+const HELD: usize = 4 << 20;
 /// A reader sends what it has read before a batch would hold more than this many octets
 /// (a larger file goes alone), and at the end of a block.
 const BATCH_OCTETS: usize = 256 * 1024;

@@ -302,9 +302,9 @@ pub trait Store {
     /// The message's octets as stored.
     fn content(&mut self, mailbox: &str, uid: Uid) -> Result<Vec<u8>, StoreError>;
     /// A hint: [`Store::content`] of `uids` of `mailbox` (UIDs ascending), or of those of
-    /// them `reads` says, follows in this order, so a store may read them ahead. Asking for
-    /// a smaller UID, or [`Store::end_read_ahead`], ends it; it never changes what `content`
-    /// answers. The default ignores it.
+    /// them `reads` says, follows in this order, so a store may read them ahead until
+    /// [`Store::end_read_ahead`]. It never changes what `content` answers (asked in another
+    /// order, `content` reads as it would without it). The default ignores it.
     fn read_ahead(&mut self, mailbox: &str, uids: &[Uid], reads: Reads) {
         let _ = (mailbox, uids, reads);
     }

@@ -712,14 +712,20 @@ fn age(folder: &Path) {
     }
 }
 
-#[test]
-fn unchanged_folder_snapshots_are_reused_and_changes_still_show() {
+/// Two handles on one Maildir whose INBOX holds three messages appended by the first.
+fn two_sessions_on_three_messages() -> (tempfile::TempDir, MaildirStore, MaildirStore) {
     let dir = tempfile::tempdir().unwrap();
     let mut a = open(dir.path());
-    let mut b = open(dir.path());
+    let b = open(dir.path());
     for i in 0..3 {
         a.append("INBOX", msg(&format!("m{i}"), &[])).unwrap();
     }
+    (dir, a, b)
+}
+
+#[test]
+fn unchanged_folder_snapshots_are_reused_and_changes_still_show() {
+    let (dir, mut a, mut b) = two_sessions_on_three_messages();
     std::fs::write(dir.path().join("new/9.M1P1.host"), b"Subject: n\n\nx\n").unwrap();
     age(dir.path());
     let first = a.snapshot("INBOX", true).unwrap();
@@ -1690,12 +1696,7 @@ fn watched_snapshots(aged: bool) {
 /// next snapshot.
 #[test]
 fn status_of_the_selected_folder_hears_changes_and_passes_them_on() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut a = open(dir.path());
-    let mut b = open(dir.path());
-    for i in 0..3 {
-        a.append("INBOX", msg(&format!("m{i}"), &[])).unwrap();
-    }
+    let (dir, mut a, mut b) = two_sessions_on_three_messages();
     age(dir.path());
     for _ in 0..3 {
         a.snapshot("INBOX", false).unwrap();

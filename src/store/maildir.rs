@@ -26,6 +26,7 @@ use super::atomic;
 use super::cache::{FileId, FolderCache};
 use super::deliver::{self, Target};
 use super::events::FolderEvents;
+use super::file_meta::{FileMeta, MetaByUid};
 use super::files::{FileEntry, Files};
 use super::flags;
 use super::folder::{self, DbPolicy};
@@ -34,7 +35,7 @@ use super::lock::{FolderLock, LockOptions};
 use super::names::{self, FolderDir};
 use super::quota::{self, QuotaSpec, Usage};
 use super::reading::{self, ReadAhead, Taken};
-use super::sizes::{self, Measured, Sizes};
+use super::sizes::{self, Sizes};
 use super::stamp::{self, Stamp};
 use super::status;
 use super::time;
@@ -163,6 +164,8 @@ struct FolderState {
     housekept: Option<Instant>,
     /// Sizes measured by reading files since `imapd.sizes` was last written.
     unsaved_sizes: usize,
+    /// The index in `db.entries` found last ([`FolderState::entry_of`]).
+    db_at: std::cell::Cell<usize>,
 }
 
 /// A message list as `scan` built it, and what it was built from.
@@ -207,110 +210,22 @@ impl FolderState {
     fn forget_built(&mut self) {
         self.touched = None;
     }
-}
 
-/// What scans learnt of each message file, by UID: keyed by a number rather than by a
-/// second copy of the base name (a 100k folder's names are megabytes). Valid for one
-/// UIDVALIDITY: a database started over numbers the messages anew, and the map with it.
-#[derive(Debug, Default)]
-struct MetaByUid {
-    validity: u32,
-    map: rustc_hash::FxHashMap<Uid, FileMeta>,
-}
-
-impl MetaByUid {
-    fn get(&self, validity: u32, uid: Uid) -> Option<&FileMeta> {
-        self.map.get(&uid).filter(|_| self.validity == validity)
-    }
-
-    fn get_mut(&mut self, validity: u32, uid: Uid) -> Option<&mut FileMeta> {
-        self.map.get_mut(&uid).filter(|_| self.validity == validity)
-    }
-
-    /// Makes the map the one of `validity` (empty if it was another's).
-    fn renumber(&mut self, validity: u32) {
-        if self.validity != validity {
-            self.map.clear();
-            self.validity = validity;
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.map.len()
-    }
-
-    /// Keeps the entries of messages whose base name (in `db`) is still in `files`.
-    fn retain_files(&mut self, db: &UidDb, files: &Files) {
-        if db.validity != self.validity {
-            self.map.clear();
-            return;
-        }
-        self.map.retain(|uid, _| {
-            db.entries
-                .binary_search_by_key(uid, |(u, _)| *u)
-                .is_ok_and(|i| files.contains_key(&db.entries[i].1))
-        });
-    }
-}
-
-/// What a scan learns of one message file (one `stat`, no read).
-#[derive(Debug, Clone, Copy)]
-struct FileMeta {
-    /// RFC822.SIZE once known: from the name's `,W=` hint, the sizes file (`sizes.rs`), or
-    /// a read of the file when someone asked (`Store::size`); a scan reads no file.
-    size: Option<u64>,
-    /// The file's size and mtime at the `stat` (the mtime is INTERNALDATE, `time.rs`; a
-    /// measured size is recorded against both). Kept small: one per message per session.
-    bytes: u64,
-    mtime: i64,
-    mtime_nsec: u32,
-    /// True when the size came from the `,W=` hint (nothing to record).
-    hinted: bool,
-}
-
-impl FileMeta {
-    /// What a `stat` of the file of base name `base` found (`id`), with the size its name's
-    /// `,W=` hint gives, if any.
-    fn of(base: &str, id: FileId) -> FileMeta {
-        let hint = flags::size_hint(base, 'W');
-        FileMeta {
-            size: hint,
-            bytes: id.size,
-            mtime: id.mtime,
-            mtime_nsec: id.mtime_nsec,
-            hinted: hint.is_some(),
-        }
-    }
-
-    /// The file's identity at the `stat`, as the cache keys it.
-    fn file_id(&self) -> FileId {
-        FileId {
-            size: self.bytes,
-            mtime: self.mtime,
-            mtime_nsec: self.mtime_nsec,
-        }
-    }
-
-    /// INTERNALDATE: the mtime (RFC 3501 §2.3.3; `time.rs`).
-    fn internal_date(&self) -> DateTime {
-        time::from_unix(self.mtime)
-    }
-
-    /// The mtime in nanoseconds, as the sizes file records it.
-    fn mtime_ns(&self) -> i128 {
-        i128::from(self.mtime) * 1_000_000_000 + i128::from(self.mtime_nsec)
-    }
-
-    /// The size as the sizes file records it, if known and not from the name.
-    fn measured(&self) -> Option<Measured> {
-        if self.hinted {
-            return None;
-        }
-        Some(Measured {
-            bytes: self.bytes,
-            mtime_ns: self.mtime_ns(),
-            rfc822_size: self.size?,
-        })
+    /// The index of `uid`'s entry in the database: next to the one found last (a walk in
+    /// UID order), else by a binary search.
+    fn entry_of(&self, uid: Uid) -> Option<usize> {
+        let entries = &self.db.entries;
+        let last = self.db_at.get();
+        let at = |i: usize| entries.get(i).is_some_and(|e| e.0 == uid);
+        let i = if at(last.wrapping_add(1)) {
+            last.wrapping_add(1)
+        } else if at(last) {
+            last
+        } else {
+            entries.binary_search_by_key(&uid, |(u, _)| *u).ok()?
+        };
+        self.db_at.set(i);
+        Some(i)
     }
 }
 
@@ -400,7 +315,7 @@ impl MaildirStore {
         };
         let meta = FileMeta::of(base, id);
         st.meta.renumber(st.db.validity);
-        st.meta.map.insert(uid, meta);
+        st.meta.insert(uid, meta);
     }
 
     /// Records the RFC822.SIZE of `uid` (computed by `size` only if not known yet), for
@@ -685,7 +600,7 @@ impl MaildirStore {
     /// Writes the sizes this handle knows of a folder to its `imapd.sizes` (best effort:
     /// the file is an optimisation, sizes.rs).
     fn save_sizes(path: &Path, st: &mut FolderState) {
-        if st.meta.validity != st.db.validity {
+        if st.meta.validity() != st.db.validity {
             // sizes of another numbering: none can be matched to a name (and writing would
             // empty the file)
             return;
@@ -869,7 +784,7 @@ impl MaildirStore {
         let entry = files.get_mut(base)?;
         entry.uid = uid;
         // What is known without a `stat`: a size in the name, or what was learnt before.
-        let known = meta.map.get(&uid);
+        let known = meta.find(uid);
         Some(MessageMeta {
             uid,
             flags: flags_of(entry, kws, base),
@@ -891,7 +806,7 @@ impl MaildirStore {
         files: &mut Files,
         meta: &mut MetaByUid,
     ) -> io::Result<Option<FileMeta>> {
-        if let Some(m) = meta.map.get(&uid) {
+        if let Some(m) = meta.find(uid) {
             return Ok(Some(*m));
         }
         let Some(entry) = files.get_mut(base) else {
@@ -900,7 +815,7 @@ impl MaildirStore {
         let Some(m) = Self::meta_following(path, base, entry)? else {
             return Ok(None);
         };
-        meta.map.insert(uid, m);
+        meta.insert(uid, m);
         Ok(Some(m))
     }
 
@@ -1400,8 +1315,7 @@ impl MaildirStore {
 
     /// The base name of `uid` in this handle's copy of the database.
     fn base_of(st: &FolderState, uid: Uid) -> Option<&String> {
-        let i = st.db.entries.binary_search_by_key(&uid, |(u, _)| *u).ok()?;
-        Some(&st.db.entries[i].1)
+        Some(&st.db.entries[st.entry_of(uid)?].1)
     }
 
     /// The base name and current file of `uid`, from this handle's memory or (for a UID it

@@ -42,8 +42,10 @@
 
 pub mod atomic;
 pub mod cache;
+mod cache_index;
 pub mod deliver;
 pub mod events;
+mod file_meta;
 pub mod files;
 pub mod flags;
 pub mod folder;

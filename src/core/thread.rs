@@ -1,7 +1,9 @@
 //! THREAD=ORDEREDSUBJECT and THREAD=REFERENCES (RFC 5256 §3 and the steps of its REFERENCES
 //! description), as pure functions over the searched messages' keys.
 
-use std::collections::HashMap;
+// Message-IDs and subjects come from mail anyone can send: a hash seeded per process
+// (foldhash, hashbrown's default), not an unseeded one whose collisions could be crafted.
+use hashbrown::HashMap;
 
 use crate::syntax::types::ThreadNode;
 
@@ -53,7 +55,7 @@ struct Forest<'i, 'k> {
     nodes: Vec<Node>,
 }
 
-impl Forest<'_, '_> {
+impl<'k> Forest<'_, 'k> {
     fn add(&mut self, msg: Option<usize>) -> usize {
         self.nodes.push(Node {
             msg,
@@ -103,7 +105,7 @@ impl Forest<'_, '_> {
     }
 
     /// The thread subject (§4 step 5.B.i): the node's base subject, or its first child's.
-    fn subject(&self, n: usize) -> &str {
+    fn subject(&self, n: usize) -> &'k str {
         match self.nodes[n].msg {
             Some(m) => &self.items[m].keys.subject,
             None => self.nodes[n]
@@ -171,7 +173,7 @@ pub fn references(items: &[Item<'_>]) -> Vec<ThreadNode> {
         nodes: Vec::with_capacity(items.len() * 2),
     };
     // id → container; a message claims a dummy that was created for its id.
-    let mut ids: HashMap<&str, usize> = HashMap::new();
+    let mut ids: HashMap<&str, usize> = HashMap::with_capacity(items.len());
     for (m, it) in items.iter().enumerate() {
         // (1.A) a missing, invalid or duplicate Message-ID gets a unique (unnamed) container
         let me = match it.keys.message_id.as_deref() {
@@ -231,7 +233,7 @@ pub fn references(items: &[Item<'_>]) -> Vec<ThreadNode> {
     }
     roots.sort_by_key(|&n| f.key(n));
     // (5) merge threads by base subject
-    let mut table: HashMap<String, usize> = HashMap::new();
+    let mut table: HashMap<&str, usize> = HashMap::with_capacity(roots.len());
     for &n in &roots {
         let s = f.subject(n);
         if s.is_empty() {
@@ -239,14 +241,20 @@ pub fn references(items: &[Item<'_>]) -> Vec<ThreadNode> {
         }
         match table.get(s) {
             None => {
-                table.insert(s.to_string(), n);
+                table.insert(s, n);
             }
             Some(&t) => {
                 if !f.is_dummy(t) && (f.is_dummy(n) || (f.is_reply(t) && !f.is_reply(n))) {
-                    table.insert(s.to_string(), n);
+                    table.insert(s, n);
                 }
             }
         }
+    }
+    // Each root's place in `roots` (a dummy made below takes the place of the root it
+    // adopts: found here, not by a search of `roots` per merge).
+    let mut slot: Vec<Option<usize>> = vec![None; f.nodes.len()];
+    for (i, &n) in roots.iter().enumerate() {
+        slot[n] = Some(i);
     }
     let mut in_root = vec![false; f.nodes.len()];
     for &n in &roots {
@@ -256,11 +264,11 @@ pub fn references(items: &[Item<'_>]) -> Vec<ThreadNode> {
         if !in_root[n] {
             continue;
         }
-        let s = f.subject(n).to_string();
+        let s = f.subject(n);
         if s.is_empty() {
             continue;
         }
-        let t = table[&s];
+        let t = table[s];
         if t == n {
             continue;
         }
@@ -276,8 +284,10 @@ pub fn references(items: &[Item<'_>]) -> Vec<ThreadNode> {
         } else {
             let d = f.add(None);
             in_root.push(true);
-            if let Some(slot) = roots.iter_mut().find(|r| **r == t) {
-                *slot = d;
+            let at = slot[t].take();
+            slot.push(at);
+            if let Some(i) = at {
+                roots[i] = d;
             }
             in_root[t] = false;
             f.link(d, t);

@@ -1,9 +1,10 @@
 //! THREAD=ORDEREDSUBJECT and THREAD=REFERENCES (RFC 5256 §3 and the steps of its REFERENCES
 //! description), as pure functions over the searched messages' keys.
 
-// Message-IDs and subjects come from mail anyone can send: a hash seeded per process
-// (foldhash, hashbrown's default), not an unseeded one whose collisions could be crafted.
-use hashbrown::HashMap;
+// Message-IDs and subjects come from mail anyone can send: std's SipHash with random keys,
+// whose collisions cannot be crafted without the keys (a fast unkeyed hash could be made
+// quadratic by a mailbox of chosen ids).
+use std::collections::HashMap;
 
 use crate::syntax::types::ThreadNode;
 

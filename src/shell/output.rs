@@ -186,6 +186,10 @@ impl<W: Write + AsFd> Sink for Output<W> {
     fn literal(&mut self, data: &[u8], kind: LiteralKind) {
         write_literal_header(&mut self.buf, data.len(), kind, false);
         if data.len() < DIRECT_AT {
+            // (a response of many such literals is written as the buffer fills, not held)
+            if self.buf.len() + data.len() > FLUSH_AT + DIRECT_AT {
+                self.drain();
+            }
             self.buf.extend_from_slice(&literal_octets(data, kind));
             return;
         }
@@ -294,6 +298,49 @@ mod tests {
         }
         assert!(out.flush().is_ok());
         assert_eq!(file.metadata().unwrap().len(), out.counters.sent);
+    }
+
+    /// Over a socket that takes a few KiB per write (a small send buffer, a slow reader),
+    /// the buffered head and a large literal's chunks, written together by `writev` and
+    /// cut anywhere, arrive whole and in order, and the count of octets sent is theirs.
+    #[test]
+    fn partial_writes_keep_order_and_count() {
+        let (reader, writer) = std::os::unix::net::UnixStream::pair().unwrap();
+        rustix::net::sockopt::set_socket_send_buffer_size(&writer, 4096).unwrap();
+        // (non-blocking: a write takes what fits and returns, as a network socket does)
+        writer.set_nonblocking(true).unwrap();
+        // ~60 KiB buffered (under FLUSH_AT: not yet written) ahead of a literal of more
+        // than one CHUNK with a NUL (converted) in its first chunk
+        let mut responses: Vec<Response> = (1..=30)
+            .map(|i| fetch(i, vec![b'h'; 2000], Vec::new()))
+            .collect();
+        let mut big = vec![b'b'; CHUNK + DIRECT_AT];
+        big[7] = 0;
+        responses.push(fetch(99, big, Vec::new()));
+        let mut expected = Vec::new();
+        for r in &responses {
+            encode_response(r, &mut expected);
+        }
+        let slow = std::thread::spawn(move || {
+            let (mut r, mut got, mut buf) = (reader, Vec::new(), [0u8; 4096]);
+            loop {
+                std::thread::sleep(std::time::Duration::from_micros(20));
+                match r.read(&mut buf).unwrap() {
+                    0 => return got,
+                    n => got.extend_from_slice(&buf[..n]),
+                }
+            }
+        });
+        let mut out = Output::new(writer);
+        for r in responses {
+            out.send(r);
+        }
+        assert!(out.flush().is_ok());
+        let sent = out.counters.sent;
+        drop(out);
+        let got = slow.join().unwrap();
+        assert_eq!(sent, expected.len() as u64);
+        assert!(got == expected, "output differs from encode_response");
     }
 
     /// A closed reader stops the output with an error, and the responder says so.

@@ -29,9 +29,9 @@
 //! two`, the index, then the sections of keys, of texts and of header blocks. The index
 //! holds `count` entries `u32 length | u64 checksum | body` (XXH3, [`checksum`]), where
 //! body is `u32 name length | name | u64 size | i64 mtime seconds | u32 mtime nanoseconds`,
-//! then for each of the three parts either `u32::MAX` (absent:
-//! any may be known without the others) or `u32 length | u32 checksum | u64 offset` (from
-//! the end of the index, so no offset can point into it). The keys and texts are the two halves of a summary's encoding
+//! then for each of the three parts either `u32::MAX` (absent: any may be known without the
+//! others) or `u32 length | u32 checksum | u64 offset` (from the end of the index, so no
+//! offset can point into it). The keys and texts are the two halves of a summary's encoding
 //! ([`crate::message::codec`]), the header block is the raw header. Each part has its own
 //! checksum, so a BODYSTRUCTURE reads and checks the texts alone. Files of older versions
 //! do not have this magic and are ignored, then replaced.

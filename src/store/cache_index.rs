@@ -1,6 +1,7 @@
 //! [`CacheIndex`]: the entries of a folder's cache (`cache.rs`) by base name, kept in the
-//! order they were added, which is the cache file's order: arrival order, the order UIDs
-//! are given in (`folder::sort_arrivals`).
+//! order they were added: the cache file's order, which is arrival order, the order UIDs
+//! are given in (`folder::sort_arrivals`), then the entries added since (a write puts them
+//! back in arrival order).
 //!
 //! A command that walks the messages in UID order (`FETCH 1:* BODYSTRUCTURE`, header
 //! fetches, SORT) asks for the entries in that same order. The index remembers the entry

@@ -209,13 +209,22 @@ impl MetaByUid {
             self.clear();
             return;
         }
-        let live = |uid: &Uid| {
+        self.retain(|uid| {
             db.entries
-                .binary_search_by_key(uid, |(u, _)| *u)
+                .binary_search_by_key(&uid, |(u, _)| *u)
                 .is_ok_and(|i| files.contains_key(&db.entries[i].1))
-        };
-        self.sorted.retain(|(uid, _)| live(uid));
-        self.late.retain(|uid, _| live(uid));
+        });
+    }
+
+    /// Keeps the entries of the UIDs `keep` is true for.
+    fn retain(&mut self, keep: impl Fn(Uid) -> bool) {
+        self.sorted.retain(|(uid, _)| keep(*uid));
+        self.late.retain(|uid, _| keep(*uid));
+        // (a late entry may now lie above the last of `sorted`: merged, so that every late
+        // entry stays below it and `insert` can push a larger UID without looking in `late`)
+        if !self.late.is_empty() {
+            self.merge();
+        }
     }
 }
 
@@ -234,8 +243,8 @@ mod tests {
         }
     }
 
-    /// Whatever the order entries are learnt and asked for in, the map answers as a map by
-    /// UID: inserts (replacing), lookups and changes through `get_mut`.
+    /// Whatever the order entries are learnt, let go and asked for in, the map answers as a
+    /// map by UID: inserts (replacing), removals, lookups and changes through `get_mut`.
     #[quickcheck_macros::quickcheck]
     fn answers_as_a_map_whatever_the_order(ops: Vec<(u8, u16)>) -> bool {
         let mut m = MetaByUid::default();
@@ -243,8 +252,8 @@ mod tests {
         for (i, (op, uid)) in ops.into_iter().enumerate() {
             // few distinct UIDs, so that lookups and replacements hit
             let uid = Uid::from(uid % 700);
-            match op % 3 {
-                0 => {
+            match op % 5 {
+                0 | 4 => {
                     m.insert(uid, meta(i as u64));
                     model.insert(uid, meta(i as u64));
                 }
@@ -252,6 +261,12 @@ mod tests {
                     if m.get(0, uid) != model.get(&uid) {
                         return false;
                     }
+                }
+                3 => {
+                    // expunges: every UID in a band of the UIDs is let go
+                    let gone = |u: Uid| u % 7 == uid % 7;
+                    m.retain(|u| !gone(u));
+                    model.retain(|u, _| !gone(*u));
                 }
                 _ => {
                     if let Some(x) = m.get_mut(0, uid) {

@@ -842,6 +842,7 @@ impl MaildirStore {
             st.path = p;
         }
         st.meta.renumber(st.db.validity);
+        let at = st.entry_of(uid);
         let FolderState {
             path,
             db,
@@ -849,7 +850,7 @@ impl MaildirStore {
             meta,
             ..
         } = st;
-        let Ok(i) = db.entries.binary_search_by_key(&uid, |(u, _)| *u) else {
+        let Some(i) = at else {
             // UIDs are never reused: one below `next` that is not listed was expunged.
             return if uid < db.next {
                 Err(StoreError::Expunged)

@@ -106,27 +106,20 @@ impl<W: Write + AsFd> Output<W> {
     }
 
     /// Writes `data`, waiting for the descriptor to be writable before each write.
-    fn write_all(&mut self, mut data: &[u8]) {
-        while !data.is_empty() && self.stop.is_none() {
-            if let Err(s) = self.wait_writable() {
-                self.stop = Some(s);
-                return;
-            }
-            match rustix::io::write(self.w.as_fd(), data) {
-                Ok(0) => self.stop = Some(Stop::Io(io::ErrorKind::WriteZero.into())),
-                Ok(n) => {
-                    self.counters.sent += n as u64;
-                    data = &data[n..];
-                }
-                Err(rustix::io::Errno::INTR | rustix::io::Errno::AGAIN) => {}
-                Err(e) => self.stop = Some(Stop::Io(e.into())),
-            }
-        }
+    fn write_all(&mut self, data: &[u8]) {
+        self.write_both(data, &[]);
     }
 
-    /// Writes `head` then `body`, with one `writev` while both have octets left.
-    fn write_both(&mut self, mut head: &[u8], body: &[u8]) {
-        while !head.is_empty() && self.stop.is_none() {
+    /// Writes `head` then `body`, one `writev` of what is left of both at a time, each after
+    /// the descriptor is writable.
+    fn write_both<'d>(&mut self, mut head: &'d [u8], mut body: &'d [u8]) {
+        while self.stop.is_none() {
+            if head.is_empty() {
+                if body.is_empty() {
+                    return;
+                }
+                (head, body) = (body, &[]);
+            }
             if let Err(s) = self.wait_writable() {
                 self.stop = Some(s);
                 return;
@@ -136,18 +129,15 @@ impl<W: Write + AsFd> Output<W> {
                 Ok(0) => self.stop = Some(Stop::Io(io::ErrorKind::WriteZero.into())),
                 Ok(n) => {
                     self.counters.sent += n as u64;
-                    if n < head.len() {
-                        head = &head[n..];
-                    } else {
-                        self.write_all(&body[n - head.len()..]);
-                        return;
+                    match head.get(n..) {
+                        Some(rest) => head = rest,
+                        None => (head, body) = (&[], &body[n - head.len()..]),
                     }
                 }
                 Err(rustix::io::Errno::INTR | rustix::io::Errno::AGAIN) => {}
                 Err(e) => self.stop = Some(Stop::Io(e.into())),
             }
         }
-        self.write_all(body);
     }
 
     /// Blocks until the client can take octets, or a signal arrives while it cannot. A

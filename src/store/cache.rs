@@ -298,7 +298,11 @@ impl Journal {
 #[derive(Debug)]
 pub struct FolderCache {
     folder: PathBuf,
-    entries: CacheIndex<Entry>,
+    /// The cache file's index, with the entries a write in the background is writing (it
+    /// shares them: lookups go on while it writes).
+    base: Arc<CacheIndex<Entry>>,
+    /// Entries added since (in the journal): they stand in for `base`'s of the same name.
+    fresh: CacheIndex<Entry>,
     journal: Option<Journal>,
     /// The stretches of the files read last ([`Windows`]).
     windows: Windows,
@@ -492,13 +496,15 @@ fn put_entry(out: &mut Vec<u8>, name: &str, id: FileId, parts: &[Option<Part>; 3
 /// Writes a cache file of `entries` to `out`: the index, then each section, every part
 /// copied as it is (with its checksum) from the file it is in; a part that cannot be read
 /// is written as filler its checksum rejects.
-fn serialise(entries: &CacheIndex<Entry>, out: &mut impl Write) -> io::Result<()> {
+fn serialise<'e>(
+    entries: impl Iterator<Item = (&'e String, &'e Entry)>,
+    out: &mut impl Write,
+) -> io::Result<()> {
     // In arrival order, the order UIDs are given in (`folder::sort_arrivals`), so a walk
     // over the messages by UID reads each section forwards ([`Window`]) and finds each
     // entry after the one before ([`CacheIndex`]).
     // (an entry whose parts were all found damaged is left out)
     let mut names: Vec<(&String, &Entry)> = entries
-        .iter()
         .filter(|(_, e)| e.raw.parts.iter().any(Option::is_some))
         .collect();
     names.sort_by_cached_key(|(n, _)| (super::deliver::arrival_key(n), *n));
@@ -551,7 +557,8 @@ impl FolderCache {
     pub fn new(folder: &Path) -> Self {
         FolderCache {
             folder: folder.to_owned(),
-            entries: CacheIndex::default(),
+            base: Arc::default(),
+            fresh: CacheIndex::default(),
             journal: None,
             windows: Windows::default(),
             writer: None,
@@ -583,15 +590,26 @@ impl FolderCache {
         }
     }
 
+    /// Indexes the file unless done: on first use, and after a write (of the file, with the
+    /// entries it took: they are read through the new file, not the files they were in).
+    /// Never waits for a write in the background: `loaded` is cleared when one is joined.
     fn load(&mut self) {
         if !self.loaded {
-            self.wait();
             let (entries, seen) = self.read();
             self.indexed = entries.len();
-            self.entries = entries;
+            self.base = Arc::new(entries);
             self.seen = seen;
             self.loaded = true;
         }
+    }
+
+    /// The entry of `name`: one added since the file was indexed, else the file's.
+    fn find<'e>(
+        fresh: &'e CacheIndex<Entry>,
+        base: &'e CacheIndex<Entry>,
+        name: &str,
+    ) -> Option<&'e Entry> {
+        fresh.find(name).or_else(|| base.find(name))
     }
 
     /// Adds a record for `base`: the given parts, and what a valid entry already had of the
@@ -616,7 +634,7 @@ impl FolderCache {
             self.journal = None;
             return;
         };
-        self.entries.insert(base.to_owned(), Entry { id, raw });
+        self.fresh.insert(base.to_owned(), Entry { id, raw });
         self.added += 1;
     }
 
@@ -625,11 +643,21 @@ impl FolderCache {
     /// it again), the others kept.
     fn part(&mut self, base: &str, id: FileId, which: Which) -> Option<Vec<u8>> {
         self.load();
-        let raw = &mut self.entries.get_mut(base).filter(|e| e.id == id)?.raw;
+        let raw = &Self::find(&self.fresh, &self.base, base)
+            .filter(|e| e.id == id)?
+            .raw;
         let part = raw.parts[which as usize]?;
         let data = self.windows.of(which, &raw.file).read(&raw.file, part);
         if data.is_none() {
-            raw.parts[which as usize] = None;
+            // (not while a write in the background shares the file's index: found damaged
+            // again, then)
+            let own = match self.fresh.get_mut(base) {
+                Some(e) => Some(e),
+                None => Arc::get_mut(&mut self.base).and_then(|b| b.get_mut(base)),
+            };
+            if let Some(e) = own {
+                e.raw.parts[which as usize] = None;
+            }
         }
         data
     }
@@ -638,9 +666,8 @@ impl FolderCache {
     /// there now is not checked: a hint for reading ahead).
     pub fn has_summary(&mut self, base: &str) -> bool {
         self.load();
-        self.entries
-            .peek(base)
-            .is_some_and(|e| e.raw.parts[Which::Texts as usize].is_some())
+        let e = self.fresh.peek(base).or_else(|| self.base.peek(base));
+        e.is_some_and(|e| e.raw.parts[Which::Texts as usize].is_some())
     }
 
     /// The cached summary of the file `base` if the entry matches the file's identity.
@@ -713,44 +740,58 @@ impl FolderCache {
         if !self.is_dirty() {
             return Ok(());
         }
-        let mut entries = std::mem::take(&mut self.entries);
-        entries.retain(|name, _| live(name));
-        let result = write(&self.folder, self.seen, entries);
+        self.take_fresh(&live);
+        let result = write(&self.folder, self.seen, &self.base);
         // Even if the write failed: the entries are gone (recomputed later).
-        self.journal = None;
+        self.base = Arc::default();
         self.loaded = false;
+        result
+    }
+
+    /// Moves the entries added since the file was indexed into `base`, keeps those for
+    /// which `live` is true, and starts a new journal for the entries added after (the
+    /// entries keep the old one open).
+    fn take_fresh(&mut self, live: impl Fn(&str) -> bool) {
+        self.load();
+        // (no write shares `base` here: it was joined; else this copies it)
+        let base = Arc::make_mut(&mut self.base);
+        for (name, e) in std::mem::take(&mut self.fresh) {
+            base.insert(name, e);
+        }
+        base.retain(|name, _| live(name));
+        self.indexed = base.len();
+        self.journal = None;
         self.added = 0;
         self.checked = 0;
-        result
     }
 
     /// [`FolderCache::flush`] done by a thread of its own, so the command that comes next
     /// does not wait for the write and its fsyncs (at 100k messages ~180 MB), and only if
-    /// enough was added ([`REWRITE_SHARE`]). The next use of this cache waits for it. Best
-    /// effort, as every write of the cache.
+    /// enough was added ([`REWRITE_SHARE`]). Lookups go on meanwhile, through the entries
+    /// the write shares; once it is done (joined between commands, [`FolderCache::reap`]),
+    /// the next use indexes the new file. One write at a time: while one runs, this does
+    /// nothing (and decides again after the next command). Best effort, as every write of
+    /// the cache.
     pub fn flush_in_background(&mut self, live: impl Fn(&str) -> bool) {
-        self.wait();
+        self.reap();
         // Decided once per batch of additions: counting the dead looks at every entry, which
         // must not happen at every command of a session that added one entry long ago.
-        if self.added == self.checked {
+        if self.writer.is_some() || self.added == self.checked {
             return;
         }
         self.checked = self.added;
-        let dead = self.entries.names().filter(|n| !live(n)).count();
+        self.load();
+        let dead = self.base.names().filter(|n| !live(n)).count()
+            + self.fresh.names().filter(|n| !live(n)).count();
         if !self.worth_writing(dead) {
             return;
         }
-        let mut entries = std::mem::take(&mut self.entries);
-        entries.retain(|name, _| live(name));
-        let (folder, seen) = (self.folder.clone(), self.seen);
+        self.take_fresh(live);
+        let (folder, seen, entries) = (self.folder.clone(), self.seen, self.base.clone());
         // The records stay readable through the files the entries hold open (the journal's
         // among them), whatever this handle does meanwhile.
-        self.journal = None;
-        self.loaded = false;
-        self.added = 0;
-        self.checked = 0;
         let job = move || {
-            let _ = write(&folder, seen, entries);
+            let _ = write(&folder, seen, &entries);
         };
         // If no thread can be started, the entries are lost and recomputed later. A small
         // stack: the writer only streams records (its mapping counts toward IMAP_ULIMITD).
@@ -761,10 +802,14 @@ impl FolderCache {
             .ok();
     }
 
-    /// Waits for a write started by [`FolderCache::flush_in_background`].
+    /// Waits for a write started by [`FolderCache::flush_in_background`]; the next use
+    /// indexes the file it wrote (the entries it took let go of the files they were in: an
+    /// old cache file, the old journal).
     fn wait(&mut self) {
         if let Some(w) = self.writer.take() {
             let _ = w.join();
+            self.base = Arc::default();
+            self.loaded = false;
         }
     }
 
@@ -784,22 +829,21 @@ impl FolderCache {
 
 /// Writes `entries` as the cache file of `folder`, merged with the entries of a file another
 /// process wrote since this one was read (`seen`).
-fn write(folder: &Path, seen: Option<Seen>, mut entries: CacheIndex<Entry>) -> io::Result<()> {
+fn write(folder: &Path, seen: Option<Seen>, entries: &CacheIndex<Entry>) -> io::Result<()> {
     let path = folder.join(FILE_NAME);
     let on_disk = std::fs::metadata(&path).ok().map(|m| Seen::of(&m));
+    let mut theirs = Vec::new();
     if on_disk.is_some() && on_disk != seen {
-        let theirs = File::open(&path)
+        let file = File::open(&path)
             .ok()
-            .filter(|f| f.metadata().is_ok_and(|m| m.len() <= MAX_FILE))
-            .map(index)
-            .unwrap_or_default();
-        for (name, e) in theirs {
-            entries.insert_if_absent(name, e);
-        }
+            .filter(|f| f.metadata().is_ok_and(|m| m.len() <= MAX_FILE));
+        theirs = file.map(index).unwrap_or_default().into_iter().collect();
+        theirs.retain(|(name, _)| entries.peek(name).is_none());
     }
+    let all = entries.iter().chain(theirs.iter().map(|(n, e)| (n, e)));
     atomic::replace_with(&folder.join("tmp"), "imapdcache", &path, |f| {
         let mut w = BufWriter::with_capacity(1 << 16, f);
-        serialise(&entries, &mut w)?;
+        serialise(all, &mut w)?;
         w.flush()
     })
 }
@@ -1225,9 +1269,48 @@ mod tests {
         c.put_parsed("new1", ID, s.clone(), None);
         c.put_parsed("new2", ID, s.clone(), None); // 2 = 64 / 32
         c.flush_in_background(|_| true);
-        assert!(c.get("new2", ID).is_some()); // (waits for the write)
+        assert!(c.get("new2", ID).is_some());
+        drop(c); // (waits for the write)
         assert_ne!(std::fs::read(&path).unwrap(), written);
         assert!(FolderCache::new(dir.path()).get("new1", ID).is_some());
+    }
+
+    /// A write in the background does not hold up the session: lookups go on through the
+    /// entries it shares, what is added meanwhile goes to a new journal; once the write is
+    /// joined the new file is indexed, and the next write has everything.
+    #[test]
+    fn lookups_go_on_while_a_write_runs() {
+        let dir = folder();
+        let s = summary(b"Subject: w\n\n");
+        let t = summary(b"Subject: other\n\n");
+        let mut c = FolderCache::new(dir.path());
+        for i in 0..40 {
+            c.put_parsed(&format!("m{i}"), ID, s.clone(), Some(b"Subject: w\n\n"));
+        }
+        c.flush_in_background(|n| n != "m0");
+        assert!(c.writer.is_some());
+        for i in 1..40 {
+            assert_eq!(c.get(&format!("m{i}"), ID).as_deref(), Some(&*s), "m{i}");
+        }
+        assert!(c.get("m0", ID).is_none(), "gone before the write");
+        c.put_parsed("m1", ID, t.clone(), None); // replaced while the write runs
+        c.put_parsed("late", ID, t.clone(), None);
+        assert!(c.writer.is_some(), "a lookup never joins the write");
+        assert_eq!(c.get("m1", ID).as_deref(), Some(&*t));
+        assert_eq!(c.header("m1", ID).as_deref(), Some(&b"Subject: w\n\n"[..]));
+        c.flush_in_background(|_| true); // one write at a time: nothing started
+        assert!(c.is_dirty());
+        c.wait();
+        assert!(!c.loaded, "the new file is indexed at the next use");
+        assert_eq!(c.get("m2", ID).as_deref(), Some(&*s));
+        assert_eq!(c.get("late", ID).as_deref(), Some(&*t));
+        assert_eq!(c.base.len(), 39);
+        c.flush(|_| true).unwrap();
+        let mut d = FolderCache::new(dir.path());
+        assert_eq!(d.get("m1", ID).as_deref(), Some(&*t));
+        assert_eq!(d.get("late", ID).as_deref(), Some(&*t));
+        assert_eq!(d.get("m39", ID).as_deref(), Some(&*s));
+        assert!(d.get("m0", ID).is_none());
     }
 
     #[test]

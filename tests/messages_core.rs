@@ -436,6 +436,56 @@ fn fetch_from_summary_matches_parsing() {
     assert!(cold.contains("BODYSTRUCTURE ("), "{cold}");
 }
 
+/// `BODY[HEADER.FIELDS (…)]` answered from what the store kept (the answer of the list
+/// asked for last) equals the answer parsed from the header, echoes the list as asked, and
+/// sets `\Seen` without .PEEK; another list, a partial fetch or a part's header is parsed.
+#[test]
+fn header_fields_from_the_cache_match_parsing() {
+    use imapd::core::store::Store;
+    use imapd::message::section::fields_key;
+    let store = MemoryStore::new();
+    let mut c = Client::new(&store);
+    for f in [
+        "nested_rfc822.eml",
+        "rfc2231.eml",
+        "groups.eml",
+        "simple.eml",
+    ] {
+        let data = std::fs::read(format!("tests/messages/{f}")).unwrap();
+        store.deliver("INBOX", &data).unwrap();
+    }
+    c.run("SELECT INBOX");
+    let ask = "FETCH 1:* (UID BODY.PEEK[HEADER.FIELDS (From Subject Date)])";
+    let cold = c.run(ask);
+    assert!(cold.contains("Subject: "), "{cold}");
+    // the store was offered each message's answer under the list's key
+    let key = fields_key(&[b"SUBJECT".to_vec(), b"from".to_vec(), b"date".to_vec()]);
+    let mut s = store.clone();
+    for uid in 1..=4 {
+        let kept = s.cached_header_fields("INBOX", uid, &key);
+        assert!(kept.is_some_and(|a| a.ends_with(b"\r\n")), "uid {uid}");
+    }
+    let tag = |out: &str, n: u32| out.replace(&format!("t{n} "), "t ");
+    assert_eq!(tag(&c.run(ask), 3), tag(&cold, 2));
+    // the same key in other words: the answer kept, the list echoed as asked
+    let other = c.run("FETCH 1:* (UID BODY.PEEK[HEADER.FIELDS (date SUBJECT from DATE)])");
+    let echoed = cold.replace("(From Subject Date)", "(date SUBJECT from DATE)");
+    assert_eq!(tag(&other, 4), tag(&echoed, 2));
+    // another list, a partial fetch, a part's header: parsed as always
+    let from = c.run("FETCH 1:* (UID BODY.PEEK[HEADER.FIELDS (From)])");
+    assert!(!from.contains("Subject: "), "{from}");
+    let part = c.run("FETCH 1:* (UID BODY.PEEK[HEADER.FIELDS (From Subject Date)]<0.10>)");
+    assert_eq!(part.matches("<0> {10}").count(), 4, "{part}");
+    // without .PEEK: \Seen set, reported with the answer
+    c.run(ask);
+    let seen = c.run("FETCH 1 (BODY[HEADER.FIELDS (From Subject Date)])");
+    assert!(seen.contains("FLAGS (\\Seen \\Recent)"), "{seen}");
+    assert_eq!(
+        seen.split("{").nth(1).map(|r| r.split(")\n").next()),
+        cold.split("{").nth(1).map(|r| r.split(")\n").next()),
+    );
+}
+
 #[test]
 fn search_recent_new_old() {
     let store = MemoryStore::new();

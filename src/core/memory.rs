@@ -42,6 +42,8 @@ struct Message {
     data: Vec<u8>,
     /// Parsed metadata offered by the core (content never changes, so it never goes stale).
     summary: Option<Arc<Summary>>,
+    /// The answer to one `BODY[HEADER.FIELDS (…)]` offered by the core, with its key.
+    picked: Option<(Vec<u8>, Vec<u8>)>,
     claimed: bool,
 }
 
@@ -171,6 +173,15 @@ impl Inner {
             .ok_or(StoreError::NoSuchMailbox)
     }
 
+    fn message_mut(&mut self, mailbox: &str, uid: Uid) -> Option<&mut Message> {
+        let mb = self.mailbox(mailbox).ok()?;
+        let i = mb
+            .messages
+            .binary_search_by_key(&uid, |m| m.meta.uid)
+            .ok()?;
+        Some(&mut mb.messages[i])
+    }
+
     fn append(
         &mut self,
         name: &str,
@@ -189,6 +200,7 @@ impl Inner {
             },
             data: msg.data,
             summary: None,
+            picked: None,
             claimed,
         });
         Ok((mb.uid_validity, uid))
@@ -539,11 +551,20 @@ impl Store for MemoryStore {
     }
 
     fn keep_summary(&mut self, mailbox: &str, uid: Uid, summary: Arc<Summary>, _header: &[u8]) {
+        if let Some(m) = self.0.borrow_mut().message_mut(mailbox, uid) {
+            m.summary = Some(summary);
+        }
+    }
+
+    fn cached_header_fields(&mut self, mailbox: &str, uid: Uid, key: &[u8]) -> Option<Vec<u8>> {
         let mut inner = self.0.borrow_mut();
-        if let Ok(mb) = inner.mailbox(mailbox) {
-            if let Ok(i) = mb.messages.binary_search_by_key(&uid, |m| m.meta.uid) {
-                mb.messages[i].summary = Some(summary);
-            }
+        let (k, answer) = inner.message_mut(mailbox, uid)?.picked.as_ref()?;
+        (k == key).then(|| answer.clone())
+    }
+
+    fn keep_header_fields(&mut self, mailbox: &str, uid: Uid, key: &[u8], answer: &[u8]) {
+        if let Some(m) = self.0.borrow_mut().message_mut(mailbox, uid) {
+            m.picked = Some((key.to_vec(), answer.to_vec()));
         }
     }
 }

@@ -355,4 +355,14 @@ pub trait Store {
     /// Offers freshly parsed metadata, and the message's header block it was parsed from
     /// (for [`Store::header`]), for the cache; a store without one ignores them.
     fn keep_summary(&mut self, _mailbox: &str, _uid: Uid, _summary: Arc<Summary>, _header: &[u8]) {}
+    /// The answer to `BODY[HEADER.FIELDS (…)]` of the message kept by the store's cache for
+    /// the names whose [`crate::message::section::fields_key`] is `key`, if it keeps one.
+    /// An optimisation only: on a miss the core answers from [`Store::header`] and offers
+    /// the answer back with [`Store::keep_header_fields`].
+    fn cached_header_fields(&mut self, _mailbox: &str, _uid: Uid, _key: &[u8]) -> Option<Vec<u8>> {
+        None
+    }
+    /// Offers the answer to `BODY[HEADER.FIELDS (…)]` for the names of `key` for the cache;
+    /// a store without one ignores it.
+    fn keep_header_fields(&mut self, _mailbox: &str, _uid: Uid, _key: &[u8], _answer: &[u8]) {}
 }

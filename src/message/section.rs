@@ -149,6 +149,22 @@ impl<'a> Message<'a> {
     }
 }
 
+/// What the answer to `HEADER.FIELDS (names)` depends on, as octets: the names lowercased
+/// (they match ASCII case-insensitively), sorted and without repeats (the answer keeps the
+/// header's order, not the list's), each after its length. Two lists with the same key
+/// have the same answer for every message, so a cache may keep answers by key.
+pub fn fields_key(names: &[Vec<u8>]) -> Vec<u8> {
+    let mut lower: Vec<Vec<u8>> = names.iter().map(|n| n.to_ascii_lowercase()).collect();
+    lower.sort_unstable();
+    lower.dedup();
+    let mut key = Vec::new();
+    for n in &lower {
+        key.extend_from_slice(&(n.len() as u32).to_le_bytes());
+        key.extend_from_slice(n);
+    }
+    key
+}
+
 fn cut<'a>(out: Vec<u8>, partial: Option<Partial>) -> Cow<'a, [u8]> {
     match partial {
         Some(p) => Cow::Owned(partial_slice(&out, p).to_vec()),

@@ -184,6 +184,28 @@ fn fields(names: &[&str]) -> Vec<Vec<u8>> {
     names.iter().map(|n| n.as_bytes().to_vec()).collect()
 }
 
+/// Lists of names with one key have one answer (case, order and repeats do not count);
+/// lists that differ have different keys, however their names are cut.
+#[test]
+fn fields_key_names_the_answer() {
+    use super::section::fields_key;
+    let key = |names: &[&str]| fields_key(&fields(names));
+    let d = load("simple.eml");
+    let m = Message::parse(&d);
+    let answer = |names: &[&str]| fetch(&m, &[], Some(SectionText::HeaderFields(fields(names))));
+    let (one, two) = (["Subject", "FROM"], ["from", "subject", "From", "SUBJECT"]);
+    assert_eq!(key(&one), key(&two));
+    assert_eq!(answer(&one), answer(&two));
+    for (a, b) in [
+        (&["from"][..], &["from", "to"][..]),
+        (&["ab", "c"], &["a", "bc"]),
+        (&["from"], &["from "]),
+        (&[], &[""]),
+    ] {
+        assert_ne!(key(a), key(b), "{a:?} {b:?}");
+    }
+}
+
 /// (file, ENVELOPE, BODYSTRUCTURE) with every value checked by hand against the file.
 const CORPUS: &[(&str, &str, &str)] = &[
     (

@@ -1,8 +1,10 @@
 //! The per-folder metadata cache `imapd.cache`: parsed ENVELOPE, BODYSTRUCTURE and SORT keys
-//! of each message file, and its raw header block (what `BODY[HEADER.FIELDS …]` and the
-//! SEARCH header keys read, up to [`MAX_HEADER`] octets), so large folders are not re-read
-//! and re-parsed. A summary parsed from a whole file comes with its header block (one
-//! record), so the cache holds both for every message a session has fetched an ENVELOPE of.
+//! of each message file, its raw header block (what `BODY[HEADER.FIELDS …]` and the
+//! SEARCH header keys read, up to [`MAX_HEADER`] octets), and the answer to the
+//! `BODY[HEADER.FIELDS (…)]` asked for last (with its list of names: a mail list view asks
+//! the same fields of every message at every sync), so large folders are not re-read and
+//! re-parsed. A summary parsed from a whole file comes with its header block (one record),
+//! so the cache holds both for every message a session has fetched an ENVELOPE of.
 //!
 //! An optimisation only, never the source of truth:
 //! * Every entry is keyed by the file's base name (unique and immutable in Maildir) and
@@ -25,16 +27,18 @@
 //! message; each kind of part has a section of its own, in arrival order (the order UIDs
 //! are given in), so SORT reads the keys alone and BODYSTRUCTURE the texts alone.
 //!
-//! Layout (version 5): `MAGIC`, then `u64 count | u64 index length | u64 checksum of the
-//! two`, the index, then the sections of keys, of texts and of header blocks. The index
+//! Layout (version 6): `MAGIC`, then `u64 count | u64 index length | u64 checksum of the
+//! two`, the index, then the sections of keys, of texts, of header blocks and of picked
+//! fields. The index
 //! holds `count` entries `u32 length | u64 checksum | body` (XXH3, [`checksum`]), where
 //! body is `u32 name length | name | u64 size | i64 mtime seconds | u32 mtime nanoseconds`,
-//! then for each of the three parts either `u32::MAX` (absent: any may be known without the
+//! then for each of the four parts either `u32::MAX` (absent: any may be known without the
 //! others) or `u32 length | u32 checksum | u64 offset` (from the end of the index, so no
 //! offset can point into it). The keys and texts are the two halves of a summary's encoding
-//! ([`crate::message::codec`]), the header block is the raw header. Each part has its own
-//! checksum, so a BODYSTRUCTURE reads and checks the texts alone. Files of older versions
-//! do not have this magic and are ignored, then replaced.
+//! ([`crate::message::codec`]), the header block is the raw header, the picked fields are
+//! `u32 key length | key | answer` ([`crate::message::section::fields_key`]). Each part has
+//! its own checksum, so a BODYSTRUCTURE reads and checks the texts alone. Files of older
+//! versions do not have this magic and are ignored, then replaced.
 
 use std::fs::{File, Metadata};
 use std::io::{self, BufWriter, Write};
@@ -54,7 +58,7 @@ use super::cache_index::CacheIndex;
 pub const FILE_NAME: &str = "imapd.cache";
 
 /// First bytes of a cache file (the trailing digit is the layout version).
-const MAGIC: &[u8] = b"imapd-cache 5\n";
+const MAGIC: &[u8] = b"imapd-cache 6\n";
 
 /// The file's head after the magic: entry count, index length and their checksum.
 const HEAD: usize = 24;
@@ -71,8 +75,8 @@ const MAX_FILE: u64 = 1 << 32;
 /// Largest index read (~75 times that of a folder of 100k messages).
 const MAX_INDEX: u64 = 1 << 30;
 
-/// Smallest index entry: length, checksum, an empty name, identity, three absent parts.
-const MIN_ENTRY: u64 = 12 + 4 + 20 + 3 * 4;
+/// Smallest index entry: length, checksum, an empty name, identity, every part absent.
+const MIN_ENTRY: u64 = 12 + 4 + 20 + KINDS as u64 * 4;
 
 /// Octets read at once when a part is not in the window already read ([`Window`]).
 const WINDOW: usize = 128 * 1024;
@@ -118,16 +122,21 @@ enum Which {
     Texts = 1,
     /// The raw header block.
     Header = 2,
+    /// The answer to one `BODY[HEADER.FIELDS (…)]` ([`FolderCache::picked`]).
+    Picked = 3,
 }
 
 /// The parts in the order of their sections.
-const PARTS: [Which; 3] = [Which::Keys, Which::Texts, Which::Header];
+const PARTS: [Which; KINDS] = [Which::Keys, Which::Texts, Which::Header, Which::Picked];
+
+/// How many kinds of part a record has.
+const KINDS: usize = 4;
 
 /// Where a record's parts are, in the file (cache file or journal) that holds them.
 #[derive(Debug, Clone)]
 struct Raw {
     file: Arc<File>,
-    parts: [Option<Part>; 3],
+    parts: [Option<Part>; KINDS],
 }
 
 /// The last stretch of a cache file or journal read: a command that walks the messages in
@@ -266,8 +275,8 @@ impl Journal {
     }
 
     /// Appends a record's parts; returns where they are.
-    fn append(&mut self, parts: [Option<&[u8]>; 3]) -> io::Result<Raw> {
-        let mut placed = [None; 3];
+    fn append(&mut self, parts: [Option<&[u8]>; KINDS]) -> io::Result<Raw> {
+        let mut placed = [None; KINDS];
         let mut buf = Vec::new();
         for (slot, data) in placed.iter_mut().zip(parts) {
             if let Some(d) = data {
@@ -396,7 +405,7 @@ fn entry(
         mtime: read_u64(body, pos + 8)? as i64,
         mtime_nsec: read_u32(body, pos + 16)?,
     };
-    let mut parts = [None; 3];
+    let mut parts = [None; KINDS];
     let mut at = pos + 20;
     for slot_of in parts.iter_mut() {
         let (part, next) = slot(body, at)?;
@@ -471,8 +480,8 @@ fn index(file: File) -> CacheIndex<Entry> {
 }
 
 /// Appends an index entry: name, identity and the place of each part.
-fn put_entry(out: &mut Vec<u8>, name: &str, id: FileId, parts: &[Option<Part>; 3]) {
-    let mut body = Vec::with_capacity(4 + name.len() + 20 + 3 * 16);
+fn put_entry(out: &mut Vec<u8>, name: &str, id: FileId, parts: &[Option<Part>; KINDS]) {
+    let mut body = Vec::with_capacity(4 + name.len() + 20 + KINDS * 16);
     body.extend_from_slice(&(name.len() as u32).to_le_bytes());
     body.extend_from_slice(name.as_bytes());
     body.extend_from_slice(&id.size.to_le_bytes());
@@ -511,7 +520,7 @@ fn serialise<'e>(
     // Where each part goes: the sections follow the index, one kind after the other (the
     // index counts offsets from its own end).
     let mut at = 0;
-    let mut placed: Vec<[Option<Part>; 3]> = vec![[None; 3]; names.len()];
+    let mut placed: Vec<[Option<Part>; KINDS]> = vec![[None; KINDS]; names.len()];
     for which in PARTS {
         for ((_, e), place) in names.iter().zip(placed.iter_mut()) {
             if let Some(p) = e.raw.parts[which as usize] {
@@ -614,14 +623,14 @@ impl FolderCache {
 
     /// Adds a record for `base`: the given parts, and what a valid entry already had of the
     /// others (best effort: nothing is added if the journal cannot be written).
-    fn add(&mut self, base: &str, id: FileId, given: [Option<&[u8]>; 3]) {
-        let mut old: [Option<Vec<u8>>; 3] = Default::default();
+    fn add(&mut self, base: &str, id: FileId, given: [Option<&[u8]>; KINDS]) {
+        let mut old: [Option<Vec<u8>>; KINDS] = Default::default();
         for which in PARTS {
             if given[which as usize].is_none() {
                 old[which as usize] = self.part(base, id, which);
             }
         }
-        let parts = [0, 1, 2].map(|i| given[i].or(old[i].as_deref()));
+        let parts = std::array::from_fn(|i| given[i].or(old[i].as_deref()));
         let journal = match &mut self.journal {
             Some(j) => j,
             None => match Journal::create(&self.folder.join("tmp")) {
@@ -706,7 +715,7 @@ impl FolderCache {
             return;
         };
         let header = header.filter(|h| h.len() <= MAX_HEADER);
-        self.add(base, id, [Some(keys), Some(&texts), header]);
+        self.add(base, id, [Some(keys), Some(&texts), header, None]);
     }
 
     /// The cached header block of the file `base` if the entry matches the file's identity.
@@ -717,7 +726,33 @@ impl FolderCache {
     /// Records the header block of the file `base` if it is at most [`MAX_HEADER`] octets.
     pub fn put_header(&mut self, base: &str, id: FileId, header: &[u8]) {
         if header.len() <= MAX_HEADER {
-            self.add(base, id, [None, None, Some(header)]);
+            self.add(base, id, [None, None, Some(header), None]);
+        }
+    }
+
+    /// The cached answer to `BODY[HEADER.FIELDS (…)]` of the file `base` for the list of
+    /// names `key` ([`crate::message::section::fields_key`]): one list per message, the
+    /// one asked for last, so a client that fetches the same fields of every message (a
+    /// mail list view) has them without the header being read and split again.
+    pub fn picked(&mut self, base: &str, id: FileId, key: &[u8]) -> Option<Vec<u8>> {
+        let mut data = self.part(base, id, Which::Picked)?;
+        let n = read_u32(&data, 0)? as usize;
+        if data.get(4..)?.get(..n)? != key {
+            return None;
+        }
+        data.drain(..4 + n);
+        Some(data)
+    }
+
+    /// Records `answer` as the answer for the names `key` of the file `base` (in place of
+    /// the one of another list), if both together are at most [`MAX_HEADER`] octets.
+    pub fn put_picked(&mut self, base: &str, id: FileId, key: &[u8], answer: &[u8]) {
+        if key.len() + answer.len() <= MAX_HEADER {
+            let mut data = Vec::with_capacity(4 + key.len() + answer.len());
+            data.extend_from_slice(&(key.len() as u32).to_le_bytes());
+            data.extend_from_slice(key);
+            data.extend_from_slice(answer);
+            self.add(base, id, [None, None, None, Some(&data)]);
         }
     }
 
@@ -963,7 +998,7 @@ mod tests {
     }
 
     /// Each kind of part has a section of its own, in arrival order (keys, then texts, then
-    /// headers), so a walk over one kind reads one stretch of the file; damage in one part
+    /// headers, then picked fields), so a walk over one kind reads one stretch of the file; damage in one part
     /// spoils that part alone; an entry that points past the end of the file is left out.
     #[test]
     fn each_kind_of_part_in_a_section_of_its_own() {
@@ -979,6 +1014,7 @@ mod tests {
             for n in names.iter().rev() {
                 c.put_parsed(n, ID, s.clone(), None);
                 c.put_header(n, ID, format!("Subject: {n}\n\n").as_bytes());
+                c.put_picked(n, ID, b"k", format!("Subject: {n}\r\n\r\n").as_bytes());
             }
             c.flush(|_| true).unwrap();
         }
@@ -1056,7 +1092,7 @@ mod tests {
                 &mut entry,
                 "a",
                 ID,
-                &[Some(Part { at, ..good }), None, None],
+                &[Some(Part { at, ..good }), None, None, None],
             );
             let mut d = MAGIC.to_vec();
             d.extend_from_slice(&head(1, entry.len() as u64));
@@ -1273,6 +1309,42 @@ mod tests {
         drop(c); // (waits for the write)
         assert_ne!(std::fs::read(&path).unwrap(), written);
         assert!(FolderCache::new(dir.path()).get("new1", ID).is_some());
+    }
+
+    /// A record keeps the answer for one list of header fields, the one given last; it
+    /// answers that list alone, goes with the record's other parts and survives a write.
+    #[test]
+    fn picked_fields_answer_their_own_list() {
+        let dir = folder();
+        let s = summary(b"Subject: p\nFrom: a@b\n\nbody\n");
+        let header = b"Subject: p\nFrom: a@b\n\n";
+        let mut c = FolderCache::new(dir.path());
+        c.put_parsed("a", ID, s.clone(), Some(header));
+        c.put_picked("a", ID, b"k1", b"Subject: p\r\n\r\n");
+        assert_eq!(
+            c.picked("a", ID, b"k1").as_deref(),
+            Some(&b"Subject: p\r\n\r\n"[..])
+        );
+        assert!(c.picked("a", ID, b"k2").is_none());
+        assert!(c.picked("a", ID, b"k").is_none());
+        assert!(c.picked("a", FileId { size: 1, ..ID }, b"k1").is_none());
+        c.put_picked("a", ID, b"k2", b"From: a@b\r\n\r\n");
+        assert!(c.picked("a", ID, b"k1").is_none(), "one list per record");
+        // the other parts stay, and a new summary keeps the answer
+        assert_eq!(c.get("a", ID).as_deref(), Some(&*s));
+        assert_eq!(c.header("a", ID).as_deref(), Some(&header[..]));
+        c.put_parsed("a", ID, s.clone(), Some(header));
+        c.flush(|_| true).unwrap();
+        let mut c = FolderCache::new(dir.path());
+        assert_eq!(
+            c.picked("a", ID, b"k2").as_deref(),
+            Some(&b"From: a@b\r\n\r\n"[..])
+        );
+        assert_eq!(c.get("a", ID).as_deref(), Some(&*s));
+        // too big to keep: nothing recorded, the old answer stays
+        c.put_picked("a", ID, b"k3", &vec![b'x'; MAX_HEADER]);
+        assert!(c.picked("a", ID, b"k3").is_none());
+        assert!(c.picked("a", ID, b"k2").is_some());
     }
 
     /// A write in the background does not hold up the session: lookups go on through the

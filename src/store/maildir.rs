@@ -2344,6 +2344,17 @@ impl Store for MaildirStore {
         });
     }
 
+    fn cached_header_fields(&mut self, mailbox: &str, uid: Uid, key: &[u8]) -> Option<Vec<u8>> {
+        self.with_cache(mailbox, uid, |c, base, id| c.picked(base, id, key))
+    }
+
+    fn keep_header_fields(&mut self, mailbox: &str, uid: Uid, key: &[u8], answer: &[u8]) {
+        self.with_cache(mailbox, uid, |c, base, id| {
+            c.put_picked(base, id, key, answer);
+            Some(())
+        });
+    }
+
     fn quota_roots(&mut self, mailbox: &str) -> Result<Vec<String>, StoreError> {
         self.folder(mailbox)?;
         // One Maildir++ quota covers the whole Maildir (maildirplusplus.txt).

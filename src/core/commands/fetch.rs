@@ -5,6 +5,8 @@ use crate::syntax::types::{
     SequenceSet,
 };
 
+use crate::message::section::fields_key;
+
 use super::super::flags::FlagSet;
 use super::super::render;
 use super::super::sequence;
@@ -54,6 +56,28 @@ fn header_only(att: &FetchAtt) -> bool {
     }
 }
 
+/// When the one item that needs the content is `BODY[HEADER.FIELDS (…)]` of the message
+/// itself, whole (what a client's list view fetches of every message): its place and
+/// [`fields_key`], under which a store may keep the answer of each message.
+fn picked_fields(atts: &[FetchAtt]) -> Option<(usize, Vec<u8>)> {
+    let mut content = atts.iter().enumerate().filter(|(_, a)| needs_content(a));
+    let (i, att) = content.next()?;
+    if content.next().is_some() {
+        return None;
+    }
+    match att {
+        FetchAtt::BodySection {
+            section,
+            partial: None,
+            ..
+        } if section.part.is_empty() => match &section.text {
+            Some(SectionText::HeaderFields(names)) => Some((i, fields_key(names))),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// Answers one FETCH response per message, in sequence order.
 pub(crate) fn fetch(
     ctx: &mut Ctx<'_>,
@@ -93,6 +117,7 @@ pub(crate) fn fetch(
     let header_suffices = atts
         .iter()
         .all(|a| !needs_content(a) || header_only(a) || *a == FetchAtt::Envelope);
+    let picked = picked_fields(&atts);
     let mut missing = 0usize;
     let mut unknown_cte = false;
     // One message at a time: its content is read, its FETCH response sent to the responder
@@ -115,7 +140,11 @@ pub(crate) fn fetch(
         let Some(seq) = sel.view.seq_at(u, &mut cursor) else {
             continue;
         };
-        let content = if want_content {
+        // (a store's answer for the header fields asked for spares reading the header)
+        let mut picked_answer = picked
+            .as_ref()
+            .and_then(|(_, key)| ctx.store.cached_header_fields(&sel.mailbox, u, key));
+        let content = if want_content && picked_answer.is_none() {
             let data = if header_suffices {
                 ctx.store.header(&sel.mailbox, u)
             } else {
@@ -133,7 +162,7 @@ pub(crate) fn fetch(
         } else {
             None
         };
-        if want_content && content.is_none() {
+        if want_content && content.is_none() && picked_answer.is_none() {
             continue;
         }
         let mut texts = if want_texts {
@@ -207,8 +236,24 @@ pub(crate) fn fetch(
                         None => continue,
                     }
                 }
+                FetchAtt::BodySection { section, .. } if picked_answer.is_some() => {
+                    FetchValue::BodySection {
+                        section: section.clone(),
+                        origin: None,
+                        data: picked_answer.take(),
+                    }
+                }
                 other => match parsed.as_ref().map(|p| p.item(other)) {
-                    Some(Ok(v)) => v,
+                    Some(Ok(v)) => {
+                        if let (Some((at, key)), FetchValue::BodySection { data: Some(d), .. }) =
+                            (&picked, &v)
+                        {
+                            if *at == i {
+                                ctx.store.keep_header_fields(&sel.mailbox, u, key, d);
+                            }
+                        }
+                        v
+                    }
                     Some(Err(render::RenderError::UnknownCte)) => {
                         unknown_cte = true;
                         continue;

@@ -132,11 +132,56 @@ const PARTS: [Which; KINDS] = [Which::Keys, Which::Texts, Which::Header, Which::
 /// How many kinds of part a record has.
 const KINDS: usize = 4;
 
+/// The kinds of part computed together from a message file (a record), which go to the
+/// journal together; the picked fields come later and go on their own.
+const RECORD: [Which; 3] = [Which::Keys, Which::Texts, Which::Header];
+
 /// Where a record's parts are, in the file (cache file or journal) that holds them.
 #[derive(Debug, Clone)]
 struct Raw {
     file: Arc<File>,
     parts: [Option<Part>; KINDS],
+    /// The file of the picked fields when not `file` (answers for a new list are appended
+    /// to the journal alone, the rest of the record staying where it is).
+    picked_file: Option<Arc<File>>,
+}
+
+impl Raw {
+    /// The file that holds parts `which`.
+    fn file_of(&self, which: Which) -> &Arc<File> {
+        match (which, &self.picked_file) {
+            (Which::Picked, Some(f)) => f,
+            _ => &self.file,
+        }
+    }
+}
+
+/// Most lists of header fields whose answers a record keeps (the latest first).
+const PICKED_LISTS: usize = 4;
+
+/// First octet of the picked fields: the version of how answers are made
+/// (`message::section::header_subset`); a part of another version is absent.
+const PICKED_VERSION: u8 = 1;
+
+/// The (key, answer) pairs of picked fields `data`; `None` if malformed or of another
+/// version.
+fn picked_pairs(data: &[u8]) -> Option<Vec<(&[u8], &[u8])>> {
+    let (&version, mut rest) = data.split_first()?;
+    if version != PICKED_VERSION {
+        return None;
+    }
+    let mut out = Vec::new();
+    while !rest.is_empty() {
+        let mut take = || {
+            let n = read_u32(rest, 0)? as usize;
+            let v = rest.get(4..)?.get(..n)?;
+            rest = &rest[4 + n..];
+            Some(v)
+        };
+        let (key, answer) = (take()?, take()?);
+        out.push((key, answer));
+    }
+    Some(out)
 }
 
 /// The last stretch of a cache file or journal read: a command that walks the messages in
@@ -297,6 +342,7 @@ impl Journal {
         Ok(Raw {
             file: self.read.clone(),
             parts: placed,
+            picked_file: None,
         })
     }
 }
@@ -325,6 +371,9 @@ pub struct FolderCache {
     added: usize,
     /// `added` when [`FolderCache::flush_in_background`] last decided not to write.
     checked: usize,
+    /// Held by a test to keep a write in the background from running.
+    #[cfg(test)]
+    gate: Arc<std::sync::Mutex<()>>,
 }
 
 /// The file is rewritten (whole) by the end of a command or session only once the entries
@@ -426,6 +475,7 @@ fn entry(
     let raw = Raw {
         file: file.clone(),
         parts,
+        picked_file: None,
     };
     Some((name, Entry { id, raw }))
 }
@@ -545,7 +595,8 @@ fn serialise<'e>(
         for (_, e) in &names {
             let raw = &e.raw;
             if let Some(p) = raw.parts[which as usize] {
-                match windows.of(which, &raw.file).bytes(&raw.file, p) {
+                let file = raw.file_of(which);
+                match windows.of(which, file).bytes(file, p) {
                     Some(data) => out.write_all(&data)?,
                     None => {
                         let mut fill = vec![0; p.len as usize];
@@ -576,6 +627,8 @@ impl FolderCache {
             indexed: 0,
             added: 0,
             checked: 0,
+            #[cfg(test)]
+            gate: Arc::default(),
         }
     }
 
@@ -622,29 +675,55 @@ impl FolderCache {
     }
 
     /// Adds a record for `base`: the given parts, and what a valid entry already had of the
-    /// others (best effort: nothing is added if the journal cannot be written).
-    fn add(&mut self, base: &str, id: FileId, given: [Option<&[u8]>; KINDS]) {
-        let mut old: [Option<Vec<u8>>; KINDS] = Default::default();
-        for which in PARTS {
+    /// others (best effort: nothing is added if the journal cannot be written). The picked
+    /// fields stay where they are.
+    fn add(&mut self, base: &str, id: FileId, given: [Option<&[u8]>; 3]) {
+        let mut old: [Option<Vec<u8>>; 3] = Default::default();
+        for which in RECORD {
             if given[which as usize].is_none() {
                 old[which as usize] = self.part(base, id, which);
             }
         }
-        let parts = std::array::from_fn(|i| given[i].or(old[i].as_deref()));
-        let journal = match &mut self.journal {
-            Some(j) => j,
-            None => match Journal::create(&self.folder.join("tmp")) {
-                Ok(j) => self.journal.insert(j),
-                Err(_) => return,
-            },
-        };
-        let Ok(raw) = journal.append(parts) else {
-            // a write cut short may have left octets past its end: not appended to again
-            self.journal = None;
+        let picked = Self::find(&self.fresh, &self.base, base)
+            .filter(|e| e.id == id)
+            .and_then(|e| {
+                Some((
+                    e.raw.parts[Which::Picked as usize]?,
+                    e.raw.file_of(Which::Picked).clone(),
+                ))
+            });
+        let parts = [
+            given[0].or(old[0].as_deref()),
+            given[1].or(old[1].as_deref()),
+            given[2].or(old[2].as_deref()),
+            None,
+        ];
+        let Some(mut raw) = self.append(parts) else {
             return;
         };
+        if let Some((part, file)) = picked {
+            raw.parts[Which::Picked as usize] = Some(part);
+            raw.picked_file = Some(file);
+        }
         self.fresh.insert(base.to_owned(), Entry { id, raw });
         self.added += 1;
+    }
+
+    /// Appends `parts` to the journal (started on first use); `None` if it cannot be
+    /// written (a write cut short may have left octets past its end: not appended to
+    /// again).
+    fn append(&mut self, parts: [Option<&[u8]>; KINDS]) -> Option<Raw> {
+        let journal = match &mut self.journal {
+            Some(j) => j,
+            None => self
+                .journal
+                .insert(Journal::create(&self.folder.join("tmp")).ok()?),
+        };
+        let raw = journal.append(parts).ok();
+        if raw.is_none() {
+            self.journal = None;
+        }
+        raw
     }
 
     /// One part of the record of `base`, if the entry matches the file's identity and the
@@ -655,8 +734,8 @@ impl FolderCache {
         let raw = &Self::find(&self.fresh, &self.base, base)
             .filter(|e| e.id == id)?
             .raw;
-        let part = raw.parts[which as usize]?;
-        let data = self.windows.of(which, &raw.file).read(&raw.file, part);
+        let (part, file) = (raw.parts[which as usize]?, raw.file_of(which));
+        let data = self.windows.of(which, file).read(file, part);
         if data.is_none() {
             // (not while a write in the background shares the file's index: found damaged
             // again, then)
@@ -715,7 +794,7 @@ impl FolderCache {
             return;
         };
         let header = header.filter(|h| h.len() <= MAX_HEADER);
-        self.add(base, id, [Some(keys), Some(&texts), header, None]);
+        self.add(base, id, [Some(keys), Some(&texts), header]);
     }
 
     /// The cached header block of the file `base` if the entry matches the file's identity.
@@ -726,34 +805,67 @@ impl FolderCache {
     /// Records the header block of the file `base` if it is at most [`MAX_HEADER`] octets.
     pub fn put_header(&mut self, base: &str, id: FileId, header: &[u8]) {
         if header.len() <= MAX_HEADER {
-            self.add(base, id, [None, None, Some(header), None]);
+            self.add(base, id, [None, None, Some(header)]);
         }
     }
 
     /// The cached answer to `BODY[HEADER.FIELDS (…)]` of the file `base` for the list of
-    /// names `key` ([`crate::message::section::fields_key`]): one list per message, the
-    /// one asked for last, so a client that fetches the same fields of every message (a
-    /// mail list view) has them without the header being read and split again.
+    /// names `key` ([`crate::message::section::fields_key`]): a record keeps the answers
+    /// of the last [`PICKED_LISTS`] lists asked for, so a client that fetches the same
+    /// fields of every message (a mail list view) has them without the header being read
+    /// and split again, also when another list is asked for in between.
     pub fn picked(&mut self, base: &str, id: FileId, key: &[u8]) -> Option<Vec<u8>> {
-        let mut data = self.part(base, id, Which::Picked)?;
-        let n = read_u32(&data, 0)? as usize;
-        if data.get(4..)?.get(..n)? != key {
-            return None;
-        }
-        data.drain(..4 + n);
-        Some(data)
+        let data = self.part(base, id, Which::Picked)?;
+        let pairs = picked_pairs(&data)?;
+        let (_, answer) = pairs.into_iter().find(|(k, _)| *k == key)?;
+        Some(answer.to_vec())
     }
 
-    /// Records `answer` as the answer for the names `key` of the file `base` (in place of
-    /// the one of another list), if both together are at most [`MAX_HEADER`] octets.
+    /// Records `answer` as the answer for the names `key` of the file `base`, first of
+    /// the [`PICKED_LISTS`] lists kept (the oldest goes), all of them at most
+    /// [`MAX_HEADER`] octets. Appends the picked fields alone: the rest of the record stays
+    /// where it is.
     pub fn put_picked(&mut self, base: &str, id: FileId, key: &[u8], answer: &[u8]) {
-        if key.len() + answer.len() <= MAX_HEADER {
-            let mut data = Vec::with_capacity(4 + key.len() + answer.len());
-            data.extend_from_slice(&(key.len() as u32).to_le_bytes());
-            data.extend_from_slice(key);
-            data.extend_from_slice(answer);
-            self.add(base, id, [None, None, None, Some(&data)]);
+        let mut data = vec![PICKED_VERSION];
+        let put = |data: &mut Vec<u8>, k: &[u8], a: &[u8]| {
+            if data.len() + 8 + k.len() + a.len() > MAX_HEADER {
+                return false;
+            }
+            for v in [k, a] {
+                data.extend_from_slice(&(v.len() as u32).to_le_bytes());
+                data.extend_from_slice(v);
+            }
+            true
+        };
+        if !put(&mut data, key, answer) {
+            return;
         }
+        if let Some(old) = self.part(base, id, Which::Picked) {
+            let pairs = picked_pairs(&old).unwrap_or_default();
+            for (k, a) in pairs
+                .into_iter()
+                .filter(|(k, _)| *k != key)
+                .take(PICKED_LISTS - 1)
+            {
+                if !put(&mut data, k, a) {
+                    break;
+                }
+            }
+        }
+        let Some(new) = self.append([None, None, None, Some(&data)]) else {
+            return;
+        };
+        let mut raw = match Self::find(&self.fresh, &self.base, base).filter(|e| e.id == id) {
+            Some(e) => e.raw.clone(),
+            None => Raw {
+                parts: [None; KINDS],
+                ..new.clone()
+            },
+        };
+        raw.parts[Which::Picked as usize] = new.parts[Which::Picked as usize];
+        raw.picked_file = Some(new.file);
+        self.fresh.insert(base.to_owned(), Entry { id, raw });
+        self.added += 1;
     }
 
     /// True if entries were added since the last write.
@@ -816,25 +928,41 @@ impl FolderCache {
         }
         self.checked = self.added;
         self.load();
-        let dead = self.base.names().filter(|n| !live(n)).count()
+        let shadowed = |n: &str| self.fresh.peek(n).is_some();
+        let dead = self
+            .base
+            .names()
+            .filter(|n| !live(n) && !shadowed(n))
+            .count()
             + self.fresh.names().filter(|n| !live(n)).count();
         if !self.worth_writing(dead) {
             return;
         }
         self.take_fresh(live);
         let (folder, seen, entries) = (self.folder.clone(), self.seen, self.base.clone());
+        #[cfg(test)]
+        let gate = self.gate.clone();
         // The records stay readable through the files the entries hold open (the journal's
         // among them), whatever this handle does meanwhile.
         let job = move || {
+            #[cfg(test)]
+            let _held = gate.lock();
             let _ = write(&folder, seen, &entries);
         };
-        // If no thread can be started, the entries are lost and recomputed later. A small
-        // stack: the writer only streams records (its mapping counts toward IMAP_ULIMITD).
-        self.writer = std::thread::Builder::new()
+        // A small stack: the writer only streams records (its mapping counts toward
+        // IMAP_ULIMITD). If no thread can be started, the write is done here.
+        match std::thread::Builder::new()
             .name("imapd-cache".into())
             .stack_size(256 << 10)
             .spawn(job)
-            .ok();
+        {
+            Ok(w) => self.writer = Some(w),
+            Err(_) => {
+                let _ = write(&self.folder, self.seen, &self.base);
+                self.base = Arc::default();
+                self.loaded = false;
+            }
+        }
     }
 
     /// Waits for a write started by [`FolderCache::flush_in_background`]; the next use
@@ -848,9 +976,11 @@ impl FolderCache {
         }
     }
 
-    /// Lets go of what was read for the last command (the window).
+    /// Lets go of what was read for the last command (the window), and of a write that is
+    /// done (the files its entries were read from: an old cache file, the old journal).
     pub fn rest(&mut self) {
         self.windows.clear();
+        self.reap();
     }
 
     /// Joins a background write that has finished (a finished thread's stack stays mapped
@@ -1311,40 +1441,113 @@ mod tests {
         assert!(FolderCache::new(dir.path()).get("new1", ID).is_some());
     }
 
-    /// A record keeps the answer for one list of header fields, the one given last; it
-    /// answers that list alone, goes with the record's other parts and survives a write.
+    /// A record keeps the answers for the last lists of header fields given; they go with
+    /// the record's other parts, which a new answer does not copy, and survive a write.
     #[test]
-    fn picked_fields_answer_their_own_list() {
+    fn picked_fields_answer_their_own_lists() {
         let dir = folder();
         let s = summary(b"Subject: p\nFrom: a@b\n\nbody\n");
         let header = b"Subject: p\nFrom: a@b\n\n";
         let mut c = FolderCache::new(dir.path());
         c.put_parsed("a", ID, s.clone(), Some(header));
+        let journal = c.journal.as_ref().unwrap().len;
         c.put_picked("a", ID, b"k1", b"Subject: p\r\n\r\n");
+        assert!(
+            c.journal.as_ref().unwrap().len - journal < 64,
+            "the answer alone is appended"
+        );
+        let answer = |c: &mut FolderCache, k: &[u8]| c.picked("a", ID, k);
         assert_eq!(
-            c.picked("a", ID, b"k1").as_deref(),
+            answer(&mut c, b"k1").as_deref(),
             Some(&b"Subject: p\r\n\r\n"[..])
         );
-        assert!(c.picked("a", ID, b"k2").is_none());
-        assert!(c.picked("a", ID, b"k").is_none());
+        assert!(answer(&mut c, b"k").is_none());
         assert!(c.picked("a", FileId { size: 1, ..ID }, b"k1").is_none());
         c.put_picked("a", ID, b"k2", b"From: a@b\r\n\r\n");
-        assert!(c.picked("a", ID, b"k1").is_none(), "one list per record");
-        // the other parts stay, and a new summary keeps the answer
+        assert_eq!(
+            answer(&mut c, b"k2").as_deref(),
+            Some(&b"From: a@b\r\n\r\n"[..])
+        );
+        assert!(answer(&mut c, b"k1").is_some(), "two lists, both kept");
+        // the other parts stay, and a new summary keeps the answers
         assert_eq!(c.get("a", ID).as_deref(), Some(&*s));
         assert_eq!(c.header("a", ID).as_deref(), Some(&header[..]));
         c.put_parsed("a", ID, s.clone(), Some(header));
+        assert!(answer(&mut c, b"k1").is_some());
         c.flush(|_| true).unwrap();
         let mut c = FolderCache::new(dir.path());
         assert_eq!(
-            c.picked("a", ID, b"k2").as_deref(),
+            answer(&mut c, b"k2").as_deref(),
             Some(&b"From: a@b\r\n\r\n"[..])
         );
         assert_eq!(c.get("a", ID).as_deref(), Some(&*s));
-        // too big to keep: nothing recorded, the old answer stays
-        c.put_picked("a", ID, b"k3", &vec![b'x'; MAX_HEADER]);
-        assert!(c.picked("a", ID, b"k3").is_none());
-        assert!(c.picked("a", ID, b"k2").is_some());
+        // the last PICKED_LISTS lists are kept, the oldest goes; asking again makes a list
+        // the newest
+        c.put_picked("a", ID, b"k1", b"Subject: p\r\n\r\n");
+        for k in [b"k3", b"k4", b"k5"] {
+            c.put_picked("a", ID, k, b"\r\n");
+        }
+        assert!(answer(&mut c, b"k2").is_none(), "oldest gone");
+        for k in [b"k1", b"k3", b"k4", b"k5"] {
+            assert!(answer(&mut c, k).is_some());
+        }
+        // too big to keep: nothing recorded, the others stay
+        c.put_picked("a", ID, b"k6", &vec![b'x'; MAX_HEADER]);
+        assert!(answer(&mut c, b"k6").is_none());
+        assert!(answer(&mut c, b"k5").is_some());
+        // a message with nothing else cached yet: the answer alone
+        c.put_picked("b", ID, b"k1", b"\r\n");
+        assert_eq!(c.picked("b", ID, b"k1").as_deref(), Some(&b"\r\n"[..]));
+        assert!(c.header("b", ID).is_none());
+        // another version of the answers: absent
+        let mut other = vec![PICKED_VERSION + 1];
+        other.extend_from_slice(&[2, 0, 0, 0, b'k', b'1', 2, 0, 0, 0, b'\r', b'\n']);
+        assert!(picked_pairs(&other).is_none());
+        other[0] = PICKED_VERSION;
+        assert_eq!(picked_pairs(&other), Some(vec![(&b"k1"[..], &b"\r\n"[..])]));
+        assert!(
+            picked_pairs(&other[..other.len() - 1]).is_none(),
+            "cut short"
+        );
+    }
+
+    /// The answers to `HEADER.FIELDS` of the test messages, hashed: a change of how they
+    /// are made fails here until [`PICKED_VERSION`] is bumped (and this pair updated), so
+    /// no cache keeps sending the old answers.
+    #[test]
+    fn picked_answers_belong_to_this_version() {
+        use crate::syntax::types::{Section, SectionText};
+        let mut paths: Vec<_> = std::fs::read_dir("tests/messages")
+            .unwrap()
+            .map(|f| f.unwrap().path())
+            .collect();
+        paths.sort();
+        let lists: [&[&str]; 4] = [
+            &["from", "to", "subject", "date"],
+            &["Message-ID", "references", "In-Reply-To"],
+            &["x-none"],
+            &["content-type", "mime-version"],
+        ];
+        let mut all = Vec::new();
+        for p in paths {
+            let data = std::fs::read(p).unwrap();
+            let m = Message::parse(&data);
+            for names in lists {
+                let names = names.iter().map(|n| n.as_bytes().to_vec()).collect();
+                let section = Section {
+                    part: Vec::new(),
+                    text: Some(SectionText::HeaderFields(names)),
+                };
+                all.extend_from_slice(&m.section(&section, None).unwrap());
+            }
+        }
+        assert_eq!(
+            (PICKED_VERSION, checksum(&all)),
+            (1, 0xd2ac_60c7_1a00_cd74),
+            "the HEADER.FIELDS answers of tests/messages changed: if how they are made \
+             changed, bump PICKED_VERSION (caches would keep sending the old answers); then \
+             put the new hash here (a file added to tests/messages changes it too)"
+        );
     }
 
     /// A write in the background does not hold up the session: lookups go on through the
@@ -1359,6 +1562,8 @@ mod tests {
         for i in 0..40 {
             c.put_parsed(&format!("m{i}"), ID, s.clone(), Some(b"Subject: w\n\n"));
         }
+        let gate = c.gate.clone();
+        let held = gate.lock().unwrap(); // (the write waits for the checks below)
         c.flush_in_background(|n| n != "m0");
         assert!(c.writer.is_some());
         for i in 1..40 {
@@ -1372,6 +1577,9 @@ mod tests {
         assert_eq!(c.header("m1", ID).as_deref(), Some(&b"Subject: w\n\n"[..]));
         c.flush_in_background(|_| true); // one write at a time: nothing started
         assert!(c.is_dirty());
+        c.rest(); // (joins a write that is done: this one is not)
+        assert!(c.writer.is_some());
+        drop(held);
         c.wait();
         assert!(!c.loaded, "the new file is indexed at the next use");
         assert_eq!(c.get("m2", ID).as_deref(), Some(&*s));

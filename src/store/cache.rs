@@ -1,9 +1,9 @@
 //! The per-folder metadata cache `imapd.cache`: parsed ENVELOPE, BODYSTRUCTURE and SORT keys
 //! of each message file, its raw header block (what `BODY[HEADER.FIELDS …]` and the
-//! SEARCH header keys read, up to [`MAX_HEADER`] octets), and the answer to the
-//! `BODY[HEADER.FIELDS (…)]` asked for last (with its list of names: a mail list view asks
-//! the same fields of every message at every sync), so large folders are not re-read and
-//! re-parsed. A summary parsed from a whole file comes with its header block (one record),
+//! SEARCH header keys read, up to [`MAX_HEADER`] octets), and the answers to the
+//! `BODY[HEADER.FIELDS (…)]` lists asked for last (each with its list of names: a mail
+//! list view asks the same fields of every message at every sync), so large folders are not
+//! re-read and re-parsed. A summary parsed from a whole file comes with its header block (one record),
 //! so the cache holds both for every message a session has fetched an ENVELOPE of.
 //!
 //! An optimisation only, never the source of truth:
@@ -36,7 +36,8 @@
 //! others) or `u32 length | u32 checksum | u64 offset` (from the end of the index, so no
 //! offset can point into it). The keys and texts are the two halves of a summary's encoding
 //! ([`crate::message::codec`]), the header block is the raw header, the picked fields are
-//! `u32 key length | key | answer` ([`crate::message::section::fields_key`]). Each part has
+//! `u8 version | (u32 key length | key | u32 answer length | answer)*`, latest first
+//! ([`crate::message::section::fields_key`], [`PICKED_LISTS`]). Each part has
 //! its own checksum, so a BODYSTRUCTURE reads and checks the texts alone. Files of older
 //! versions do not have this magic and are ignored, then replaced.
 
@@ -287,13 +288,21 @@ struct Entry {
 
 /// Parts computed since the cache file was last written, appended to an unnamed file in
 /// the folder's `tmp/` until the next write copies them into the cache file: a session that
-/// parses 100k messages holds their index, not their summaries.
+/// parses 100k messages holds their index, not their summaries. Appends are gathered up to
+/// [`JOURNAL_BATCH`] octets and written together (a FETCH of 10k messages added one
+/// `pwrite` per message); a read of a part not yet written writes them first.
 #[derive(Debug)]
 struct Journal {
     write: File,
     read: Arc<File>,
+    /// Octets appended, written or not.
     len: u64,
+    /// Octets appended and not yet written, which follow `len - pending.len()`.
+    pending: Vec<u8>,
 }
+
+/// Octets of appends gathered before they are written.
+const JOURNAL_BATCH: usize = 64 * 1024;
 
 impl Journal {
     /// An unnamed file in `tmp_dir` (`O_TMPFILE`; else a named one, unlinked at once).
@@ -316,13 +325,29 @@ impl Journal {
             write,
             read: Arc::new(read),
             len: 0,
+            pending: Vec::new(),
         })
+    }
+
+    /// Writes the appends gathered.
+    fn flush(&mut self) -> io::Result<()> {
+        if !self.pending.is_empty() {
+            let at = self.len - self.pending.len() as u64;
+            self.write.write_all_at(&self.pending, at)?;
+            self.pending.clear();
+        }
+        Ok(())
+    }
+
+    /// True if `part` of `file` lies in appends not yet written.
+    fn unwritten(&self, file: &Arc<File>, part: Part) -> bool {
+        let written = self.len - self.pending.len() as u64;
+        Arc::ptr_eq(file, &self.read) && part.at + u64::from(part.len) > written
     }
 
     /// Appends a record's parts; returns where they are.
     fn append(&mut self, parts: [Option<&[u8]>; KINDS]) -> io::Result<Raw> {
         let mut placed = [None; KINDS];
-        let mut buf = Vec::new();
         for (slot, data) in placed.iter_mut().zip(parts) {
             if let Some(d) = data {
                 let len = u32::try_from(d.len())
@@ -330,15 +355,17 @@ impl Journal {
                     .filter(|n| *n != ABSENT)
                     .ok_or_else(|| io::Error::other("part too large"))?;
                 *slot = Some(Part {
-                    at: self.len + buf.len() as u64,
+                    at: self.len,
                     len,
                     sum: part_sum(d),
                 });
-                buf.extend_from_slice(d);
+                self.pending.extend_from_slice(d);
+                self.len += d.len() as u64;
             }
         }
-        self.write.write_all_at(&buf, self.len)?;
-        self.len += buf.len() as u64;
+        if self.pending.len() >= JOURNAL_BATCH {
+            self.flush()?;
+        }
         Ok(Raw {
             file: self.read.clone(),
             parts: placed,
@@ -735,6 +762,14 @@ impl FolderCache {
             .filter(|e| e.id == id)?
             .raw;
         let (part, file) = (raw.parts[which as usize]?, raw.file_of(which));
+        let unwritten = self
+            .journal
+            .as_ref()
+            .is_some_and(|j| j.unwritten(file, part));
+        if unwritten && self.journal.as_mut().is_some_and(|j| j.flush().is_err()) {
+            // (what it held is unreadable now: found damaged below, parsed again)
+            self.journal = None;
+        }
         let data = self.windows.of(which, file).read(file, part);
         if data.is_none() {
             // (not while a write in the background shares the file's index: found damaged
@@ -907,7 +942,11 @@ impl FolderCache {
         }
         base.retain(|name, _| live(name));
         self.indexed = base.len();
-        self.journal = None;
+        // (a journal that cannot be written leaves its parts unreadable: the write puts
+        // filler that their checksums reject, and they are parsed again)
+        if let Some(mut j) = self.journal.take() {
+            let _ = j.flush();
+        }
         self.added = 0;
         self.checked = 0;
     }
@@ -1389,6 +1428,12 @@ mod tests {
         c.put_header("b", ID, b"B: 1\n\n");
         c.put_parsed("b", ID, s.clone(), None);
         c.put_parsed("b", FileId { size: 1, ..ID }, s.clone(), None); // a new identity: header dropped
+                                                                      // appends are gathered, and written when a part among them is read
+        let on_disk = |c: &FolderCache| c.journal.as_ref().unwrap().read.metadata().unwrap().len();
+        let appended = c.journal.as_ref().unwrap().len;
+        assert!(on_disk(&c) < appended);
+        assert_eq!(c.get("b", FileId { size: 1, ..ID }).as_deref(), Some(&*s));
+        assert_eq!(on_disk(&c), appended);
         assert_eq!(c.get("a", ID).as_deref(), Some(&*s));
         assert_eq!(c.header("a", ID).as_deref(), Some(&b"Subject: j\n\n"[..]));
         assert!(c.get("b", ID).is_none());
@@ -1403,6 +1448,32 @@ mod tests {
         let mut c = FolderCache::new(dir.path());
         assert_eq!(c.header("a", ID).as_deref(), Some(&b"Subject: j\n\n"[..]));
         assert_eq!(c.get("b", FileId { size: 1, ..ID }).as_deref(), Some(&*s));
+    }
+
+    /// Appends are written in batches of JOURNAL_BATCH octets, and all of them before a
+    /// write in the background reads the journal.
+    #[test]
+    fn journal_appends_are_written_in_batches() {
+        let dir = folder();
+        let s = summary(b"Subject: b\n\nbody\n");
+        let header = vec![b'h'; 1000];
+        let mut c = FolderCache::new(dir.path());
+        for i in 0..200 {
+            c.put_parsed(&format!("m{i}"), ID, s.clone(), Some(&header));
+        }
+        let j = c.journal.as_ref().unwrap();
+        let on_disk = j.read.metadata().unwrap().len();
+        assert!(
+            on_disk >= JOURNAL_BATCH as u64 && on_disk < j.len,
+            "{on_disk} {}",
+            j.len
+        );
+        c.flush_in_background(|_| true);
+        c.wait();
+        let mut d = FolderCache::new(dir.path());
+        for i in 0..200 {
+            assert_eq!(d.get(&format!("m{i}"), ID).as_deref(), Some(&*s), "m{i}");
+        }
     }
 
     /// A big cache file is not rewritten for a few new entries (REWRITE_SHARE): they wait

@@ -123,7 +123,7 @@ enum Which {
     Texts = 1,
     /// The raw header block.
     Header = 2,
-    /// The answer to one `BODY[HEADER.FIELDS (…)]` ([`FolderCache::picked`]).
+    /// The answers to the last `BODY[HEADER.FIELDS (…)]` lists ([`FolderCache::picked`]).
     Picked = 3,
 }
 
@@ -1458,16 +1458,16 @@ mod tests {
         let s = summary(b"Subject: b\n\nbody\n");
         let header = vec![b'h'; 1000];
         let mut c = FolderCache::new(dir.path());
+        let on_disk = |c: &FolderCache| c.journal.as_ref().unwrap().read.metadata().unwrap().len();
         for i in 0..200 {
             c.put_parsed(&format!("m{i}"), ID, s.clone(), Some(&header));
+            if i == 0 {
+                assert_eq!(on_disk(&c), 0, "one record: gathered");
+            }
         }
         let j = c.journal.as_ref().unwrap();
-        let on_disk = j.read.metadata().unwrap().len();
-        assert!(
-            on_disk >= JOURNAL_BATCH as u64 && on_disk < j.len,
-            "{on_disk} {}",
-            j.len
-        );
+        assert!(on_disk(&c) >= JOURNAL_BATCH as u64, "{}", on_disk(&c));
+        assert_eq!(on_disk(&c) + j.pending.len() as u64, j.len);
         c.flush_in_background(|_| true);
         c.wait();
         let mut d = FolderCache::new(dir.path());
@@ -1552,8 +1552,8 @@ mod tests {
             Some(&b"From: a@b\r\n\r\n"[..])
         );
         assert_eq!(c.get("a", ID).as_deref(), Some(&*s));
-        // the last PICKED_LISTS lists are kept, the oldest goes; asking again makes a list
-        // the newest
+        // the answers of the last PICKED_LISTS lists stored are kept, the one stored
+        // longest ago goes (a hit does not move a list: that would cost an append)
         c.put_picked("a", ID, b"k1", b"Subject: p\r\n\r\n");
         for k in [b"k3", b"k4", b"k5"] {
             c.put_picked("a", ID, k, b"\r\n");
@@ -1566,6 +1566,31 @@ mod tests {
         c.put_picked("a", ID, b"k6", &vec![b'x'; MAX_HEADER]);
         assert!(answer(&mut c, b"k6").is_none());
         assert!(answer(&mut c, b"k5").is_some());
+        // the record in the cache file, its answers in the journal: written and read back
+        c.flush(|_| true).unwrap();
+        let mut c = FolderCache::new(dir.path());
+        for k in [b"k1", b"k3", b"k4", b"k5"] {
+            assert!(answer(&mut c, k).is_some());
+        }
+        assert_eq!(c.get("a", ID).as_deref(), Some(&*s));
+        assert_eq!(c.header("a", ID).as_deref(), Some(&header[..]));
+        // a new record goes to the journal, the answers stay in the cache file
+        c.put_parsed("a", ID, s.clone(), Some(header));
+        c.flush(|_| true).unwrap();
+        let mut c = FolderCache::new(dir.path());
+        assert_eq!(
+            answer(&mut c, b"k1").as_deref(),
+            Some(&b"Subject: p\r\n\r\n"[..])
+        );
+        assert_eq!(c.get("a", ID).as_deref(), Some(&*s));
+        // a big answer keeps only as many older ones as fit in MAX_HEADER
+        c.put_picked("a", ID, b"k7", &vec![b'y'; MAX_HEADER - 40]);
+        assert!(answer(&mut c, b"k7").is_some());
+        assert!(answer(&mut c, b"k5").is_some() && answer(&mut c, b"k4").is_some());
+        assert!(
+            answer(&mut c, b"k3").is_none(),
+            "one more is past MAX_HEADER"
+        );
         // a message with nothing else cached yet: the answer alone
         c.put_picked("b", ID, b"k1", b"\r\n");
         assert_eq!(c.picked("b", ID, b"k1").as_deref(), Some(&b"\r\n"[..]));

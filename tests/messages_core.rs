@@ -402,20 +402,26 @@ fn searchres_save_and_dollar() {
     assert!(out.lines().last().unwrap().contains("OK"), "{out}");
 }
 
-#[test]
-fn fetch_from_summary_matches_parsing() {
+/// A client with `files` of tests/messages delivered to INBOX, selected.
+fn selected(files: &[&str]) -> (MemoryStore, Client) {
     let store = MemoryStore::new();
     let mut c = Client::new(&store);
-    for f in [
-        "nested_rfc822.eml",
-        "rfc2231.eml",
-        "groups.eml",
-        "digest.eml",
-    ] {
+    for f in files {
         let data = std::fs::read(format!("tests/messages/{f}")).unwrap();
         store.deliver("INBOX", &data).unwrap();
     }
     c.run("SELECT INBOX");
+    (store, c)
+}
+
+#[test]
+fn fetch_from_summary_matches_parsing() {
+    let (_, mut c) = selected(&[
+        "nested_rfc822.eml",
+        "rfc2231.eml",
+        "groups.eml",
+        "digest.eml",
+    ]);
     // cold (parsed, offered to the cache) and warm (from the cache) answers agree, and
     // agree with the items computed together with content items
     let cold = c.run("FETCH 1:* (ENVELOPE BODYSTRUCTURE BODY)");
@@ -443,18 +449,12 @@ fn fetch_from_summary_matches_parsing() {
 fn header_fields_from_the_cache_match_parsing() {
     use imapd::core::store::Store;
     use imapd::message::section::fields_key;
-    let store = MemoryStore::new();
-    let mut c = Client::new(&store);
-    for f in [
+    let (store, mut c) = selected(&[
         "nested_rfc822.eml",
         "rfc2231.eml",
         "groups.eml",
         "simple.eml",
-    ] {
-        let data = std::fs::read(format!("tests/messages/{f}")).unwrap();
-        store.deliver("INBOX", &data).unwrap();
-    }
-    c.run("SELECT INBOX");
+    ]);
     let ask = "FETCH 1:* (UID BODY.PEEK[HEADER.FIELDS (From Subject Date)])";
     let cold = c.run(ask);
     assert!(cold.contains("Subject: "), "{cold}");

@@ -3,8 +3,9 @@
 //! SEARCH header keys read, up to [`MAX_HEADER`] octets), and the answers to the
 //! `BODY[HEADER.FIELDS (…)]` lists asked for last (each with its list of names: a mail
 //! list view asks the same fields of every message at every sync), so large folders are not
-//! re-read and re-parsed. A summary parsed from a whole file comes with its header block (one record),
-//! so the cache holds both for every message a session has fetched an ENVELOPE of.
+//! re-read and re-parsed. A summary parsed from a whole file comes with its header block
+//! (one record), so the cache holds both for every message a session has fetched an
+//! ENVELOPE of.
 //!
 //! An optimisation only, never the source of truth:
 //! * Every entry is keyed by the file's base name (unique and immutable in Maildir) and
@@ -29,17 +30,16 @@
 //!
 //! Layout (version 6): `MAGIC`, then `u64 count | u64 index length | u64 checksum of the
 //! two`, the index, then the sections of keys, of texts, of header blocks and of picked
-//! fields. The index
-//! holds `count` entries `u32 length | u64 checksum | body` (XXH3, [`checksum`]), where
-//! body is `u32 name length | name | u64 size | i64 mtime seconds | u32 mtime nanoseconds`,
-//! then for each of the four parts either `u32::MAX` (absent: any may be known without the
+//! fields. The index holds `count` entries `u32 length | u64 checksum | body` (XXH3,
+//! [`checksum`]), where body is `u32 name length | name | u64 size | i64 mtime seconds |
+//! u32 mtime nanoseconds`, then for each of the four parts either `u32::MAX` (absent: any may be known without the
 //! others) or `u32 length | u32 checksum | u64 offset` (from the end of the index, so no
 //! offset can point into it). The keys and texts are the two halves of a summary's encoding
 //! ([`crate::message::codec`]), the header block is the raw header, the picked fields are
 //! `u8 version | (u32 key length | key | u32 answer length | answer)*`, latest first
-//! ([`crate::message::section::fields_key`], [`PICKED_LISTS`]). Each part has
-//! its own checksum, so a BODYSTRUCTURE reads and checks the texts alone. Files of older
-//! versions do not have this magic and are ignored, then replaced.
+//! ([`crate::message::section::fields_key`], [`PICKED_LISTS`]). Each part has its own
+//! checksum, so a BODYSTRUCTURE reads and checks the texts alone. Files of older versions
+//! do not have this magic and are ignored, then replaced.
 
 use std::fs::{File, Metadata};
 use std::io::{self, BufWriter, Write};
